@@ -1,0 +1,49 @@
+import Koa from 'koa';
+import type { WidgetAssets } from './assets/widgetAssets.ts';
+import type { SessionKeyRing } from './auth/sessionKeyRing.ts';
+import { createSessionService } from './auth/sessionService.ts';
+import { TenantDirectory } from './auth/tenantDirectory.ts';
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/connect.ts';
+import { dbTenantSource } from './db/tenantSource.ts';
+import { errorHandler } from './http/errorHandler.ts';
+import { requestLog } from './http/requestLog.ts';
+import { requireSession } from './http/requireSession.ts';
+import { securityHeaders } from './http/securityHeaders.ts';
+import { silentLogger, type Logger } from './logger.ts';
+import { assetRoutes } from './routes/assets.ts';
+import { healthRoutes } from './routes/health.ts';
+import { launchRoutes } from './routes/launch.ts';
+import { PUBLIC_API_ROUTES, sessionRoutes } from './routes/session.ts';
+
+export interface AppDeps {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  ring: SessionKeyRing;
+  assets: WidgetAssets;
+  logger?: Logger;
+}
+
+/** Composes middleware and routes; never listens (main.ts and tests do). */
+export function createApp({ db, config, clock, ring, assets, logger = silentLogger }: AppDeps): Koa {
+  const tenants = new TenantDirectory(dbTenantSource(db), clock);
+  const sessions = createSessionService({ db, config, clock, ring, tenants });
+
+  const app = new Koa({ proxy: config.production });
+  // Errors are answered by errorHandler; Koa's own handler would print stacks for them.
+  app.silent = true;
+
+  app.use(requestLog(logger));
+  app.use(securityHeaders());
+  app.use(errorHandler(logger));
+  app.use(assetRoutes(assets));
+  app.use(requireSession(sessions, PUBLIC_API_ROUTES));
+
+  for (const router of [healthRoutes({ db }), launchRoutes({ sessions, pageAssets: assets.page }), sessionRoutes({ sessions, db })]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  return app;
+}

@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
+export const WIDGET_DIST = path.join(PROJECT_ROOT, 'dist/widget');
+const MANIFEST = path.join(WIDGET_DIST, '.vite/manifest.json');
+const SOURCES = [path.join(PROJECT_ROOT, 'widget'), path.join(PROJECT_ROOT, 'vite.config.ts')];
+
+function newestMtime(target: string): number {
+  const stat = fs.statSync(target);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of fs.readdirSync(target)) newest = Math.max(newest, newestMtime(path.join(target, entry)));
+  return newest;
+}
+
+export function widgetBuildIsStale(): boolean {
+  if (!fs.existsSync(MANIFEST)) return true;
+  const built = fs.statSync(MANIFEST).mtimeMs;
+  return SOURCES.some((source) => fs.existsSync(source) && newestMtime(source) > built);
+}
+
+/** `npm start` on a fresh clone builds the widget itself; a current build is reused. */
+export async function ensureWidgetBuild(log: (message: string) => void = () => {}): Promise<void> {
+  if (!widgetBuildIsStale()) return;
+  log('building the widget with Vite…');
+  const { build } = await import('vite');
+  await build({ configFile: path.join(PROJECT_ROOT, 'vite.config.ts'), root: path.join(PROJECT_ROOT, 'widget'), logLevel: 'warn' });
+}

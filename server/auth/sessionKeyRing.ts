@@ -1,0 +1,121 @@
+import crypto, { type KeyObject } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+
+// Our own keys for session tokens, shared by every server node through the
+// database. They are never a tenant's secret: a host that leaks its secret can
+// forge launches, not sessions.
+
+export interface StoredSigningKey {
+  kid: string;
+  alg: 'HS256';
+  secret: string; // base64url
+  createdAt: number;
+  retiredAt: number | null;
+}
+
+export interface SigningKeyStore {
+  list(): Promise<StoredSigningKey[]>;
+  insert(key: StoredSigningKey): Promise<void>;
+  retire(kid: string, at: number): Promise<void>;
+}
+
+export interface RingKey {
+  kid: string;
+  key: KeyObject;
+  createdAt: number;
+  retiredAt: number | null;
+}
+
+export function newSigningKey(now: number): StoredSigningKey {
+  return {
+    kid: crypto.randomBytes(9).toString('base64url'),
+    alg: 'HS256',
+    secret: crypto.randomBytes(32).toString('base64url'),
+    createdAt: now,
+    retiredAt: null,
+  };
+}
+
+export class SessionKeyRing {
+  private keys = new Map<string, RingKey>();
+  private active: RingKey | null = null;
+  private loadedAt = 0;
+  private reloading: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: SigningKeyStore,
+    private readonly clock: Clock,
+    /** How long a node trusts its copy before rereading the shared ring. */
+    private readonly ttlMs = 30_000,
+  ) {}
+
+  /** Loads the ring, creating the first key on a brand-new database. */
+  async init(): Promise<this> {
+    await this.reload();
+    if (!this.active) {
+      await this.store.insert(newSigningKey(this.clock.now()));
+      await this.reload();
+    }
+    return this;
+  }
+
+  signingKey(): RingKey {
+    if (!this.active) throw new Error('session key ring has no active key; call init() first');
+    if (this.clock.now() - this.loadedAt > this.ttlMs) void this.reloadOnce();
+    return this.active;
+  }
+
+  /** A key that may verify tokens, or undefined; rereads the shared ring at most once per second on a miss. */
+  async verificationKey(kid: string): Promise<RingKey | undefined> {
+    const known = this.keys.get(kid);
+    if (known) return known;
+    if (this.clock.now() - this.loadedAt < 1000) return undefined;
+    await this.reloadOnce();
+    return this.keys.get(kid);
+  }
+
+  knownKey(kid: string): RingKey | undefined {
+    return this.keys.get(kid);
+  }
+
+  async rotate(): Promise<StoredSigningKey> {
+    const now = this.clock.now();
+    const fresh = newSigningKey(now);
+    await this.store.insert(fresh);
+    for (const key of this.keys.values()) {
+      if (key.retiredAt === null) await this.store.retire(key.kid, now);
+    }
+    await this.reload();
+    return fresh;
+  }
+
+  private reloadOnce(): Promise<void> {
+    this.reloading ??= this.reload().finally(() => {
+      this.reloading = null;
+    });
+    return this.reloading;
+  }
+
+  private async reload(): Promise<void> {
+    const stored = await this.store.list();
+    const keys = new Map<string, RingKey>();
+    let active: RingKey | null = null;
+    for (const s of stored) {
+      const existing = this.keys.get(s.kid);
+      const key: RingKey = {
+        kid: s.kid,
+        key: existing?.key ?? crypto.createSecretKey(Buffer.from(s.secret, 'base64url')),
+        createdAt: s.createdAt,
+        retiredAt: s.retiredAt,
+      };
+      keys.set(s.kid, key);
+      // Newest unretired key signs; ties broken by kid so every node agrees.
+      if (key.retiredAt === null && (!active || key.createdAt > active.createdAt || (key.createdAt === active.createdAt && key.kid > active.kid))) {
+        active = key;
+      }
+    }
+    this.keys = keys;
+    this.active = active;
+    this.loadedAt = this.clock.now();
+  }
+}

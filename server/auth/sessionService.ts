@@ -1,0 +1,98 @@
+import { v4 as uuidv4 } from 'uuid';
+import { nowSeconds, type Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/connect.ts';
+import { recordLaunchJti } from '../db/launchJtis.ts';
+import { findSessionState, insertSession, revokeSession } from '../db/sessions.ts';
+import { findOrCreateUser } from '../db/users.ts';
+import { WidgetError } from '../errors.ts';
+import type { SessionKeyRing } from './sessionKeyRing.ts';
+import { issueSessionToken, verifySessionToken, type SessionClaims } from './sessionToken.ts';
+import type { TenantDirectory } from './tenantDirectory.ts';
+import { verifyLaunchToken, type LaunchTenant } from './verifyLaunchToken.ts';
+
+export interface OpenedSession {
+  token: string;
+  expiresAt: string;
+  user: { id: string; name: string | null };
+  context: string;
+  tenant: LaunchTenant;
+  claims: SessionClaims;
+}
+
+export interface AuthenticatedSession extends SessionClaims {
+  /** Epoch ms: the session's absolute end (SESSION_MAX_AGE after launch). */
+  sessionEndsAt: number;
+}
+
+export interface SessionServiceDeps {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  ring: SessionKeyRing;
+  tenants: TenantDirectory;
+}
+
+export const isoSeconds = (sec: number) => new Date(sec * 1000).toISOString();
+
+/** Launch -> session -> token, and the checks every API call makes. */
+export function createSessionService({ db, config, clock, ring, tenants }: SessionServiceDeps) {
+  const tokenRules = {
+    issuer: config.sessionIssuer,
+    audience: config.sessionAudience,
+    ttl: config.sessionTtl,
+    clockSkew: config.clockSkew,
+  };
+
+  async function open(launchToken: string): Promise<OpenedSession> {
+    const { tenant, claims } = await verifyLaunchToken(launchToken, {
+      findTenant: (issuer) => tenants.find(issuer),
+      keysFor: (t, header) => tenants.keysFor(t, header),
+      nowSec: () => nowSeconds(clock),
+      audience: config.audience,
+      clockSkew: config.clockSkew,
+      maxLifetime: config.launchMaxLifetime,
+    });
+    // Kept until the token could no longer pass the expiry check anyway.
+    const keepUntil = (claims.exp + config.clockSkew) * 1000;
+    if (!(await recordLaunchJti(db, tenant.id, claims.jti, keepUntil))) {
+      throw new WidgetError('launch_replayed', 'This launch token was already used; sign a new one (with a new "jti") for every launch.');
+    }
+    const now = clock.now();
+    const user = await findOrCreateUser(db, { tenantId: tenant.id, externalId: claims.sub, name: claims.name, now });
+    const sid = uuidv4();
+    const endsAt = now + config.sessionMaxAge * 1000;
+    await insertSession(db, { id: sid, tenantId: tenant.id, userId: user.id, ctx: claims.ctx, createdAt: now, expiresAt: endsAt, revokedAt: null });
+    const issued = issueSessionToken(ring, { sub: user.id, tid: tenant.id, ctx: claims.ctx, sid }, nowSeconds(clock), tokenRules, Math.floor(endsAt / 1000));
+    return {
+      token: issued.token,
+      expiresAt: isoSeconds(issued.claims.exp),
+      user: { id: user.id, name: user.name },
+      context: claims.ctx,
+      tenant,
+      claims: issued.claims,
+    };
+  }
+
+  /** Verifies a bearer token and that its session is still live (revocation takes effect at once, on every node). */
+  async function authenticate(token: string): Promise<AuthenticatedSession> {
+    const claims = await verifySessionToken(token, ring, nowSeconds(clock), tokenRules);
+    const state = await findSessionState(db, claims.sid);
+    if (!state || state.revokedAt !== null) throw new WidgetError('session_revoked', 'This session was ended; launch the widget again.');
+    if (clock.now() >= state.expiresAt) throw new WidgetError('session_revoked', 'This session reached its maximum age; launch the widget again.');
+    return { ...claims, sessionEndsAt: state.expiresAt };
+  }
+
+  function reissue(session: AuthenticatedSession): { token: string; expiresAt: string } {
+    const issued = issueSessionToken(ring, session, nowSeconds(clock), tokenRules, Math.floor(session.sessionEndsAt / 1000));
+    return { token: issued.token, expiresAt: isoSeconds(issued.claims.exp) };
+  }
+
+  async function logout(sid: string): Promise<void> {
+    await revokeSession(db, sid, clock.now());
+  }
+
+  return { open, authenticate, reissue, logout };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;

@@ -1,0 +1,107 @@
+import crypto from 'node:crypto';
+import { v4 as uuidv4 } from 'uuid';
+import { WidgetError } from '../errors.ts';
+import { decodeCompactJwt, MalformedJwt } from './compactJwt.ts';
+import type { SessionKeyRing } from './sessionKeyRing.ts';
+
+// Session tokens: what the widget sends on every API call. HS256 under our own
+// key ring, typed so that they can never pass as launch tokens and vice versa.
+
+export const SESSION_TOKEN_TYPE = 'widget-session+jwt';
+
+export interface SessionClaims {
+  iss: string;
+  aud: string;
+  sub: string; // user UUID
+  tid: string; // tenant UUID
+  ctx: string;
+  sid: string;
+  iat: number;
+  exp: number;
+  jti: string;
+}
+
+export interface SessionTokenRules {
+  issuer: string;
+  audience: string;
+  ttl: number;
+  clockSkew: number;
+}
+
+export interface IssuedSessionToken {
+  token: string;
+  claims: SessionClaims;
+}
+
+export function issueSessionToken(
+  ring: SessionKeyRing,
+  subject: Pick<SessionClaims, 'sub' | 'tid' | 'ctx' | 'sid'>,
+  nowSec: number,
+  rules: SessionTokenRules,
+  /** Never past the session's absolute end. */
+  notAfterSec = Number.POSITIVE_INFINITY,
+): IssuedSessionToken {
+  const signing = ring.signingKey();
+  const claims: SessionClaims = {
+    iss: rules.issuer,
+    aud: rules.audience,
+    sub: subject.sub,
+    tid: subject.tid,
+    ctx: subject.ctx,
+    sid: subject.sid,
+    iat: nowSec,
+    exp: Math.min(nowSec + rules.ttl, notAfterSec),
+    jti: uuidv4(),
+  };
+  const header = { alg: 'HS256', typ: SESSION_TOKEN_TYPE, kid: signing.kid };
+  const input = `${b64json(header)}.${b64json(claims)}`;
+  const signature = crypto.createHmac('sha256', signing.key).update(input).digest('base64url');
+  return { token: `${input}.${signature}`, claims };
+}
+
+const b64json = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+const invalid = (message: string) => new WidgetError('token_invalid', message);
+
+const STRING_CLAIMS = ['iss', 'aud', 'sub', 'tid', 'ctx', 'sid', 'jti'] as const;
+
+export async function verifySessionToken(
+  token: string,
+  ring: SessionKeyRing,
+  nowSec: number,
+  rules: Omit<SessionTokenRules, 'ttl'>,
+): Promise<SessionClaims> {
+  let header: Record<string, unknown>;
+  let payload: Record<string, unknown>;
+  try {
+    ({ header, payload } = decodeCompactJwt(token));
+  } catch (err) {
+    if (err instanceof MalformedJwt) throw invalid(`The token is malformed: ${err.message}.`);
+    throw err;
+  }
+  if (header.typ !== SESSION_TOKEN_TYPE) throw invalid('This is not a widget session token.');
+  if (header.alg !== 'HS256') throw invalid('The token algorithm is not accepted.');
+  if (typeof header.kid !== 'string') throw invalid('The token has no key id.');
+
+  const key = await ring.verificationKey(header.kid);
+  if (!key) throw invalid('The token was signed by an unknown key.');
+
+  const dot = token.lastIndexOf('.');
+  const expected = crypto.createHmac('sha256', key.key).update(token.slice(0, dot)).digest();
+  const given = Buffer.from(token.slice(dot + 1), 'base64url');
+  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) {
+    throw invalid('The token signature is invalid.');
+  }
+
+  for (const claim of STRING_CLAIMS) {
+    if (typeof payload[claim] !== 'string') throw invalid(`The token has no "${claim}" claim.`);
+  }
+  if (typeof payload.iat !== 'number' || typeof payload.exp !== 'number') throw invalid('The token has no validity period.');
+  if (payload.iss !== rules.issuer || payload.aud !== rules.audience) throw invalid('The token was not issued for this API.');
+  // A key retired long ago cannot vouch for a token it could not have signed recently.
+  if (key.retiredAt !== null && payload.iat * 1000 > key.retiredAt + rules.clockSkew * 1000) {
+    throw invalid('The token was signed by a retired key.');
+  }
+  if (nowSec > payload.exp + rules.clockSkew) throw new WidgetError('token_expired', 'The session token has expired; refresh it.');
+  return payload as unknown as SessionClaims;
+}

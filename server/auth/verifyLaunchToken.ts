@@ -1,0 +1,84 @@
+import { WidgetError } from '../errors.ts';
+import { decodeCompactJwt, MalformedJwt } from './compactJwt.ts';
+import { checkLaunchClaims, type LaunchClaims } from './launchClaims.ts';
+import { SESSION_TOKEN_TYPE } from './sessionToken.ts';
+import { hasValidSignature } from './verifySignature.ts';
+import type { VerificationKey } from './verificationKey.ts';
+
+export interface LaunchTenant {
+  id: string;
+  issuer: string;
+  origins: string[];
+}
+
+export interface LaunchVerifierDeps {
+  findTenant(issuer: string): Promise<LaunchTenant | undefined>;
+  /** Candidate keys for a token header; may fetch (JWKS). */
+  keysFor(tenant: LaunchTenant, header: { alg: string; kid: string | null }): Promise<VerificationKey[]>;
+  nowSec(): number;
+  audience: string;
+  clockSkew: number;
+  maxLifetime: number;
+}
+
+export interface VerifiedLaunch {
+  tenant: LaunchTenant;
+  claims: LaunchClaims;
+}
+
+// A tenant may register a handful of keys (rotation); trying more than this
+// per token would let one request buy many signature checks.
+const MAX_CANDIDATE_KEYS = 5;
+
+export async function verifyLaunchToken(token: string, deps: LaunchVerifierDeps): Promise<VerifiedLaunch> {
+  let decoded;
+  try {
+    decoded = decodeCompactJwt(token);
+  } catch (err) {
+    if (err instanceof MalformedJwt) throw new WidgetError('launch_invalid', `The launch token is malformed: ${err.message}.`);
+    throw err;
+  }
+  const { header, payload } = decoded;
+
+  if (header.typ === SESSION_TOKEN_TYPE) {
+    throw new WidgetError('launch_invalid', 'This is a widget session token, not a launch token; sign a launch token on the host backend.');
+  }
+  if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') {
+    throw new WidgetError('launch_invalid', 'The launch token is unsigned; "alg": "none" is never accepted.');
+  }
+  if (header.crit !== undefined) {
+    // RFC 7515 section 4.1.11: we understand no extensions, so must reject.
+    throw new WidgetError('launch_invalid', 'The launch token uses a "crit" header extension, which is not supported.');
+  }
+  if (typeof payload.iss !== 'string' || payload.iss.length === 0) {
+    throw new WidgetError('launch_invalid', 'The launch token has no "iss" claim; set it to your registered issuer.');
+  }
+  if (header.kid !== undefined && (typeof header.kid !== 'string' || header.kid.length > 255)) {
+    throw new WidgetError('launch_invalid', 'The launch token\'s "kid" header must be a string of at most 255 characters.');
+  }
+
+  const tenant = await deps.findTenant(payload.iss);
+  if (!tenant) throw new WidgetError('unknown_issuer', 'No host platform is registered with this "iss"; register it with `npm run tenant -- add`.');
+
+  const kid = typeof header.kid === 'string' ? header.kid : null;
+  const keys = (await deps.keysFor(tenant, { alg: header.alg, kid })).slice(0, MAX_CANDIDATE_KEYS);
+  if (keys.length === 0) {
+    throw new WidgetError(
+      'launch_invalid',
+      kid === null
+        ? `No key registered for this host platform verifies "${header.alg}" tokens.`
+        : `No key with this "kid" and algorithm "${header.alg}" is registered for this host platform.`,
+    );
+  }
+  if (!keys.some((key) => hasValidSignature(token, key))) {
+    throw new WidgetError('launch_invalid', 'The launch token signature is invalid; sign it with the key registered for this host platform.');
+  }
+
+  const claims = checkLaunchClaims(payload, {
+    nowSec: deps.nowSec(),
+    audience: deps.audience,
+    clockSkew: deps.clockSkew,
+    maxLifetime: deps.maxLifetime,
+  });
+  return { tenant, claims };
+}

@@ -1,0 +1,153 @@
+// Environment -> typed configuration. Every bad value is reported at once, by
+// name, so an operator fixes the deployment in one pass instead of one
+// restart per mistake.
+
+export type DatabaseConfig =
+  | { client: 'sqlite'; filename: string }
+  | { client: 'pg'; connectionString: string };
+
+export interface Config {
+  production: boolean;
+  port: number;
+  host: string;
+  /** The origin the browser uses to reach us (no path, no trailing slash). */
+  publicUrl: string;
+  database: DatabaseConfig;
+  /** null in production: the harness is a development tool only. */
+  harnessPort: number | null;
+  /** Seconds. */
+  sessionTtl: number;
+  sessionMaxAge: number;
+  launchMaxLifetime: number;
+  clockSkew: number;
+  /** The `aud` launch tokens must carry. */
+  audience: string;
+  /** The `iss`/`aud` of our own session tokens. */
+  sessionIssuer: string;
+  sessionAudience: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const production = env.NODE_ENV === 'production';
+
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d+$/.test(raw.trim())) {
+      problems.push(`${name} must be a whole number between ${min} and ${max}, got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    const value = Number(raw.trim());
+    if (value < min || value > max) {
+      problems.push(`${name} must be between ${min} and ${max}, got ${value}`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const port = int('PORT', 3000, 1, 65535);
+  const harnessPortValue = int('HARNESS_PORT', 3001, 1, 65535);
+  const host = env.HOST?.trim() || (production ? '0.0.0.0' : '127.0.0.1');
+
+  let publicUrl = `http://localhost:${port}`;
+  if (env.PUBLIC_URL) {
+    const parsed = parseHttpUrl(env.PUBLIC_URL);
+    if (!parsed) {
+      problems.push(`PUBLIC_URL must be an absolute http(s) URL such as https://widget.example.com, got ${JSON.stringify(env.PUBLIC_URL)}`);
+    } else if (production && parsed.protocol !== 'https:') {
+      problems.push('PUBLIC_URL must use https in production (browsers block mixed content and the token would travel in clear)');
+    } else if (parsed.pathname !== '/') {
+      problems.push(`PUBLIC_URL must be an origin without a path (the widget is served from the root), got ${JSON.stringify(env.PUBLIC_URL)}`);
+    } else {
+      publicUrl = parsed.origin;
+    }
+  }
+
+  const database = parseDatabaseUrl(env.DATABASE_URL, problems);
+
+  const sessionTtl = int('SESSION_TTL', 300, 10, 3600);
+  const sessionMaxAge = int('SESSION_MAX_AGE', 28800, 60, 30 * 24 * 3600);
+  if (sessionMaxAge < sessionTtl) {
+    problems.push(`SESSION_MAX_AGE (${sessionMaxAge}) must be at least SESSION_TTL (${sessionTtl})`);
+  }
+  const launchMaxLifetime = int('LAUNCH_MAX_LIFETIME', 300, 1, 3600);
+  const clockSkew = int('CLOCK_SKEW', 30, 0, 300);
+
+  let audience = publicUrl;
+  if (env.WIDGET_AUDIENCE !== undefined && env.WIDGET_AUDIENCE !== '') {
+    const trimmed = env.WIDGET_AUDIENCE.trim();
+    if (trimmed.length === 0 || trimmed.length > 255) {
+      problems.push('WIDGET_AUDIENCE must be 1-255 characters');
+    } else {
+      audience = trimmed;
+    }
+  }
+
+  if (!production && harnessPortValue === port) {
+    problems.push(`HARNESS_PORT must differ from PORT (both ${port})`);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    production,
+    port,
+    host,
+    publicUrl,
+    database,
+    harnessPort: production ? null : harnessPortValue,
+    sessionTtl,
+    sessionMaxAge,
+    launchMaxLifetime,
+    clockSkew,
+    audience,
+    sessionIssuer: publicUrl,
+    sessionAudience: `${publicUrl}/api`,
+  };
+}
+
+function parseHttpUrl(raw: string): URL | null {
+  try {
+    const url = new URL(raw.trim());
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+    if (url.username || url.password || url.search || url.hash) return null;
+    return url;
+  } catch {
+    return null;
+  }
+}
+
+export function parseDatabaseUrl(raw: string | undefined, problems: string[] = []): DatabaseConfig {
+  const fallback: DatabaseConfig = { client: 'sqlite', filename: './data/widget.sqlite' };
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = raw.trim();
+  if (value.startsWith('sqlite:')) {
+    const filename = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (filename === '') {
+      problems.push('DATABASE_URL=sqlite:PATH needs a file path, e.g. sqlite:./data/widget.sqlite');
+      return fallback;
+    }
+    return { client: 'sqlite', filename };
+  }
+  if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
+    try {
+      new URL(value);
+    } catch {
+      problems.push('DATABASE_URL is not a valid postgres:// URL');
+      return fallback;
+    }
+    return { client: 'pg', connectionString: value };
+  }
+  problems.push('DATABASE_URL must start with sqlite: or postgres:// (unset means ./data/widget.sqlite)');
+  return fallback;
+}

@@ -1,0 +1,41 @@
+import type { Db } from './connect.ts';
+
+export interface SessionRow {
+  id: string;
+  tenantId: string;
+  userId: string;
+  ctx: string;
+  createdAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export async function insertSession(db: Db, s: SessionRow): Promise<void> {
+  await db('sessions').insert({
+    id: s.id,
+    tenant_id: s.tenantId,
+    user_id: s.userId,
+    ctx: s.ctx,
+    created_at: s.createdAt,
+    expires_at: s.expiresAt,
+    revoked_at: s.revokedAt,
+  });
+}
+
+/** Only the columns the per-request liveness check needs: this runs on every API call. */
+export async function findSessionState(db: Db, id: string): Promise<{ expiresAt: number; revokedAt: number | null } | undefined> {
+  const row = await db('sessions').select('expires_at', 'revoked_at').where({ id }).first();
+  return row ? { expiresAt: Number(row.expires_at), revokedAt: row.revoked_at === null ? null : Number(row.revoked_at) } : undefined;
+}
+
+export async function revokeSession(db: Db, id: string, at: number): Promise<void> {
+  await db('sessions').where({ id }).whereNull('revoked_at').update({ revoked_at: at });
+}
+
+export async function revokeUserSessions(db: Db, userId: string, at: number): Promise<number> {
+  return db('sessions').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: at });
+}
+
+export async function revokeTenantSessions(db: Db, tenantId: string, at: number): Promise<number> {
+  return db('sessions').where({ tenant_id: tenantId }).whereNull('revoked_at').update({ revoked_at: at });
+}

@@ -1,0 +1,43 @@
+import type { Db } from './connect.ts';
+
+export interface TenantRow {
+  id: string;
+  issuer: string;
+  origins: string[];
+  createdAt: number;
+}
+
+interface RawTenant {
+  id: string;
+  issuer: string;
+  origins: string;
+  created_at: number;
+}
+
+const fromRow = (r: RawTenant): TenantRow => ({ id: r.id, issuer: r.issuer, origins: JSON.parse(r.origins) as string[], createdAt: Number(r.created_at) });
+
+export async function insertTenant(db: Db, tenant: TenantRow): Promise<void> {
+  await db('tenants').insert({ id: tenant.id, issuer: tenant.issuer, origins: JSON.stringify(tenant.origins), created_at: tenant.createdAt });
+}
+
+export async function findTenantByIssuer(db: Db, issuer: string): Promise<TenantRow | undefined> {
+  const row = await db<RawTenant>('tenants').where({ issuer }).first();
+  return row ? fromRow(row) : undefined;
+}
+
+export async function findTenantById(db: Db, id: string): Promise<TenantRow | undefined> {
+  const row = await db<RawTenant>('tenants').where({ id }).first();
+  return row ? fromRow(row) : undefined;
+}
+
+export async function listTenants(db: Db): Promise<TenantRow[]> {
+  return (await db<RawTenant>('tenants').orderBy('created_at')).map(fromRow);
+}
+
+export async function setTenantOrigins(db: Db, id: string, origins: string[]): Promise<boolean> {
+  return (await db('tenants').where({ id }).update({ origins: JSON.stringify(origins) })) > 0;
+}
+
+export async function deleteTenant(db: Db, id: string): Promise<boolean> {
+  return (await db('tenants').where({ id }).delete()) > 0;
+}

@@ -1,0 +1,85 @@
+import http from 'node:http';
+import { ensureDevTenant } from './admin/tenants.ts';
+import { createApp } from './app.ts';
+import { ensureWidgetBuild } from './assets/widgetBuild.ts';
+import { loadWidgetAssets } from './assets/widgetAssets.ts';
+import { SessionKeyRing } from './auth/sessionKeyRing.ts';
+import { systemClock } from './clock.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createDb, migrateLatest } from './db/connect.ts';
+import { purgeExpiredLaunchJtis } from './db/launchJtis.ts';
+import { signingKeyStore } from './db/signingKeys.ts';
+import { createHarnessApp } from './harness/harnessApp.ts';
+import { jsonLogger } from './logger.ts';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = jsonLogger();
+  const clock = systemClock;
+
+  if (!config.production) await ensureWidgetBuild((m) => console.error(m));
+  const assets = loadWidgetAssets();
+
+  const db = createDb(config.database);
+  await migrateLatest(db);
+  const ring = await new SessionKeyRing(signingKeyStore(db), clock).init();
+
+  const app = createApp({ db, config, clock, ring, assets, logger });
+  const server = http.createServer(app.callback());
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+
+  const servers = [server];
+  const lines = [`widget server: ${config.publicUrl}  (listening on ${config.host}:${config.port})`];
+  if (config.harnessPort !== null) {
+    const harnessOrigin = `http://127.0.0.1:${config.harnessPort}`;
+    const tenant = await ensureDevTenant(db, harnessOrigin, clock.now());
+    const harness = http.createServer(
+      createHarnessApp({ widgetUrl: config.publicUrl, audience: config.audience, issuer: tenant.issuer, secret: tenant.secret, clock }).callback(),
+    );
+    await new Promise<void>((resolve) => harness.listen(config.harnessPort!, '127.0.0.1', resolve));
+    servers.push(harness);
+    lines.push(`harness (fake host platform): ${harnessOrigin}/  <- open this in a browser`);
+  }
+  console.error(lines.join('\n'));
+
+  const purge = setInterval(() => {
+    purgeExpiredLaunchJtis(db, clock.now()).catch((err: unknown) => logger.error('purge_failed', { error: String(err) }));
+  }, 60_000);
+  purge.unref();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutdown', { signal });
+    clearInterval(purge);
+    const force = setTimeout(() => {
+      logger.error('shutdown_timeout', { graceMs: SHUTDOWN_GRACE_MS });
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeIdleConnections();
+          }),
+      ),
+    );
+    await db.destroy();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error('The widget server could not start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+import { escapeHtml, jsonForScriptElement } from './escape.ts';
+
+export interface WidgetPageAssets {
+  scripts: string[]; // URL paths of module scripts
+  styles: string[]; // URL paths of stylesheets
+}
+
+export interface RenderWidgetPageInput {
+  nonce: string;
+  bootstrap: unknown;
+  assets: WidgetPageAssets;
+  /** Server-rendered markup for the app root, already HTML. */
+  appHtml?: string;
+  title?: string;
+}
+
+export function renderWidgetPage({ nonce, bootstrap, assets, appHtml = '', title = 'Notes' }: RenderWidgetPageInput): string {
+  const styles = assets.styles.map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`).join('');
+  const scripts = assets.scripts.map((src) => `<script type="module" nonce="${nonce}" src="${escapeHtml(src)}"></script>`).join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${escapeHtml(title)}</title>${styles}</head>
+<body><div id="app">${appHtml}</div>
+<script type="application/json" id="widget-bootstrap">${jsonForScriptElement(bootstrap)}</script>
+${scripts}</body></html>`;
+}
+
+/** CSP for the widget page (protocol section 2). */
+export function widgetPageCsp(nonce: string, frameAncestors: string[]): string {
+  const ancestors = frameAncestors.length > 0 ? frameAncestors.join(' ') : "'none'";
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    `frame-ancestors ${ancestors}`,
+  ].join('; ');
+}

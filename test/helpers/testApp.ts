@@ -1,0 +1,111 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { registerHs256Tenant } from '../../server/admin/tenants.ts';
+import { createApp } from '../../server/app.ts';
+import { loadWidgetAssets } from '../../server/assets/widgetAssets.ts';
+import { SessionKeyRing } from '../../server/auth/sessionKeyRing.ts';
+import { loadConfig, type Config } from '../../server/config.ts';
+import { createDb, migrateLatest, type Db } from '../../server/db/connect.ts';
+import { signingKeyStore } from '../../server/db/signingKeys.ts';
+import type { Logger } from '../../server/logger.ts';
+import { FakeClock } from './fakeClock.ts';
+import { signHs256 } from './signJwt.ts';
+
+export const HOST_ORIGIN = 'https://host.example';
+
+export interface TestTenant {
+  id: string;
+  issuer: string;
+  secret: string;
+}
+
+export interface TestApp {
+  url: string;
+  db: Db;
+  clock: FakeClock;
+  config: Config;
+  ring: SessionKeyRing;
+  tenant: TestTenant;
+  addTenant(issuer: string, origins?: string[]): Promise<TestTenant>;
+  /** A launch token for the default tenant, valid now; `overrides` replace or (with undefined) delete claims. */
+  launchToken(overrides?: Record<string, unknown>, tenant?: TestTenant): string;
+  /** POST /launch and return the session token from the bootstrap block. */
+  launch(overrides?: Record<string, unknown>, tenant?: TestTenant): Promise<{ token: string; bootstrap: Record<string, any>; response: Response; html: string }>;
+  api(method: string, path: string, token?: string, body?: unknown): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(options: { env?: Record<string, string>; logger?: Logger } = {}): Promise<TestApp> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'widget-test-'));
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: `sqlite:${path.join(dir, 'test.sqlite')}`, ...options.env });
+  const db = createDb(config.database);
+  await migrateLatest(db);
+  const clock = new FakeClock();
+  const ring = await new SessionKeyRing(signingKeyStore(db), clock).init();
+  const app = createApp({ db, config, clock, ring, assets: loadWidgetAssets(), logger: options.logger });
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const addTenant = async (issuer: string, origins = [HOST_ORIGIN]): Promise<TestTenant> => {
+    const t = await registerHs256Tenant(db, { issuer, origins, now: clock.now() });
+    return { id: t.id, issuer: t.issuer, secret: t.secret };
+  };
+  const tenant = await addTenant('test-host');
+
+  const launchToken = (overrides: Record<string, unknown> = {}, t: TestTenant = tenant): string => {
+    const iat = clock.nowSec();
+    const claims: Record<string, unknown> = { iss: t.issuer, aud: config.audience, sub: 'user-1', name: 'Ada Lovelace', ctx: 'page:42', iat, exp: iat + 60, jti: crypto.randomUUID() };
+    for (const [k, v] of Object.entries(overrides)) {
+      if (v === undefined) delete claims[k];
+      else claims[k] = v;
+    }
+    return signHs256(claims, t.secret);
+  };
+
+  const launch: TestApp['launch'] = async (overrides, t) => {
+    const response = await fetch(`${url}/launch`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ jwt: launchToken(overrides, t) }),
+    });
+    const html = await response.text();
+    const match = /<script type="application\/json" id="widget-bootstrap">([^<]*)<\/script>/.exec(html);
+    if (!match) throw new Error(`launch failed: ${response.status} ${html.slice(0, 300)}`);
+    const bootstrap = JSON.parse(match[1]!) as Record<string, any>;
+    return { token: bootstrap.token as string, bootstrap, response, html };
+  };
+
+  const api: TestApp['api'] = (method, p, token, body) =>
+    fetch(`${url}${p}`, {
+      method,
+      headers: {
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  return {
+    url,
+    db,
+    clock,
+    config,
+    ring,
+    tenant,
+    addTenant,
+    launchToken,
+    launch,
+    api,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,2 @@
+// Placeholder entry replaced by the host SDK (issue 6).
+export {};
