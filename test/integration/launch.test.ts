@@ -147,7 +147,7 @@ describe('a rejected launch', () => {
     return { iss: t.tenant.issuer, aud: t.config.audience, sub: 'mallory', iat, exp: iat + 60, jti: crypto.randomUUID() };
   }
 
-  it.each(cases)('%s -> %i %s', async (_name, make, status, code) => {
+  it.each(cases.map(([name, make, status, code]) => ({ name, make, status, code })))('$name -> $status $code', async ({ make, status, code }) => {
     const result = await postLaunch(make());
     expect(result.status).toBe(status);
     expect(result.code).toBe(code);
