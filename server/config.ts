@@ -20,6 +20,8 @@ export interface Config {
   sessionMaxAge: number;
   launchMaxLifetime: number;
   clockSkew: number;
+  /** Seconds before our session-signing key is rotated automatically. */
+  sessionKeyMaxAge: number;
   /** The `aud` launch tokens must carry. */
   audience: string;
   /** The `iss`/`aud` of our own session tokens. */
@@ -82,6 +84,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const launchMaxLifetime = int('LAUNCH_MAX_LIFETIME', 300, 1, 3600);
   const clockSkew = int('CLOCK_SKEW', 30, 0, 300);
+  const sessionKeyMaxAge = int('SESSION_KEY_MAX_AGE', 7 * 24 * 3600, 600, 365 * 24 * 3600);
 
   let audience = publicUrl;
   if (env.WIDGET_AUDIENCE !== undefined && env.WIDGET_AUDIENCE !== '') {
@@ -110,6 +113,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionMaxAge,
     launchMaxLifetime,
     clockSkew,
+    sessionKeyMaxAge,
     audience,
     sessionIssuer: publicUrl,
     sessionAudience: `${publicUrl}/api`,

@@ -46,17 +46,24 @@ async function main(): Promise<void> {
   }
   console.error(lines.join('\n'));
 
-  const purge = setInterval(() => {
-    purgeExpiredLaunchJtis(db, clock.now()).catch((err: unknown) => logger.error('purge_failed', { error: String(err) }));
+  // Upkeep every node may run: forget spent jtis, rotate and retire session keys.
+  const tokenLifetimeMs = (config.sessionTtl + config.clockSkew) * 1000;
+  const maintenance = setInterval(() => {
+    purgeExpiredLaunchJtis(db, clock.now())
+      .then(() => ring.maintain(config.sessionKeyMaxAge * 1000, tokenLifetimeMs))
+      .then(({ rotated, removed }) => {
+        if (rotated || removed > 0) logger.info('session_keys_maintained', { rotated, removed });
+      })
+      .catch((err: unknown) => logger.error('maintenance_failed', { error: String(err) }));
   }, 60_000);
-  purge.unref();
+  maintenance.unref();
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('shutdown', { signal });
-    clearInterval(purge);
+    clearInterval(maintenance);
     const force = setTimeout(() => {
       logger.error('shutdown_timeout', { graceMs: SHUTDOWN_GRACE_MS });
       process.exit(1);
