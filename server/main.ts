@@ -8,6 +8,7 @@ import { systemClock } from './clock.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createDb, migrateLatest } from './db/connect.ts';
 import { purgeExpiredLaunchJtis } from './db/launchJtis.ts';
+import { revokeHostUserSessions } from './db/sessions.ts';
 import { signingKeyStore } from './db/signingKeys.ts';
 import { createHarnessApp } from './harness/harnessApp.ts';
 import { jsonLogger } from './logger.ts';
@@ -38,7 +39,14 @@ async function main(): Promise<void> {
     const harnessOrigin = `http://127.0.0.1:${config.harnessPort}`;
     const tenant = await ensureDevTenant(db, harnessOrigin, clock.now());
     const harness = http.createServer(
-      createHarnessApp({ widgetUrl: config.publicUrl, audience: config.audience, issuer: tenant.issuer, secret: tenant.secret, clock }).callback(),
+      createHarnessApp({
+        widgetUrl: config.publicUrl,
+        audience: config.audience,
+        issuer: tenant.issuer,
+        secret: tenant.secret,
+        clock,
+        revokeSessionsOf: (sub) => revokeHostUserSessions(db, tenant.id, sub, clock.now()),
+      }).callback(),
     );
     await new Promise<void>((resolve) => harness.listen(config.harnessPort!, '127.0.0.1', resolve));
     servers.push(harness);
