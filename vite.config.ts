@@ -17,6 +17,8 @@ export default defineConfig({
     modulePreload: false,
     rollupOptions: {
       input: { widget: here('widget/main.tsx'), embed: here('widget/host/embed.ts') },
+      // Hosts import { mount } from /sdk/embed.js; an app build would drop entry exports.
+      preserveEntrySignatures: 'exports-only',
       output: {
         entryFileNames: (chunk) => (chunk.name === 'embed' ? 'sdk/embed.js' : 'assets/[name]-[hash].js'),
         chunkFileNames: 'assets/[name]-[hash].js',

@@ -12,6 +12,7 @@ if (!bootstrap) {
 } else {
   document.documentElement.dataset.theme = bootstrap.theme;
   const hostLink = createHostBridge({ hostOrigins: bootstrap.hostOrigins });
-  if (hostLink) new ResizeObserver(() => hostLink.reportHeight(document.documentElement.scrollHeight)).observe(document.body);
+  // The content's own height, not the viewport's: the iframe should fit the notes, not the other way round.
+  if (hostLink) new ResizeObserver(() => hostLink.reportHeight(root.getBoundingClientRect().height)).observe(root);
   render(<App api={createApiClient(bootstrap)} />, root);
 }
