@@ -22,6 +22,9 @@ export interface Config {
   clockSkew: number;
   /** Seconds before our session-signing key is rotated automatically. */
   sessionKeyMaxAge: number;
+  /** Launch attempts (POST/GET /launch, POST /api/session) per minute, per client address and per tenant. */
+  launchRatePerIp: number;
+  launchRatePerTenant: number;
   /** The `aud` launch tokens must carry. */
   audience: string;
   /** The `iss`/`aud` of our own session tokens. */
@@ -85,6 +88,8 @@ export function loadConfig(env: Env = process.env): Config {
   const launchMaxLifetime = int('LAUNCH_MAX_LIFETIME', 300, 1, 3600);
   const clockSkew = int('CLOCK_SKEW', 30, 0, 300);
   const sessionKeyMaxAge = int('SESSION_KEY_MAX_AGE', 7 * 24 * 3600, 600, 365 * 24 * 3600);
+  const launchRatePerIp = int('LAUNCH_RATE_PER_IP', 120, 1, 1_000_000);
+  const launchRatePerTenant = int('LAUNCH_RATE_PER_TENANT', 3000, 1, 10_000_000);
 
   let audience = publicUrl;
   if (env.WIDGET_AUDIENCE !== undefined && env.WIDGET_AUDIENCE !== '') {
@@ -114,6 +119,8 @@ export function loadConfig(env: Env = process.env): Config {
     launchMaxLifetime,
     clockSkew,
     sessionKeyMaxAge,
+    launchRatePerIp,
+    launchRatePerTenant,
     audience,
     sessionIssuer: publicUrl,
     sessionAudience: `${publicUrl}/api`,

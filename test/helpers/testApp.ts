@@ -41,7 +41,14 @@ export interface TestApp {
 
 export async function startTestApp(options: { env?: Record<string, string>; logger?: Logger } = {}): Promise<TestApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'widget-test-'));
-  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: `sqlite:${path.join(dir, 'test.sqlite')}`, ...options.env });
+  // Suites launch far more often than a person; rate limits get their own tests.
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: `sqlite:${path.join(dir, 'test.sqlite')}`,
+    LAUNCH_RATE_PER_IP: '1000000',
+    LAUNCH_RATE_PER_TENANT: '1000000',
+    ...options.env,
+  });
   const db = createDb(config.database);
   await migrateLatest(db);
   const clock = new FakeClock();
