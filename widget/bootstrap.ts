@@ -1,3 +1,5 @@
+import type { Note } from './note.ts';
+
 // The launch page inlines this as JSON (server/routes/launch.ts, WidgetBootstrap).
 export interface Bootstrap {
   v: 1;
@@ -6,6 +8,11 @@ export interface Bootstrap {
   user: { id: string; name: string | null };
   context: string;
   hostOrigins: string[];
+  /** Server-rendered first page of notes (server/page/renderNotesApp.tsx). */
+  notes?: Note[];
+  nextCursor?: string | null;
+  /** Epoch ms of the server render: the first client render uses it so hydration matches. */
+  renderedAt?: number;
 }
 
 export function readBootstrap(doc: Document = document): Bootstrap | null {
