@@ -94,7 +94,7 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
   async function save(before: Note, text: string) {
     const body = text.trim();
     if (body === before.body) return;
-    replace(before.id, { ...before, body, pending: true });
+    replace(before.id, { ...before, body });
     setNotice(null);
     try {
       const { note } = await api.request<{ note: Note }>('PATCH', `/api/notes/${before.id}`, { body });
