@@ -21,7 +21,7 @@ if (!bootstrap) {
   trackActivity(api);
   if (hostLink) reportHeight(root, hostLink);
   const initial = bootstrap.notes ? { notes: bootstrap.notes, nextCursor: bootstrap.nextCursor ?? null } : null;
-  const app = <App api={api} session={bootstrap} initial={initial} renderedAt={bootstrap.renderedAt} />;
+  const app = <App api={api} session={{ user: bootstrap.user, context: bootstrap.context }} initial={initial} renderedAt={bootstrap.renderedAt} />;
   // The launch page carries server-rendered markup: adopt it instead of repainting.
   if (root.firstElementChild) hydrate(app, root);
   else render(app, root);
