@@ -14,9 +14,11 @@ import { RateLimiter } from './http/rateLimit.ts';
 import { requireSession } from './http/requireSession.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
 import { silentLogger, type Logger } from './logger.ts';
+import { notesAppRenderer } from './page/renderNotesApp.tsx';
 import { assetRoutes } from './routes/assets.ts';
 import { healthRoutes } from './routes/health.ts';
 import { launchRoutes } from './routes/launch.ts';
+import { notesRoutes } from './routes/notes.ts';
 import { PUBLIC_API_ROUTES, sessionRoutes } from './routes/session.ts';
 
 export interface AppDeps {
@@ -54,7 +56,13 @@ export function createApp({ db, config, clock, ring, assets, logger = silentLogg
   app.use(limitLaunchAttempts(perIp));
   app.use(requireSession(sessions, PUBLIC_API_ROUTES));
 
-  for (const router of [healthRoutes({ db }), launchRoutes({ sessions, pageAssets: assets.page }), sessionRoutes({ sessions, db })]) {
+  const renderApp = notesAppRenderer({ db, clock });
+  for (const router of [
+    healthRoutes({ db }),
+    launchRoutes({ sessions, pageAssets: assets.page, renderApp }),
+    sessionRoutes({ sessions, db }),
+    notesRoutes({ db, clock }),
+  ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

@@ -1,30 +1,58 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { ApiClient } from './api.ts';
-import { ApiError } from './api.ts';
+import type { ApiClient, SessionInfo } from './api.ts';
+import type { NotesPage } from './note.ts';
+import { NotesThread } from './NotesThread.tsx';
 
-interface Me {
-  user: { id: string; name: string | null };
-  context: string;
-  expiresAt: string;
+export interface AppProps {
+  api: ApiClient;
+  session: SessionInfo;
+  /** Server-rendered first page of notes (launch bootstrap); absent: fetched on mount. */
+  initial?: NotesPage | null;
+  renderedAt?: number;
 }
 
-export function App({ api }: { api: ApiClient }) {
-  const [me, setMe] = useState<Me | null>(null);
-  const [error, setError] = useState<string | null>(null);
+/** Rendered by the server (first paint) and hydrated in the browser: same props, same markup. */
+export function App({ api, session: launched, initial, renderedAt }: AppProps) {
+  const [session, setSession] = useState(launched);
+  const [expired, setExpired] = useState(false);
+  const [recovery, setRecovery] = useState<'idle' | 'trying' | 'failed'>('idle');
+  const [generation, setGeneration] = useState(0);
 
-  useEffect(() => {
-    api
-      .request<Me>('GET', '/api/me')
-      .then(setMe)
-      .catch((err: unknown) => setError(err instanceof ApiError ? err.message : 'Something went wrong.'));
-  }, [api]);
+  useEffect(
+    () =>
+      api.subscribe((status, next) => {
+        setExpired(status === 'expired');
+        if (next) {
+          setSession(next);
+          setRecovery('idle');
+          setGeneration((g) => g + 1);
+        }
+      }),
+    [api],
+  );
 
-  if (error) return <p class="status error" role="alert">{error}</p>;
-  if (!me) return <p class="status" aria-busy="true">Loading…</p>;
+  async function recover() {
+    setRecovery('trying');
+    setRecovery((await api.recover()) ? 'idle' : 'failed');
+  }
+
   return (
-    <header class="who">
-      Signed in as <strong data-testid="user-name">{me.user.name ?? 'Anonymous'}</strong>
-      <span class="ctx"> · {me.context}</span>
-    </header>
+    <main class="widget">
+      <header class="who">
+        Signed in as <strong data-testid="user-name">{session.user.name ?? 'Anonymous'}</strong>
+        <span class="ctx"> · {session.context}</span>
+      </header>
+      {expired && (
+        <div class="notice expired" role="alert" data-testid="session-expired">
+          <span>
+            Your session has expired.{recovery === 'failed' ? ' Reconnecting failed; reload the page.' : ''}
+          </span>
+          <button class="primary" data-testid="session-recover" disabled={recovery === 'trying'} onClick={() => void recover()}>
+            {recovery === 'trying' ? 'Reconnecting…' : 'Reconnect'}
+          </button>
+        </div>
+      )}
+      <NotesThread api={api} user={session.user} initial={initial} renderedAt={renderedAt} generation={generation} readOnly={expired} />
+    </main>
   );
 }

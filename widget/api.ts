@@ -1,51 +1,247 @@
+import type { HostLink } from './hostLink.ts';
+
 // The only owner of the session token: kept in this closure, never written to
 // localStorage, sessionStorage or a cookie, and sent as a Bearer header on
 // every call.
-
-export interface ApiErrorBody {
-  code: string;
-  message: string;
-}
+//
+// Session upkeep (protocol section 3, issue 4): tokens live minutes. While the
+// user is active the client swaps its token for a fresh one shortly before it
+// expires; an idle widget lets it lapse, so a token left behind on an unattended
+// screen soon stops working. A lapsed or refused session is revived once through
+// the host (a new launch token, POST /api/session); when that is not possible
+// the client reports `expired` and the UI offers a one-click retry.
 
 export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
+  // Assigned, not parameter properties: class fields would pull Babel-style helpers into the bundle.
+  declare readonly status: number;
+  declare readonly code: string;
+  constructor(status: number, code: string, message: string) {
     super(message);
+    this.status = status;
+    this.code = code;
   }
 }
 
-export interface ApiClient {
-  request<T>(method: string, path: string, body?: unknown): Promise<T>;
-  expiresAt(): number;
+export interface SessionInfo {
+  user: { id: string; name: string | null };
+  context: string;
 }
 
-export function createApiClient(initial: { token: string; expiresAt: string }, fetchImpl: typeof fetch = fetch.bind(globalThis)): ApiClient {
-  let token = initial.token;
-  let expiresAt = Date.parse(initial.expiresAt);
+export type SessionStatus = 'active' | 'expired';
 
-  async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+/** `session` is set when a relaunch opened a new session (the host may have signed in someone else). */
+export type SessionListener = (status: SessionStatus, session?: SessionInfo) => void;
+
+export interface ApiClient {
+  request<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Call on user input or when the tab becomes visible. */
+  markActive(): void;
+  /** Tries to revive an expired session through the host; true when it worked. */
+  recover(): Promise<boolean>;
+  subscribe(listener: SessionListener): () => void;
+  /** Stops the refresh timers (tests, teardown). */
+  stop(): void;
+}
+
+/** Time as a dependency, so refresh scheduling runs under fake timers in tests. */
+export interface Timers {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface ApiClientOptions {
+  fetch?: typeof fetch;
+  hostLink?: HostLink | null;
+  timers?: Timers;
+}
+
+const browserTimers: Timers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as number),
+};
+
+/** How long before expiry to refresh: a minute for the default 5-minute token, less for short ones. */
+export const refreshLead = (lifetime: number) => Math.min(60_000, lifetime / 4);
+/** Transient refresh failures (network, 5xx) are retried this often until the token expires. */
+export const REFRESH_RETRY_MS = 10_000;
+
+const sessionExpiredError = () => new ApiError(401, 'session_expired', 'Your session has expired.');
+
+/**
+ * Token lifetime in ms from its own iat/exp, so a client whose clock is off
+ * still refreshes on time; falls back to expiresAt against the local clock.
+ */
+function lifetimeOf(token: string, expiresAt: string, now: number): number {
+  try {
+    const claims = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { iat?: unknown; exp?: unknown };
+    if (typeof claims.iat === 'number' && typeof claims.exp === 'number' && claims.exp > claims.iat) return (claims.exp - claims.iat) * 1000;
+  } catch {
+    // not a JWT we can read: use expiresAt
+  }
+  return Math.max(0, Date.parse(expiresAt) - now);
+}
+
+export function createApiClient(initial: { token: string; expiresAt: string }, options: ApiClientOptions = {}): ApiClient {
+  const fetchImpl = options.fetch ?? fetch.bind(globalThis);
+  const timers = options.timers ?? browserTimers;
+  const hostLink = options.hostLink ?? null;
+  const listeners = new Set<SessionListener>();
+
+  let token = '';
+  let lifetime = 0;
+  let expiresLocal = 0;
+  let timer: unknown;
+  let lastActivity = -Infinity;
+  let status: SessionStatus = 'active';
+  /** Past the refresh point and no recent activity: a fresh input still refreshes in time. */
+  let waitingForActivity = false;
+  let lapsed = false;
+  let renewal: Promise<boolean> | null = null;
+  let refreshing: Promise<void> | null = null;
+
+  const emit = (next: SessionStatus, session?: SessionInfo) => {
+    status = next;
+    for (const listener of listeners) listener(next, session);
+  };
+
+  const clearTimer = () => {
+    timers.clearTimeout(timer);
+    timer = undefined;
+  };
+
+  function adopt(next: { token: string; expiresAt: string }) {
+    const now = timers.now();
+    token = next.token;
+    lifetime = lifetimeOf(next.token, next.expiresAt, now);
+    expiresLocal = now + lifetime;
+    lapsed = false;
+    waitingForActivity = false;
+    clearTimer();
+    timer = timers.setTimeout(refreshDue, Math.max(0, lifetime - refreshLead(lifetime)));
+  }
+
+  function refreshDue() {
+    const now = timers.now();
+    if (now - lastActivity <= lifetime) {
+      void refresh();
+      return;
+    }
+    waitingForActivity = true;
+    timer = timers.setTimeout(lapse, Math.max(0, expiresLocal - now));
+  }
+
+  function lapse() {
+    waitingForActivity = false;
+    lapsed = true;
+  }
+
+  async function send(method: string, path: string, body: unknown, bearer: string | null): Promise<Response> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (bearer) headers.Authorization = `Bearer ${bearer}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    let response: Response;
     try {
-      response = await fetchImpl(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
+      return await fetchImpl(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
     } catch {
       throw new ApiError(0, 'network_error', 'The server could not be reached. Check your connection and try again.');
     }
+  }
+
+  async function parse<T>(response: Response): Promise<T> {
     if (response.status === 204) return undefined as T;
-    const data = (await response.json().catch(() => null)) as ({ error?: ApiErrorBody } & Record<string, unknown>) | null;
+    const data = (await response.json().catch(() => null)) as ({ error?: { code?: string; message?: string } } & Record<string, unknown>) | null;
     if (!response.ok) {
       throw new ApiError(response.status, data?.error?.code ?? 'http_error', data?.error?.message ?? `The server answered ${response.status}.`);
-    }
-    if (data && typeof data.token === 'string' && typeof data.expiresAt === 'string') {
-      token = data.token;
-      expiresAt = Date.parse(data.expiresAt);
     }
     return data as T;
   }
 
-  return { request, expiresAt: () => expiresAt };
+  async function refreshOnce(): Promise<void> {
+    clearTimer();
+    try {
+      adopt(await parse<{ token: string; expiresAt: string }>(await send('POST', '/api/session/refresh', undefined, token)));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) {
+        await renew();
+        return;
+      }
+      // Network or server trouble: try again while the token still works.
+      const left = expiresLocal - timers.now();
+      if (left > 0) timer = timers.setTimeout(() => void refresh(), Math.min(REFRESH_RETRY_MS, left));
+      else lapse();
+    }
+  }
+
+  function refresh(): Promise<void> {
+    refreshing ??= refreshOnce().finally(() => (refreshing = null));
+    return refreshing;
+  }
+
+  function expire() {
+    clearTimer();
+    lapsed = true;
+    if (status === 'expired') return;
+    emit('expired');
+    hostLink?.reportSessionExpired();
+  }
+
+  async function relaunch(): Promise<boolean> {
+    try {
+      const jwt = hostLink ? await hostLink.requestLaunchToken() : null;
+      if (jwt) {
+        const opened = await parse<{ token: string; expiresAt: string } & SessionInfo>(await send('POST', '/api/session', { jwt }, null));
+        adopt(opened);
+        emit('active', { user: opened.user, context: opened.context });
+        return true;
+      }
+    } catch {
+      // a refused launch token ends in the same state as having no host
+    }
+    expire();
+    return false;
+  }
+
+  /** One relaunch through the host at a time; concurrent callers share its outcome. */
+  function renew(): Promise<boolean> {
+    renewal ??= relaunch().finally(() => (renewal = null));
+    return renewal;
+  }
+
+  async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    if (status === 'expired') throw sessionExpiredError();
+    // A token known to be dead would only earn a 401: revive first.
+    if (lapsed && !(await renew())) throw sessionExpiredError();
+    const sentWith = token;
+    const response = await send(method, path, body, token);
+    if (response.status !== 401) return parse<T>(response);
+    // One renewal and one retry, never a loop. If another call renewed meanwhile, just retry.
+    if (token === sentWith && !(await renew())) throw sessionExpiredError();
+    const retried = await send(method, path, body, token);
+    if (retried.status === 401) {
+      expire();
+      throw sessionExpiredError();
+    }
+    return parse<T>(retried);
+  }
+
+  function markActive() {
+    lastActivity = timers.now();
+    if (status === 'expired') return;
+    if (waitingForActivity && timers.now() < expiresLocal) void refresh();
+    else if (lapsed) void renew();
+  }
+
+  adopt(initial);
+
+  return {
+    request,
+    markActive,
+    recover: renew,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    stop: clearTimer,
+  };
 }

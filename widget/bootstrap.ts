@@ -1,3 +1,5 @@
+import type { Note } from './note.ts';
+
 // The launch page inlines this as JSON (server/routes/launch.ts, WidgetBootstrap).
 export interface Bootstrap {
   v: 1;
@@ -7,6 +9,11 @@ export interface Bootstrap {
   context: string;
   hostOrigins: string[];
   theme: 'light' | 'dark' | 'auto';
+  /** Server-rendered first page of notes (server/page/renderNotesApp.tsx). */
+  notes?: Note[];
+  nextCursor?: string | null;
+  /** Epoch ms of the server render: the first client render uses it so hydration matches. */
+  renderedAt?: number;
 }
 
 export function readBootstrap(doc: Document = document): Bootstrap | null {

@@ -1,18 +1,27 @@
-import { render } from 'preact';
+import { hydrate, render } from 'preact';
+import { trackActivity } from './activity.ts';
 import { createApiClient } from './api.ts';
 import { App } from './App.tsx';
 import { readBootstrap } from './bootstrap.ts';
 import { createHostBridge } from './hostBridge.ts';
+import { reportHeight } from './reportHeight.ts';
 import './styles.css';
 
 const root = document.getElementById('app')!;
 const bootstrap = readBootstrap();
+
 if (!bootstrap) {
   root.textContent = 'This widget must be opened by a host platform launch.';
 } else {
-  document.documentElement.dataset.theme = bootstrap.theme;
-  const hostLink = createHostBridge({ hostOrigins: bootstrap.hostOrigins });
-  // The content's own height, not the viewport's: the iframe should fit the notes, not the other way round.
-  if (hostLink) new ResizeObserver(() => hostLink.reportHeight(root.getBoundingClientRect().height)).observe(root);
-  render(<App api={createApiClient(bootstrap)} />, root);
+  // The postMessage channel to the host SDK; null when not framed, and the
+  // widget then still works and shows a clear "session expired" state.
+  const hostLink = createHostBridge({ hostOrigins: bootstrap.hostOrigins }) ?? undefined;
+  const api = createApiClient(bootstrap, { hostLink });
+  trackActivity(api);
+  if (hostLink) reportHeight(root, hostLink);
+  const initial = bootstrap.notes ? { notes: bootstrap.notes, nextCursor: bootstrap.nextCursor ?? null } : null;
+  const app = <App api={api} session={{ user: bootstrap.user, context: bootstrap.context }} initial={initial} renderedAt={bootstrap.renderedAt} />;
+  // The launch page carries server-rendered markup: adopt it instead of repainting.
+  if (root.firstElementChild) hydrate(app, root);
+  else render(app, root);
 }

@@ -14,14 +14,16 @@ export interface RenderWidgetPageInput {
   /** Server-rendered markup for the app root, already HTML. */
   appHtml?: string;
   title?: string;
+  /** The host's colour scheme: 'auto' follows the user's system setting. */
+  theme?: 'light' | 'dark' | 'auto';
 }
 
-export function renderWidgetPage({ nonce, bootstrap, assets, appHtml = '', title = 'Notes' }: RenderWidgetPageInput): string {
+export function renderWidgetPage({ nonce, bootstrap, assets, appHtml = '', title = 'Notes', theme = 'auto' }: RenderWidgetPageInput): string {
   const styles = assets.styles.map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`).join('');
   const preloads = assets.preloads.map((href) => `<link rel="modulepreload" nonce="${nonce}" href="${escapeHtml(href)}">`).join('');
   const scripts = assets.scripts.map((src) => `<script type="module" nonce="${nonce}" src="${escapeHtml(src)}"></script>`).join('');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="en" data-theme="${escapeHtml(theme)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>${escapeHtml(title)}</title>${styles}${preloads}</head>
 <body><div id="app">${appHtml}</div>

@@ -53,7 +53,7 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
     const nonce = crypto.randomBytes(16).toString('base64');
     ctx.set('Content-Security-Policy', widgetPageCsp(nonce, opened.tenant.origins));
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = renderWidgetPage({ nonce, bootstrap, assets: pageAssets, appHtml: rendered.html });
+    ctx.body = renderWidgetPage({ nonce, bootstrap, assets: pageAssets, appHtml: rendered.html, theme: bootstrap.theme });
   }
 
   router.post('/launch', async (ctx) => {

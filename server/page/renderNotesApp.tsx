@@ -1,0 +1,30 @@
+import { renderToString } from 'preact-render-to-string';
+import { ApiError, type ApiClient } from '../../widget/api.ts';
+import { App } from '../../widget/App.tsx';
+import type { OpenedSession } from '../auth/sessionService.ts';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/connect.ts';
+import { readNotesPage } from '../routes/notes.ts';
+
+// Effects and handlers never run in a server render, so the app gets a client
+// that cannot be used: nothing here may make a request or hold a token.
+const inertApi: ApiClient = {
+  request: () => Promise.reject(new ApiError(0, 'server_render', 'Not available during server rendering.')),
+  markActive() {},
+  recover: async () => false,
+  subscribe: () => () => {},
+  stop() {},
+};
+
+/**
+ * First paint without a second round trip: the launch page carries the thread
+ * as markup plus the same data in the bootstrap block, and the widget hydrates it.
+ */
+export function notesAppRenderer({ db, clock }: { db: Db; clock: Clock }) {
+  return async (opened: OpenedSession) => {
+    const page = await readNotesPage(db, { tenantId: opened.claims.tid, ctx: opened.claims.ctx });
+    const renderedAt = clock.now();
+    const html = renderToString(<App api={inertApi} session={{ user: opened.user, context: opened.context }} initial={page} renderedAt={renderedAt} />);
+    return { html, data: { notes: page.notes, nextCursor: page.nextCursor, renderedAt } };
+  };
+}
