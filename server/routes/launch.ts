@@ -38,7 +38,7 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
     if (typeof jwt !== 'string' || jwt === '') {
       throw new WidgetError('validation_failed', 'The launch request has no "jwt" field; post the signed launch token as form field "jwt".');
     }
-    const opened = await sessions.open(jwt);
+    const opened = await sessions.open(jwt, { method: ctx.method, path: ctx.path, query: ctx.querystring });
     const rendered = renderApp ? await renderApp(opened) : { html: '', data: {} };
     const bootstrap: WidgetBootstrap = {
       v: 1,
