@@ -153,7 +153,7 @@ async function dispatch(db: Db, command: string, values: Options, key: KeyInput 
       else {
         console.log(`Added to ${added.issuer}: ${describeKey(added.key)}`);
         printSecret(added.secret);
-        console.log('Both keys verify now; once the host signs only with the new one, remove the old one with remove-key.');
+        console.log('The new key verifies beside the existing ones; once the host signs only with it, remove the old one with remove-key.');
       }
       return;
     }
