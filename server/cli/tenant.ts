@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import {
   addTenantKey,
   AdminInputError,
@@ -12,11 +11,12 @@ import {
   type KeySummary,
 } from '../admin/tenants.ts';
 import { systemClock } from '../clock.ts';
-import { ConfigError, loadConfig } from '../config.ts';
-import { createDb, migrateLatest, type Db } from '../db/connect.ts';
+import { loadConfig } from '../config.ts';
+import type { Db } from '../db/connect.ts';
 import { revokeTenantSessions } from '../db/sessions.ts';
 import { listTenantKeys } from '../db/tenantKeys.ts';
 import { deleteTenant, findTenantByIssuer, listTenants } from '../db/tenants.ts';
+import { CliInputError, parseCliArgs, runCli } from './runCli.ts';
 
 const USAGE = `Usage: npm run tenant -- <command> [options]
 
@@ -51,39 +51,6 @@ interface Options {
   alg?: string;
   json?: boolean;
   help?: boolean;
-}
-
-async function run(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      issuer: { type: 'string' },
-      origin: { type: 'string', multiple: true },
-      kid: { type: 'string' },
-      'key-id': { type: 'string' },
-      'public-key': { type: 'string' },
-      'jwks-url': { type: 'string' },
-      alg: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const [command] = positionals;
-  if (values.help || !command) {
-    console.log(USAGE);
-    return;
-  }
-  const config = loadConfig();
-  // Read the key file before touching the database: a typo should cost nothing.
-  const key = command === 'add' || command === 'add-key' ? keyInputFrom(values) : null;
-  const db = createDb(config.database);
-  try {
-    await migrateLatest(db);
-    await dispatch(db, command, values, key, config.production);
-  } finally {
-    await db.destroy();
-  }
 }
 
 function keyInputFrom(values: Options): KeyInput {
@@ -195,11 +162,34 @@ async function dispatch(db: Db, command: string, values: Options, key: KeyInput 
   }
 }
 
-try {
-  await run(process.argv.slice(2));
-} catch (err) {
-  if (err instanceof ConfigError) console.error(err.message);
-  else if (err instanceof AdminInputError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`tenant: ${(err as Error).message}`);
-  else console.error(`tenant: failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
+const { positionals, values } = parseCliArgs('tenant', {
+  args: process.argv.slice(2),
+  allowPositionals: true,
+  options: {
+    issuer: { type: 'string' },
+    origin: { type: 'string', multiple: true },
+    kid: { type: 'string' },
+    'key-id': { type: 'string' },
+    'public-key': { type: 'string' },
+    'jwks-url': { type: 'string' },
+    alg: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+const [command] = positionals;
+if (values.help || !command) {
+  console.log(USAGE);
+} else {
+  await runCli('tenant', async (db) => {
+    try {
+      // Read the key file before writing anything: a typo should cost nothing.
+      const key = command === 'add' || command === 'add-key' ? keyInputFrom(values) : null;
+      await dispatch(db, command, values, key, loadConfig().production);
+    } catch (err) {
+      if (err instanceof AdminInputError) throw new CliInputError(err.message);
+      throw err;
+    }
+  });
 }
