@@ -226,6 +226,7 @@ const attacks: Attack[] = [
   // Malformed requests.
   ['empty jwt form field', async () => outcomeOf(await fetch(`${t.url}/launch`, form('jwt='))), 400, 'validation_failed'],
   ['no jwt form field', async () => outcomeOf(await fetch(`${t.url}/launch`, form('other=1'))), 400, 'validation_failed'],
+  ['jwt twice in the form', async () => outcomeOf(await fetch(`${t.url}/launch`, form(`jwt=${hs()}&jwt=${hs()}`))), 400, 'validation_failed'],
   ['jwt twice in the query', async () => outcomeOf(await fetch(`${t.url}/launch?jwt=${hs()}&jwt=${hs()}`)), 400, 'validation_failed'],
   [
     'launch posted as JSON',
