@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import type { WidgetAssets } from './assets/widgetAssets.ts';
+import { DEFAULT_JWKS_CACHE, JwksCache, type JwksCacheOptions } from './auth/jwksCache.ts';
 import type { SessionKeyRing } from './auth/sessionKeyRing.ts';
 import { createSessionService } from './auth/sessionService.ts';
 import { TenantDirectory } from './auth/tenantDirectory.ts';
@@ -28,11 +29,14 @@ export interface AppDeps {
   ring: SessionKeyRing;
   assets: WidgetAssets;
   logger?: Logger;
+  /** JWKS fetching limits; tests shorten the timeouts. */
+  jwks?: Partial<Omit<JwksCacheOptions, 'production'>>;
 }
 
 /** Composes middleware and routes; never listens (main.ts and tests do). */
-export function createApp({ db, config, clock, ring, assets, logger = silentLogger }: AppDeps): Koa {
-  const tenants = new TenantDirectory(dbTenantSource(db), clock);
+export function createApp({ db, config, clock, ring, assets, logger = silentLogger, jwks }: AppDeps): Koa {
+  const jwksCache = new JwksCache({ ...DEFAULT_JWKS_CACHE, ...jwks, production: config.production }, clock, logger);
+  const tenants = new TenantDirectory(dbTenantSource(db), clock, { jwks: jwksCache, logger });
   const perTenant = new RateLimiter(clock, config.launchRatePerTenant);
   const perIp = new RateLimiter(clock, config.launchRatePerIp);
   const sessions = createSessionService({

@@ -1,11 +1,14 @@
 import crypto from 'node:crypto';
 import { v4 as uuidv4 } from 'uuid';
-import { MIN_SECRET_BYTES } from '../auth/verificationKey.ts';
+import { checkJwksUrl, JwksUrlError } from '../auth/jwksFetcher.ts';
+import { KeyMaterialError, MIN_SECRET_BYTES, publicKeyFor, type LaunchAlg } from '../auth/verificationKey.ts';
+import { MAX_CANDIDATE_KEYS } from '../auth/verifyLaunchToken.ts';
 import type { Db } from '../db/connect.ts';
-import { insertTenantKey, listTenantKeys } from '../db/tenantKeys.ts';
+import { deleteTenantKey, insertTenantKey, listTenantKeys, type TenantKeyRow } from '../db/tenantKeys.ts';
 import { findTenantByIssuer, insertTenant, setTenantOrigins, type TenantRow } from '../db/tenants.ts';
 
-// Tenant registration, shared by the CLI and the development tenant.
+// Tenant registration and key rotation, shared by the CLI and the development
+// tenant. Everything an operator types is validated here, before it is stored.
 
 export class AdminInputError extends Error {}
 
@@ -24,39 +27,197 @@ export function parseOrigin(raw: string): string {
   return url.origin;
 }
 
+export function parseOrigins(raw: string[]): string[] {
+  const origins = [...new Set(raw.map(parseOrigin))];
+  if (origins.length === 0) throw new AdminInputError('give at least one --origin: the host page origin allowed to frame the widget');
+  return origins;
+}
+
 export function parseIssuer(raw: string): string {
   const issuer = raw.trim();
   if (issuer.length === 0 || issuer.length > 255 || issuer !== raw) throw new AdminInputError('the issuer must be 1-255 characters without surrounding spaces');
   return issuer;
 }
 
+/** Printable ASCII without spaces: a kid is copied between config files and headers. */
+export function parseKid(raw: string): string {
+  if (!/^[\x21-\x7e]{1,255}$/.test(raw)) throw new AdminInputError('--kid must be 1-255 printable ASCII characters without spaces');
+  return raw;
+}
+
 export const newSharedSecret = () => crypto.randomBytes(MIN_SECRET_BYTES).toString('base64url');
 
+/** What an operator asks to register as one verification key. */
+export type KeyInput =
+  | { type: 'secret'; kid?: string | null }
+  | { type: 'pem'; alg: string; pem: string; kid?: string | null }
+  | { type: 'jwks'; alg: string; url: string };
+
+/** A key as shown to operators: never a secret. */
+export interface KeySummary {
+  id: string;
+  kid: string | null;
+  alg: LaunchAlg;
+  kind: TenantKeyRow['kind'];
+  /** pem: SHA256:<base64 of the SHA-256 of the DER SubjectPublicKeyInfo>, as `openssl dgst` would give. */
+  fingerprint?: string;
+  /** jwks: where the keys are fetched from. */
+  url?: string;
+}
+
 export interface RegisteredTenant {
+  id: string;
+  issuer: string;
+  origins: string[];
+  key: KeySummary;
+  /** Only for an HS256 key: shown once, stored for verification only. */
+  secret?: string;
+}
+
+const ASYMMETRIC_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
+type AsymmetricAlg = (typeof ASYMMETRIC_ALGS)[number];
+
+function parseAsymmetricAlg(raw: string, what: string): AsymmetricAlg {
+  if (!(ASYMMETRIC_ALGS as readonly string[]).includes(raw)) {
+    throw new AdminInputError(`--alg must be one of ${ASYMMETRIC_ALGS.join(', ')} for ${what}, got "${raw}"`);
+  }
+  return raw as AsymmetricAlg;
+}
+
+/**
+ * A public key for `alg`, normalised to SPKI PEM. A private key is refused
+ * rather than silently reduced to its public half: it should never have left
+ * the host, and the operator needs to know that it did.
+ */
+export function parsePublicKeyPem(pem: string, algRaw: string): { pem: string; fingerprint: string } {
+  const alg = parseAsymmetricAlg(algRaw, '--public-key');
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+    throw new AdminInputError('this file holds a PRIVATE key; give the public key only (e.g. `openssl pkey -in private.pem -pubout -out public.pem`) and keep the private key on the host');
+  }
+  if (!pem.includes('-----BEGIN ')) throw new AdminInputError('the file is not PEM; expected "-----BEGIN PUBLIC KEY-----" (or a certificate)');
+  try {
+    const key = publicKeyFor(alg, pem);
+    const der = key.export({ type: 'spki', format: 'der' });
+    return { pem: key.export({ type: 'spki', format: 'pem' }).toString(), fingerprint: fingerprintOf(der) };
+  } catch (err) {
+    if (err instanceof KeyMaterialError) throw new AdminInputError(`the key does not fit --alg ${alg}: ${err.message}`);
+    throw err;
+  }
+}
+
+const fingerprintOf = (spkiDer: Buffer) => `SHA256:${crypto.createHash('sha256').update(spkiDer).digest('base64').replace(/=+$/, '')}`;
+
+export function summarizeKey(row: TenantKeyRow): KeySummary {
+  const summary: KeySummary = { id: row.id, kid: row.kid, alg: row.alg, kind: row.kind };
+  if (row.kind === 'jwks') summary.url = row.material;
+  if (row.kind === 'pem') {
+    try {
+      summary.fingerprint = fingerprintOf(crypto.createPublicKey(row.material).export({ type: 'spki', format: 'der' }));
+    } catch {
+      summary.fingerprint = 'unreadable';
+    }
+  }
+  return summary;
+}
+
+/** Validates a key request and builds its row; the secret (HS256) is returned beside it, once. */
+function buildKey(tenantId: string, input: KeyInput, now: number, production: boolean): { row: TenantKeyRow; secret?: string } {
+  const base = { id: uuidv4(), tenantId, createdAt: now };
+  if (input.type === 'secret') {
+    const secret = newSharedSecret();
+    return { row: { ...base, kid: input.kid ? parseKid(input.kid) : null, alg: 'HS256', kind: 'secret', material: secret }, secret };
+  }
+  if (input.type === 'pem') {
+    const { pem } = parsePublicKeyPem(input.pem, input.alg);
+    return { row: { ...base, kid: input.kid ? parseKid(input.kid) : null, alg: input.alg as AsymmetricAlg, kind: 'pem', material: pem } };
+  }
+  const alg = parseAsymmetricAlg(input.alg, '--jwks-url');
+  let url: URL;
+  try {
+    url = checkJwksUrl(input.url, { production });
+  } catch (err) {
+    if (err instanceof JwksUrlError) throw new AdminInputError(err.message);
+    throw err;
+  }
+  return { row: { ...base, kid: null, alg, kind: 'jwks', material: url.href } };
+}
+
+export async function registerTenant(
+  db: Db,
+  input: { issuer: string; origins: string[]; now: number; key: KeyInput; production?: boolean },
+): Promise<RegisteredTenant> {
+  const issuer = parseIssuer(input.issuer);
+  const origins = parseOrigins(input.origins);
+  const tenant: TenantRow = { id: uuidv4(), issuer, origins, createdAt: input.now };
+  const { row, secret } = buildKey(tenant.id, input.key, input.now, input.production ?? false);
+  if (await findTenantByIssuer(db, issuer)) throw new AdminInputError(`a tenant with issuer "${issuer}" already exists`);
+  await db.transaction(async (trx) => {
+    await insertTenant(trx, tenant);
+    await insertTenantKey(trx, row);
+  });
+  return { id: tenant.id, issuer, origins, key: summarizeKey(row), ...(secret === undefined ? {} : { secret }) };
+}
+
+export interface HsTenant {
   id: string;
   issuer: string;
   origins: string[];
   secret: string;
 }
 
-export async function registerHs256Tenant(db: Db, input: { issuer: string; origins: string[]; now: number; kid?: string | null }): Promise<RegisteredTenant> {
-  const issuer = parseIssuer(input.issuer);
-  const origins = input.origins.map(parseOrigin);
-  if (origins.length === 0) throw new AdminInputError('give at least one --origin: the host page origin allowed to frame the widget');
-  if (await findTenantByIssuer(db, issuer)) throw new AdminInputError(`a tenant with issuer "${issuer}" already exists`);
-  const tenant: TenantRow = { id: uuidv4(), issuer, origins, createdAt: input.now };
-  const secret = newSharedSecret();
-  await db.transaction(async (trx) => {
-    await insertTenant(trx, tenant);
-    await insertTenantKey(trx, { id: uuidv4(), tenantId: tenant.id, kid: input.kid ?? null, alg: 'HS256', kind: 'secret', material: secret, createdAt: input.now });
-  });
-  return { id: tenant.id, issuer, origins, secret };
+export async function registerHs256Tenant(db: Db, input: { issuer: string; origins: string[]; now: number; kid?: string | null }): Promise<HsTenant> {
+  const t = await registerTenant(db, { issuer: input.issuer, origins: input.origins, now: input.now, key: { type: 'secret', kid: input.kid ?? null } });
+  return { id: t.id, issuer: t.issuer, origins: t.origins, secret: t.secret! };
+}
+
+async function requireTenant(db: Db, issuerRaw: string): Promise<TenantRow> {
+  const issuer = parseIssuer(issuerRaw);
+  const tenant = await findTenantByIssuer(db, issuer);
+  if (!tenant) throw new AdminInputError(`no tenant with issuer "${issuer}" (see \`npm run tenant -- list\`)`);
+  return tenant;
+}
+
+/** Adds a key beside the existing ones: the first step of a rotation. */
+export async function addTenantKey(db: Db, input: { issuer: string; key: KeyInput; now: number; production?: boolean }): Promise<{ issuer: string; key: KeySummary; secret?: string }> {
+  const tenant = await requireTenant(db, input.issuer);
+  const { row, secret } = buildKey(tenant.id, input.key, input.now, input.production ?? false);
+  const existing = await listTenantKeys(db, tenant.id);
+  // Every key of an algorithm may be tried for one token; more would let one request buy many checks.
+  if (existing.length >= MAX_CANDIDATE_KEYS) {
+    throw new AdminInputError(`${tenant.issuer} already has ${existing.length} keys, the most allowed; remove a retired one first (remove-key)`);
+  }
+  if (row.kid !== null && existing.some((k) => k.kid === row.kid)) {
+    throw new AdminInputError(`${tenant.issuer} already has a key with kid "${row.kid}"; every kid must be unique within a tenant`);
+  }
+  await insertTenantKey(db, row);
+  return { issuer: tenant.issuer, key: summarizeKey(row), ...(secret === undefined ? {} : { secret }) };
+}
+
+/** Removes one key, chosen by kid or by its id from `list`: the last step of a rotation. */
+export async function removeTenantKey(db: Db, input: { issuer: string; kid?: string; keyId?: string }): Promise<{ issuer: string; key: KeySummary }> {
+  const tenant = await requireTenant(db, input.issuer);
+  if ((input.kid === undefined) === (input.keyId === undefined)) throw new AdminInputError('give exactly one of --kid KID or --key-id ID (see `list`)');
+  const keys = await listTenantKeys(db, tenant.id);
+  const target = keys.find((k) => (input.kid !== undefined ? k.kid === input.kid : k.id === input.keyId));
+  if (!target) throw new AdminInputError(`${tenant.issuer} has no key with ${input.kid !== undefined ? `kid "${input.kid}"` : `id "${input.keyId}"`} (see \`npm run tenant -- list\`)`);
+  if (keys.length === 1) {
+    throw new AdminInputError(`this is the only key of ${tenant.issuer}; add its replacement first (add-key), or remove the tenant`);
+  }
+  await deleteTenantKey(db, tenant.id, target.id);
+  return { issuer: tenant.issuer, key: summarizeKey(target) };
+}
+
+export async function replaceTenantOrigins(db: Db, input: { issuer: string; origins: string[] }): Promise<{ issuer: string; origins: string[] }> {
+  const origins = parseOrigins(input.origins);
+  const tenant = await requireTenant(db, input.issuer);
+  await setTenantOrigins(db, tenant.id, origins);
+  return { issuer: tenant.issuer, origins };
 }
 
 export const DEV_TENANT_ISSUER = 'dev-harness';
 
 /** Outside production: the harness's tenant, created on first start and kept in step with HARNESS_PORT. */
-export async function ensureDevTenant(db: Db, harnessOrigin: string, now: number): Promise<RegisteredTenant> {
+export async function ensureDevTenant(db: Db, harnessOrigin: string, now: number): Promise<HsTenant> {
   const existing = await findTenantByIssuer(db, DEV_TENANT_ISSUER);
   if (!existing) return registerHs256Tenant(db, { issuer: DEV_TENANT_ISSUER, origins: [harnessOrigin], now });
   if (!existing.origins.includes(harnessOrigin)) {

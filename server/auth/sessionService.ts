@@ -9,7 +9,7 @@ import { WidgetError } from '../errors.ts';
 import type { SessionKeyRing } from './sessionKeyRing.ts';
 import { issueSessionToken, verifySessionToken, type SessionClaims } from './sessionToken.ts';
 import type { TenantDirectory } from './tenantDirectory.ts';
-import { verifyLaunchToken, type LaunchTenant } from './verifyLaunchToken.ts';
+import { verifyLaunchToken, type LaunchRequest, type LaunchTenant } from './verifyLaunchToken.ts';
 
 export interface OpenedSession {
   token: string;
@@ -46,7 +46,8 @@ export function createSessionService({ db, config, clock, ring, tenants, admitLa
     clockSkew: config.clockSkew,
   };
 
-  async function open(launchToken: string): Promise<OpenedSession> {
+  /** `request` is what the token came with, for the optional "qsh" claim. */
+  async function open(launchToken: string, request?: LaunchRequest): Promise<OpenedSession> {
     const { tenant, claims } = await verifyLaunchToken(launchToken, {
       findTenant: (issuer) => tenants.find(issuer),
       keysFor: (t, header) => tenants.keysFor(t, header),
@@ -54,7 +55,7 @@ export function createSessionService({ db, config, clock, ring, tenants, admitLa
       audience: config.audience,
       clockSkew: config.clockSkew,
       maxLifetime: config.launchMaxLifetime,
-    });
+    }, request);
     admitLaunch?.(tenant);
     // Kept until the token could no longer pass the expiry check anyway.
     const keepUntil = (claims.exp + config.clockSkew) * 1000;

@@ -1,6 +1,9 @@
 import type { Clock } from '../clock.ts';
+import { WidgetError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { JwksUnavailable, type JwksCache, type JwksSource } from './jwksCache.ts';
 import type { LaunchTenant } from './verifyLaunchToken.ts';
-import { makeVerificationKey, type StoredTenantKey, type VerificationKey } from './verificationKey.ts';
+import { KeyMaterialError, makeVerificationKey, type StoredTenantKey, type VerificationKey } from './verificationKey.ts';
 
 export interface TenantSource {
   findByIssuer(issuer: string): Promise<{ tenant: LaunchTenant; keys: StoredTenantKey[] } | undefined>;
@@ -9,7 +12,14 @@ export interface TenantSource {
 interface Entry {
   tenant: LaunchTenant;
   keys: VerificationKey[];
+  jwks: JwksSource[];
   loadedAt: number;
+}
+
+export interface TenantDirectoryOptions {
+  jwks: JwksCache;
+  logger?: Logger;
+  ttlMs?: number;
 }
 
 /**
@@ -19,26 +29,61 @@ interface Entry {
  */
 export class TenantDirectory {
   private cache = new Map<string, Entry>();
+  private readonly jwks: JwksCache;
+  private readonly logger: Logger | undefined;
+  private readonly ttlMs: number;
 
   constructor(
     private readonly source: TenantSource,
     private readonly clock: Clock,
-    private readonly ttlMs = 30_000,
-  ) {}
+    options: TenantDirectoryOptions,
+  ) {
+    this.jwks = options.jwks;
+    this.logger = options.logger;
+    this.ttlMs = options.ttlMs ?? 30_000;
+  }
 
   async find(issuer: string): Promise<LaunchTenant | undefined> {
     return (await this.entry(issuer))?.tenant;
   }
 
+  /**
+   * Candidate keys for a token header: only keys registered for the header's
+   * algorithm. The kid selects among them and is compared, never interpreted.
+   */
   async keysFor(tenant: LaunchTenant, header: { alg: string; kid: string | null }): Promise<VerificationKey[]> {
     const entry = await this.entry(tenant.issuer);
     if (!entry) return [];
-    const sameAlg = entry.keys.filter((k) => k.alg === header.alg);
-    if (header.kid === null) return sameAlg;
-    const byKid = sameAlg.filter((k) => k.kid === header.kid);
-    // A host may send a kid we never registered for its only key: kid is a
-    // lookup hint, never a trust decision, so fall back to its kid-less keys.
-    return byKid.length > 0 ? byKid : sameAlg.filter((k) => k.kid === null);
+    const registered = entry.keys.filter((k) => k.alg === header.alg);
+    const sources = entry.jwks.filter((s) => s.alg === header.alg);
+
+    // Why the JWKS could not be used, for the error when nothing else verifies.
+    const failure: { reason: string | null } = { reason: null };
+    const fromJwks = async (refresh: boolean): Promise<VerificationKey[]> => {
+      failure.reason = null;
+      const sets = await Promise.all(
+        sources.map((s) =>
+          this.jwks.keys(s, { refresh }).catch((err: unknown) => {
+            if (!(err instanceof JwksUnavailable)) throw err;
+            failure.reason = err.message;
+            return [];
+          }),
+        ),
+      );
+      return sets.flat();
+    };
+
+    let candidates = [...registered, ...(await fromJwks(false))];
+    // A kid we have not seen may be a key the host just published: look once,
+    // within the per-tenant refetch budget.
+    if (header.kid !== null && sources.length > 0 && !candidates.some((k) => k.kid === header.kid) && this.jwks.claimEarlyRefetch(tenant.id)) {
+      candidates = [...registered, ...(await fromJwks(true))];
+    }
+    const chosen = selectByKid(candidates, header.kid);
+    if (chosen.length === 0 && failure.reason !== null) {
+      throw new WidgetError('launch_invalid', `The host platform's key set (JWKS URL) could not be loaded: ${failure.reason}. The host must serve it over https within 2 seconds.`);
+    }
+    return chosen;
   }
 
   invalidate(issuer?: string): void {
@@ -55,9 +100,31 @@ export class TenantDirectory {
       this.cache.delete(issuer);
       return undefined;
     }
-    const keys = found.keys.filter((k) => k.kind !== 'jwks').map(makeVerificationKey);
-    const entry = { tenant: found.tenant, keys, loadedAt: now };
+    const keys: VerificationKey[] = [];
+    const jwks: JwksSource[] = [];
+    for (const stored of found.keys) {
+      if (stored.kind === 'jwks') {
+        if (stored.alg !== 'HS256') jwks.push({ id: stored.id, tenantId: found.tenant.id, alg: stored.alg, url: stored.material });
+        continue;
+      }
+      try {
+        keys.push(makeVerificationKey(stored));
+      } catch (err) {
+        // A bad row (edited by hand) must fail launches for that key, not the server.
+        if (!(err instanceof KeyMaterialError)) throw err;
+        this.logger?.error('tenant_key_unusable', { tenantId: found.tenant.id, keyId: stored.id, reason: err.message });
+      }
+    }
+    const entry = { tenant: found.tenant, keys, jwks, loadedAt: now };
     this.cache.set(issuer, entry);
     return entry;
   }
+}
+
+function selectByKid(keys: VerificationKey[], kid: string | null): VerificationKey[] {
+  if (kid === null) return keys;
+  const byKid = keys.filter((k) => k.kid === kid);
+  // A host may send a kid we never registered for its only key: kid is a
+  // lookup hint, never a trust decision, so fall back to its kid-less keys.
+  return byKid.length > 0 ? byKid : keys.filter((k) => k.kid === null);
 }

@@ -2,8 +2,9 @@ import { WidgetError } from '../errors.ts';
 import { decodeCompactJwt, MalformedJwt } from './compactJwt.ts';
 import { checkLaunchClaims, type LaunchClaims } from './launchClaims.ts';
 import { SESSION_TOKEN_TYPE } from './sessionToken.ts';
+import { QueryStringError, queryStringHash, type CanonicalRequestInput } from './queryStringHash.ts';
 import { hasValidSignature } from './verifySignature.ts';
-import type { VerificationKey } from './verificationKey.ts';
+import { isLaunchAlg, LAUNCH_ALGS, type VerificationKey } from './verificationKey.ts';
 
 export interface LaunchTenant {
   id: string;
@@ -28,9 +29,17 @@ export interface VerifiedLaunch {
 
 // A tenant may register a handful of keys (rotation); trying more than this
 // per token would let one request buy many signature checks.
-const MAX_CANDIDATE_KEYS = 5;
+export const MAX_CANDIDATE_KEYS = 5;
 
-export async function verifyLaunchToken(token: string, deps: LaunchVerifierDeps): Promise<VerifiedLaunch> {
+/**
+ * The request a launch token arrived with, for its optional "qsh" claim: the
+ * method and path of that request and its URL query string. A form body (POST
+ * /launch) or JSON body (POST /api/session) is not part of it, as in Atlassian
+ * Connect, where only the URL is hashed.
+ */
+export type LaunchRequest = CanonicalRequestInput;
+
+export async function verifyLaunchToken(token: string, deps: LaunchVerifierDeps, request?: LaunchRequest): Promise<VerifiedLaunch> {
   let decoded;
   try {
     decoded = decodeCompactJwt(token);
@@ -45,6 +54,9 @@ export async function verifyLaunchToken(token: string, deps: LaunchVerifierDeps)
   }
   if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') {
     throw new WidgetError('launch_invalid', 'The launch token is unsigned; "alg": "none" is never accepted.');
+  }
+  if (!isLaunchAlg(header.alg)) {
+    throw new WidgetError('launch_invalid', `The launch token's "alg" is not accepted; sign with one of ${LAUNCH_ALGS.join(', ')} (the algorithm registered for your key).`);
   }
   if (header.crit !== undefined) {
     // RFC 7515 section 4.1.11: we understand no extensions, so must reject.
@@ -80,5 +92,23 @@ export async function verifyLaunchToken(token: string, deps: LaunchVerifierDeps)
     clockSkew: deps.clockSkew,
     maxLifetime: deps.maxLifetime,
   });
+  if (claims.qsh !== null) checkQueryStringHash(claims.qsh, request);
   return { tenant, claims };
+}
+
+function checkQueryStringHash(qsh: string, request: LaunchRequest | undefined): void {
+  if (!request) throw new WidgetError('launch_invalid', 'The launch token carries a "qsh" claim, which cannot be checked here; leave it out.');
+  let expected: string;
+  try {
+    expected = queryStringHash(request);
+  } catch (err) {
+    if (err instanceof QueryStringError) throw new WidgetError('launch_invalid', `The launch token's "qsh" cannot match this request: ${err.message}.`);
+    throw err;
+  }
+  if (qsh !== expected) {
+    throw new WidgetError(
+      'launch_invalid',
+      `The launch token's "qsh" claim does not match this request (${request.method.toUpperCase()} ${request.path}); compute it for the exact method, path and query the token is sent with, or leave it out.`,
+    );
+  }
 }

@@ -10,7 +10,11 @@ import type { VerificationKey } from './verificationKey.ts';
 export function hasValidSignature(token: string, key: VerificationKey): boolean {
   if (key.alg === 'EdDSA') {
     const [h, p, s] = token.split('.') as [string, string, string];
-    return crypto.verify(null, Buffer.from(`${h}.${p}`), key.key, Buffer.from(s, 'base64url'));
+    try {
+      return crypto.verify(null, Buffer.from(`${h}.${p}`), key.key, Buffer.from(s, 'base64url'));
+    } catch {
+      return false;
+    }
   }
   try {
     jwt.verify(token, key.key, { algorithms: [key.alg], ignoreExpiration: true, ignoreNotBefore: true });

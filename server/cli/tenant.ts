@@ -1,50 +1,81 @@
-import { parseArgs } from 'node:util';
-import { AdminInputError, parseIssuer, parseOrigin, registerHs256Tenant } from '../admin/tenants.ts';
+import fs from 'node:fs';
+import {
+  addTenantKey,
+  AdminInputError,
+  parseIssuer,
+  registerTenant,
+  removeTenantKey,
+  replaceTenantOrigins,
+  summarizeKey,
+  type KeyInput,
+  type KeySummary,
+} from '../admin/tenants.ts';
 import { systemClock } from '../clock.ts';
-import { ConfigError, loadConfig } from '../config.ts';
-import { createDb, migrateLatest, type Db } from '../db/connect.ts';
+import { loadConfig } from '../config.ts';
+import type { Db } from '../db/connect.ts';
 import { revokeTenantSessions } from '../db/sessions.ts';
 import { listTenantKeys } from '../db/tenantKeys.ts';
-import { deleteTenant, findTenantByIssuer, listTenants, setTenantOrigins } from '../db/tenants.ts';
+import { deleteTenant, findTenantByIssuer, listTenants } from '../db/tenants.ts';
+import { CliInputError, parseCliArgs, runCli } from './runCli.ts';
 
 const USAGE = `Usage: npm run tenant -- <command> [options]
 
-  add --issuer ISS --origin ORIGIN [--origin ...] [--kid KID] [--json]
-        Register a host platform with a new HS256 shared secret (printed once).
-  list [--json]                        Show tenants, their origins and keys (never secrets).
+  add --issuer ISS --origin ORIGIN [--origin ...] [KEY] [--json]
+        Register a host platform. Without KEY options it gets a new HS256
+        shared secret, printed once.
+  add-key --issuer ISS [KEY] [--json]  Add a key beside the current ones (rotation).
+  remove-key --issuer ISS (--kid KID | --key-id ID)
+                                       Remove a key once the host no longer signs with it.
+  list [--json]                        Show tenants, origins and keys (never secrets).
   set-origins --issuer ISS --origin ORIGIN [--origin ...]
                                        Replace the origins allowed to frame the widget.
   revoke-sessions --issuer ISS         End every session of the tenant at once.
   remove --issuer ISS                  Delete the tenant with its users, sessions and notes.
 
-Uses the same DATABASE_URL as the server.`;
+KEY (one of):
+  [--kid KID]                          HS256 shared secret generated here (the default).
+  --public-key FILE --alg ALG [--kid KID]
+                                       A PEM public key; ALG is RS256, ES256 or EdDSA.
+  --jwks-url URL --alg ALG             Keys fetched from the host's JWKS (https); the
+                                       token's kid picks the key.
 
-type Options = { issuer?: string; origin?: string[]; kid?: string; json?: boolean; help?: boolean };
+Uses the same DATABASE_URL as the server. See docs/integrating.md.`;
 
-async function run(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      issuer: { type: 'string' },
-      origin: { type: 'string', multiple: true },
-      kid: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const [command] = positionals;
-  if (values.help || !command) {
-    console.log(USAGE);
-    return;
+interface Options {
+  issuer?: string;
+  origin?: string[];
+  kid?: string;
+  'key-id'?: string;
+  'public-key'?: string;
+  'jwks-url'?: string;
+  alg?: string;
+  json?: boolean;
+  help?: boolean;
+}
+
+function keyInputFrom(values: Options): KeyInput {
+  const file = values['public-key'];
+  const url = values['jwks-url'];
+  if (file !== undefined && url !== undefined) throw new AdminInputError('give either --public-key or --jwks-url, not both');
+  if (file !== undefined) {
+    if (!values.alg) throw new AdminInputError('--public-key needs --alg RS256, ES256 or EdDSA (the algorithm the host signs with)');
+    let pem: string;
+    try {
+      pem = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new AdminInputError(`cannot read the public key file "${file}": ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    return { type: 'pem', alg: values.alg, pem, kid: values.kid ?? null };
   }
-  const db = createDb(loadConfig().database);
-  try {
-    await migrateLatest(db);
-    await dispatch(db, command, values as Options);
-  } finally {
-    await db.destroy();
+  if (url !== undefined) {
+    if (!values.alg) throw new AdminInputError('--jwks-url needs --alg RS256, ES256 or EdDSA (the algorithm of the keys in the JWKS)');
+    if (values.kid !== undefined) throw new AdminInputError('--kid does not apply to --jwks-url: each key in the JWKS carries its own kid');
+    return { type: 'jwks', alg: values.alg, url };
   }
+  if (values.alg !== undefined && values.alg !== 'HS256') {
+    throw new AdminInputError(`--alg ${values.alg} needs --public-key FILE or --jwks-url URL (HS256 secrets are generated here)`);
+  }
+  return { type: 'secret', kid: values.kid ?? null };
 }
 
 function requireIssuer(values: Options): string {
@@ -59,38 +90,59 @@ async function requireTenant(db: Db, values: Options) {
   return tenant;
 }
 
-async function dispatch(db: Db, command: string, values: Options): Promise<void> {
+const describeKey = (k: KeySummary) =>
+  `${k.alg} ${k.kind === 'secret' ? 'shared secret' : k.kind === 'pem' ? `public key ${k.fingerprint}` : `JWKS ${k.url}`}${k.kid ? ` kid=${k.kid}` : ''} (id ${k.id})`;
+
+function printSecret(secret: string | undefined): void {
+  if (secret !== undefined) console.log(`HS256 shared secret (shown once; sign with this string as the key):\n${secret}`);
+}
+
+async function dispatch(db: Db, command: string, values: Options, key: KeyInput | null, production: boolean): Promise<void> {
   const now = systemClock.now();
   switch (command) {
     case 'add': {
-      const tenant = await registerHs256Tenant(db, { issuer: requireIssuer(values), origins: values.origin ?? [], now, kid: values.kid ?? null });
+      const tenant = await registerTenant(db, { issuer: requireIssuer(values), origins: values.origin ?? [], now, key: key!, production });
       if (values.json) {
-        console.log(JSON.stringify({ id: tenant.id, issuer: tenant.issuer, origins: tenant.origins, secret: tenant.secret }));
+        // HS256: exactly { id, issuer, origins, secret } (protocol section 6); other keys: the key instead of a secret.
+        const { id, issuer, origins } = tenant;
+        console.log(JSON.stringify(tenant.secret !== undefined ? { id, issuer, origins, secret: tenant.secret } : { id, issuer, origins, key: tenant.key }));
       } else {
         console.log(`Registered tenant ${tenant.issuer} (${tenant.id})`);
         console.log(`Origins: ${tenant.origins.join(' ')}`);
-        console.log(`HS256 shared secret (shown once; sign with this string as the key):\n${tenant.secret}`);
+        console.log(`Key: ${describeKey(tenant.key)}`);
+        printSecret(tenant.secret);
       }
+      return;
+    }
+    case 'add-key': {
+      const added = await addTenantKey(db, { issuer: requireIssuer(values), key: key!, now, production });
+      if (values.json) console.log(JSON.stringify(added));
+      else {
+        console.log(`Added to ${added.issuer}: ${describeKey(added.key)}`);
+        printSecret(added.secret);
+        console.log('The new key verifies beside the existing ones; once the host signs only with it, remove the old one with remove-key.');
+      }
+      return;
+    }
+    case 'remove-key': {
+      const removed = await removeTenantKey(db, { issuer: requireIssuer(values), kid: values.kid, keyId: values['key-id'] });
+      if (values.json) console.log(JSON.stringify(removed));
+      else console.log(`Removed from ${removed.issuer}: ${describeKey(removed.key)} (servers stop using it within 30 seconds)`);
       return;
     }
     case 'list': {
-      const tenants = await listTenants(db);
       const rows = [];
-      for (const t of tenants) {
-        const keys = (await listTenantKeys(db, t.id)).map((k) => ({ id: k.id, kid: k.kid, alg: k.alg, kind: k.kind }));
-        rows.push({ id: t.id, issuer: t.issuer, origins: t.origins, keys });
+      for (const t of await listTenants(db)) {
+        rows.push({ id: t.id, issuer: t.issuer, origins: t.origins, keys: (await listTenantKeys(db, t.id)).map(summarizeKey) });
       }
       if (values.json) console.log(JSON.stringify(rows));
       else if (rows.length === 0) console.log('No tenants registered.');
-      else for (const r of rows) console.log(`${r.issuer}  ${r.id}\n  origins: ${r.origins.join(' ')}\n  keys: ${r.keys.map((k) => `${k.alg}${k.kid ? ` kid=${k.kid}` : ''} (${k.id})`).join(', ')}`);
+      else for (const r of rows) console.log(`${r.issuer}  ${r.id}\n  origins: ${r.origins.join(' ')}\n${r.keys.map((k) => `  key: ${describeKey(k)}`).join('\n')}`);
       return;
     }
     case 'set-origins': {
-      const tenant = await requireTenant(db, values);
-      const origins = (values.origin ?? []).map(parseOrigin);
-      if (origins.length === 0) throw new AdminInputError('give at least one --origin');
-      await setTenantOrigins(db, tenant.id, origins);
-      console.log(`Origins of ${tenant.issuer}: ${origins.join(' ')}`);
+      const updated = await replaceTenantOrigins(db, { issuer: requireIssuer(values), origins: values.origin ?? [] });
+      console.log(`Origins of ${updated.issuer}: ${updated.origins.join(' ')}`);
       return;
     }
     case 'revoke-sessions': {
@@ -110,11 +162,34 @@ async function dispatch(db: Db, command: string, values: Options): Promise<void>
   }
 }
 
-try {
-  await run(process.argv.slice(2));
-} catch (err) {
-  if (err instanceof ConfigError) console.error(err.message);
-  else if (err instanceof AdminInputError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`tenant: ${(err as Error).message}`);
-  else console.error(`tenant: failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
+const { positionals, values } = parseCliArgs('tenant', {
+  args: process.argv.slice(2),
+  allowPositionals: true,
+  options: {
+    issuer: { type: 'string' },
+    origin: { type: 'string', multiple: true },
+    kid: { type: 'string' },
+    'key-id': { type: 'string' },
+    'public-key': { type: 'string' },
+    'jwks-url': { type: 'string' },
+    alg: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+const [command] = positionals;
+if (values.help || !command) {
+  console.log(USAGE);
+} else {
+  await runCli('tenant', async (db) => {
+    try {
+      // Read the key file before writing anything: a typo should cost nothing.
+      const key = command === 'add' || command === 'add-key' ? keyInputFrom(values) : null;
+      await dispatch(db, command, values, key, loadConfig().production);
+    } catch (err) {
+      if (err instanceof AdminInputError) throw new CliInputError(err.message);
+      throw err;
+    }
+  });
 }

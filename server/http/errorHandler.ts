@@ -50,6 +50,8 @@ export function sendError(ctx: Context, error: WidgetError): void {
   }
 }
 
+const isLaunchRequest = (ctx: Context) => ctx.path === '/launch' || (ctx.method === 'POST' && ctx.path === '/api/session');
+
 export function errorHandler(logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
@@ -63,6 +65,11 @@ export function errorHandler(logger: Logger): Middleware {
       ctx.remove('Content-Security-Policy');
       if (known) {
         ctx.state.errorCode = known.code;
+        if (isLaunchRequest(ctx)) {
+          // A host developer debugging an integration asks the operator "why?":
+          // the reason is ours, never the token (which may sit in the query string).
+          logger.warn('launch_rejected', { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, code: known.code, reason: known.message });
+        }
         sendError(ctx, known);
         return;
       }

@@ -35,10 +35,14 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
   const router = new Router();
 
   async function launch(ctx: Context, jwt: unknown, theme: unknown) {
+    if (Array.isArray(jwt)) {
+      // Two tokens in one request: which one a proxy or qsh saw is ambiguous.
+      throw new WidgetError('validation_failed', 'The launch request has more than one "jwt" field; send exactly one launch token.');
+    }
     if (typeof jwt !== 'string' || jwt === '') {
       throw new WidgetError('validation_failed', 'The launch request has no "jwt" field; post the signed launch token as form field "jwt".');
     }
-    const opened = await sessions.open(jwt);
+    const opened = await sessions.open(jwt, { method: ctx.method, path: ctx.path, query: ctx.querystring });
     const rendered = renderApp ? await renderApp(opened) : { html: '', data: {} };
     const bootstrap: WidgetBootstrap = {
       v: 1,
@@ -58,7 +62,8 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
 
   router.post('/launch', async (ctx) => {
     const form = await readForm(ctx);
-    await launch(ctx, form.get('jwt'), form.get('theme'));
+    const jwts = form.getAll('jwt');
+    await launch(ctx, jwts.length > 1 ? jwts : jwts[0], form.get('theme'));
   });
 
   // Atlassian-Connect style; POST is preferred because it keeps the token out of URLs.

@@ -17,7 +17,7 @@ export function sessionRoutes({ sessions, db }: { sessions: SessionService; db: 
     if (typeof body.jwt !== 'string' || body.jwt === '') {
       throw new WidgetError('validation_failed', 'The body must be { "jwt": "<launch token>" }.');
     }
-    const opened = await sessions.open(body.jwt);
+    const opened = await sessions.open(body.jwt, { method: ctx.method, path: ctx.path, query: ctx.querystring });
     ctx.body = { token: opened.token, expiresAt: opened.expiresAt, user: opened.user, context: opened.context };
   });
 

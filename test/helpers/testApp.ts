@@ -4,8 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { registerHs256Tenant } from '../../server/admin/tenants.ts';
-import { createApp } from '../../server/app.ts';
+import { registerHs256Tenant, registerTenant, type KeyInput } from '../../server/admin/tenants.ts';
+import { createApp, type AppDeps } from '../../server/app.ts';
 import { loadWidgetAssets } from '../../server/assets/widgetAssets.ts';
 import { SessionKeyRing } from '../../server/auth/sessionKeyRing.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
@@ -31,6 +31,10 @@ export interface TestApp {
   ring: SessionKeyRing;
   tenant: TestTenant;
   addTenant(issuer: string, origins?: string[]): Promise<TestTenant>;
+  /** A tenant registered with a public key or JWKS URL (no shared secret). */
+  addTenantWithKey(issuer: string, key: KeyInput): Promise<{ id: string; issuer: string }>;
+  /** Claims of a valid launch for `issuer`, now; `overrides` as for launchToken. */
+  launchClaims(issuer: string, overrides?: Record<string, unknown>): Record<string, unknown>;
   /** A launch token for the default tenant, valid now; `overrides` replace or (with undefined) delete claims. */
   launchToken(overrides?: Record<string, unknown>, tenant?: TestTenant): string;
   /** POST /launch and return the session token from the bootstrap block. */
@@ -39,7 +43,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(options: { env?: Record<string, string>; logger?: Logger } = {}): Promise<TestApp> {
+export async function startTestApp(options: { env?: Record<string, string>; logger?: Logger; jwks?: AppDeps['jwks'] } = {}): Promise<TestApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'widget-test-'));
   // Suites launch far more often than a person; rate limits get their own tests.
   const config = loadConfig({
@@ -53,7 +57,7 @@ export async function startTestApp(options: { env?: Record<string, string>; logg
   await migrateLatest(db);
   const clock = new FakeClock();
   const ring = await new SessionKeyRing(signingKeyStore(db), clock).init();
-  const app = createApp({ db, config, clock, ring, assets: loadWidgetAssets(), logger: options.logger });
+  const app = createApp({ db, config, clock, ring, assets: loadWidgetAssets(), logger: options.logger, jwks: options.jwks });
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -64,15 +68,22 @@ export async function startTestApp(options: { env?: Record<string, string>; logg
   };
   const tenant = await addTenant('test-host');
 
-  const launchToken = (overrides: Record<string, unknown> = {}, t: TestTenant = tenant): string => {
+  const addTenantWithKey = async (issuer: string, key: KeyInput) => {
+    const t = await registerTenant(db, { issuer, origins: [HOST_ORIGIN], now: clock.now(), key });
+    return { id: t.id, issuer: t.issuer };
+  };
+
+  const launchClaims = (issuer: string, overrides: Record<string, unknown> = {}): Record<string, unknown> => {
     const iat = clock.nowSec();
-    const claims: Record<string, unknown> = { iss: t.issuer, aud: config.audience, sub: 'user-1', name: 'Ada Lovelace', ctx: 'page:42', iat, exp: iat + 60, jti: crypto.randomUUID() };
+    const claims: Record<string, unknown> = { iss: issuer, aud: config.audience, sub: 'user-1', name: 'Ada Lovelace', ctx: 'page:42', iat, exp: iat + 60, jti: crypto.randomUUID() };
     for (const [k, v] of Object.entries(overrides)) {
       if (v === undefined) delete claims[k];
       else claims[k] = v;
     }
-    return signHs256(claims, t.secret);
+    return claims;
   };
+
+  const launchToken = (overrides: Record<string, unknown> = {}, t: TestTenant = tenant): string => signHs256(launchClaims(t.issuer, overrides), t.secret);
 
   const launch: TestApp['launch'] = async (overrides, t) => {
     const response = await fetch(`${url}/launch`, {
@@ -105,6 +116,8 @@ export async function startTestApp(options: { env?: Record<string, string>; logg
     ring,
     tenant,
     addTenant,
+    addTenantWithKey,
+    launchClaims,
     launchToken,
     launch,
     api,

@@ -1,7 +1,4 @@
-import crypto from 'node:crypto';
-import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signHs256 } from '../helpers/signJwt.ts';
 import { HOST_ORIGIN, startTestApp, type TestApp } from '../helpers/testApp.ts';
 
 let t: TestApp;
@@ -9,8 +6,6 @@ beforeAll(async () => {
   t = await startTestApp();
 });
 afterAll(() => t.close());
-
-const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 async function postLaunch(token: string): Promise<{ status: number; code: string | null; html: string; response: Response }> {
   const response = await fetch(`${t.url}/launch`, {
@@ -107,91 +102,6 @@ describe('the bootstrap block', () => {
     const parsed = JSON.parse(content);
     expect(parsed.user.name).toBe(hostile);
     expect(parsed.context).toBe('</SCRIPT ><img src=x onerror=alert(2)>');
-  });
-});
-
-describe('a rejected launch', () => {
-  const cases: Array<[string, () => string, number, string]> = [
-    ['wrong signature', () => signHs256(claims(), 'x'.repeat(43)), 401, 'launch_invalid'],
-    ['unknown issuer', () => t.launchToken({ iss: 'nobody' }), 401, 'unknown_issuer'],
-    ['missing issuer', () => t.launchToken({ iss: undefined }), 401, 'launch_invalid'],
-    ['wrong audience', () => t.launchToken({ aud: 'https://elsewhere.example' }), 401, 'launch_invalid'],
-    ['missing audience', () => t.launchToken({ aud: undefined }), 401, 'launch_invalid'],
-    ['audience array without us', () => t.launchToken({ aud: ['https://a.example', 'https://b.example'] }), 401, 'launch_invalid'],
-    ['expired', () => t.launchToken({ iat: t.clock.nowSec() - 200, exp: t.clock.nowSec() - 100 }), 401, 'launch_expired'],
-    ['missing exp', () => t.launchToken({ exp: undefined }), 401, 'launch_invalid'],
-    ['string exp', () => t.launchToken({ exp: String(t.clock.nowSec() + 60) }), 401, 'launch_invalid'],
-    ['missing iat', () => t.launchToken({ iat: undefined }), 401, 'launch_invalid'],
-    ['not yet valid', () => t.launchToken({ nbf: t.clock.nowSec() + 120 }), 401, 'launch_invalid'],
-    ['issued in the future', () => t.launchToken({ iat: t.clock.nowSec() + 120, exp: t.clock.nowSec() + 180 }), 401, 'launch_invalid'],
-    ['lifetime too long', () => t.launchToken({ exp: t.clock.nowSec() + 3600 }), 401, 'launch_expired'],
-    ['missing sub', () => t.launchToken({ sub: undefined }), 401, 'launch_invalid'],
-    ['empty sub', () => t.launchToken({ sub: '' }), 401, 'launch_invalid'],
-    ['sub over 255 characters', () => t.launchToken({ sub: 'u'.repeat(256) }), 401, 'launch_invalid'],
-    ['numeric sub', () => t.launchToken({ sub: 42 }), 401, 'launch_invalid'],
-    ['missing jti', () => t.launchToken({ jti: undefined }), 401, 'launch_invalid'],
-    ['ctx over 255 characters', () => t.launchToken({ ctx: 'c'.repeat(256) }), 401, 'launch_invalid'],
-    ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims())}.`, 401, 'launch_invalid'],
-    ['alg none with a signature', () => `${b64({ alg: 'none' })}.${b64(claims())}.${b64('sig')}`, 401, 'launch_invalid'],
-    ['alg NoNe', () => `${b64({ alg: 'NoNe' })}.${b64(claims())}.${b64('sig')}`, 401, 'launch_invalid'],
-    ['signed with HS512 using the right secret', () => jwt.sign(claims(), t.tenant.secret, { algorithm: 'HS512' }), 401, 'launch_invalid'],
-    ['signed with RS256 by a stranger', () => jwt.sign(claims(), crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, { algorithm: 'RS256' }), 401, 'launch_invalid'],
-    ['malformed (two parts)', () => 'abc.def', 401, 'launch_invalid'],
-    ['malformed (not base64url)', () => 'a$b.c%d.e^f', 401, 'launch_invalid'],
-    ['malformed (header not JSON)', () => `${b64('not json')}.${b64(claims())}.${b64('sig')}`, 401, 'launch_invalid'],
-    ['huge token', () => `${b64({ alg: 'HS256' })}.${'A'.repeat(9000)}.${b64('sig')}`, 401, 'launch_invalid'],
-  ];
-
-  function claims(): Record<string, unknown> {
-    const iat = t.clock.nowSec();
-    return { iss: t.tenant.issuer, aud: t.config.audience, sub: 'mallory', iat, exp: iat + 60, jti: crypto.randomUUID() };
-  }
-
-  it.each(cases.map(([name, make, status, code]) => ({ name, make, status, code })))('$name -> $status $code', async ({ make, status, code }) => {
-    const result = await postLaunch(make());
-    expect(result.status).toBe(status);
-    expect(result.code).toBe(code);
-    expect(result.response.headers.get('set-cookie')).toBeNull();
-    expect(result.html).not.toContain('widget-bootstrap');
-  });
-
-  it('rejects a launch token whose jti was already used', async () => {
-    const token = t.launchToken();
-    expect((await postLaunch(token)).status).toBe(200);
-    const again = await postLaunch(token);
-    expect(again.status).toBe(401);
-    expect(again.code).toBe('launch_replayed');
-  });
-
-  it('keeps jtis per tenant: another tenant may reuse the same jti', async () => {
-    const other = await t.addTenant('second-host');
-    expect((await postLaunch(t.launchToken({ jti: 'shared-jti' })) ).status).toBe(200);
-    expect((await postLaunch(t.launchToken({ jti: 'shared-jti' }, other))).status).toBe(200);
-  });
-
-  it('answers 400 validation_failed when the form has no jwt field', async () => {
-    const response = await fetch(`${t.url}/launch`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'other=1' });
-    expect(response.status).toBe(400);
-    expect(await response.text()).toContain('validation_failed');
-  });
-
-  it('answers 413 for an oversized form', async () => {
-    const response = await fetch(`${t.url}/launch`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `jwt=${'a'.repeat(100_000)}` });
-    expect(response.status).toBe(413);
-  });
-
-  it('does not echo the token in the error page', async () => {
-    const token = t.launchToken({ aud: '<b>nope</b>' });
-    const result = await postLaunch(token);
-    expect(result.html).not.toContain(token);
-    expect(result.html).not.toContain('<b>nope</b>');
-  });
-
-  it('rejects a session token posted as a launch token', async () => {
-    const { token } = await t.launch();
-    const result = await postLaunch(token);
-    expect(result.status).toBe(401);
-    expect(result.code).toBe('launch_invalid');
   });
 });
 

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,5 +47,61 @@ describe('npm run tenant', () => {
     await tenant('remove', '--issuer', 'wiki.example');
     const { stdout } = await tenant('list', '--json');
     expect(JSON.parse(stdout)).toEqual([]);
+  });
+
+  describe('public keys and JWKS', () => {
+    const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const write = (name: string, text: string) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, text);
+      return file;
+    };
+    const rsaPem = write('rsa.pem', rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    const ecPem = write('ec.pem', ec.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    const privatePem = write('private.pem', rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    const notPem = write('garbage.pem', 'hello');
+
+    it('add --public-key --json prints the key (no secret) with its fingerprint', async () => {
+      const { stdout } = await tenant('add', '--issuer', 'rs.example', '--origin', 'https://rs.example', '--public-key', rsaPem, '--alg', 'RS256', '--kid', 'rs-1', '--json');
+      const created = JSON.parse(stdout);
+      expect(Object.keys(created).sort()).toEqual(['id', 'issuer', 'key', 'origins']);
+      const der = rsa.publicKey.export({ type: 'spki', format: 'der' });
+      expect(created.key).toMatchObject({ kid: 'rs-1', alg: 'RS256', kind: 'pem', fingerprint: `SHA256:${crypto.createHash('sha256').update(der).digest('base64').replace(/=+$/, '')}` });
+    });
+
+    it('rotates: add-key beside the old key, remove-key the old one, never the last', async () => {
+      await tenant('add-key', '--issuer', 'rs.example', '--public-key', ecPem, '--alg', 'ES256', '--kid', 'es-1');
+      await expect(tenant('add-key', '--issuer', 'rs.example', '--public-key', ecPem, '--alg', 'ES256', '--kid', 'es-1')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('already has a key with kid "es-1"') });
+      let keys = JSON.parse((await tenant('list', '--json')).stdout).find((r: { issuer: string }) => r.issuer === 'rs.example').keys;
+      expect(keys.map((k: { kid: string }) => k.kid)).toEqual(['rs-1', 'es-1']);
+      expect((await tenant('remove-key', '--issuer', 'rs.example', '--kid', 'rs-1')).stdout).toContain('Removed from rs.example');
+      keys = JSON.parse((await tenant('list', '--json')).stdout).find((r: { issuer: string }) => r.issuer === 'rs.example').keys;
+      expect(keys.map((k: { kid: string }) => k.kid)).toEqual(['es-1']);
+      await expect(tenant('remove-key', '--issuer', 'rs.example', '--kid', 'es-1')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('only key') });
+    });
+
+    it('add --jwks-url --json stores the URL', async () => {
+      const { stdout } = await tenant('add', '--issuer', 'jwks.example', '--origin', 'https://jwks.example', '--jwks-url', 'https://jwks.example/.well-known/jwks.json', '--alg', 'ES256', '--json');
+      expect(JSON.parse(stdout).key).toMatchObject({ kind: 'jwks', alg: 'ES256', kid: null, url: 'https://jwks.example/.well-known/jwks.json' });
+    });
+
+    it('set-origins replaces the origins and refuses a bad one', async () => {
+      expect((await tenant('set-origins', '--issuer', 'jwks.example', '--origin', 'https://a.example', '--origin', 'https://b.example:8443')).stdout).toContain('https://a.example https://b.example:8443');
+      await expect(tenant('set-origins', '--issuer', 'jwks.example', '--origin', 'javascript:alert(1)')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('must use https') });
+    });
+
+    it.each([
+      ['an unreadable key file', ['--public-key', path.join(dir, 'missing.pem'), '--alg', 'RS256'], 'cannot read the public key file'],
+      ['a file that is not PEM', ['--public-key', notPem, '--alg', 'RS256'], 'not PEM'],
+      ['a private key', ['--public-key', privatePem, '--alg', 'RS256'], 'PRIVATE key'],
+      ['a key that does not fit the algorithm', ['--public-key', rsaPem, '--alg', 'ES256'], 'does not fit --alg ES256'],
+      ['an unknown algorithm', ['--public-key', rsaPem, '--alg', 'HS512'], '--alg must be one of RS256, ES256, EdDSA'],
+      ['a public key without --alg', ['--public-key', rsaPem], '--public-key needs --alg'],
+      ['a plain http JWKS URL', ['--jwks-url', 'http://jwks.example/keys', '--alg', 'RS256'], 'must use https'],
+      ['--alg without a key', ['--alg', 'RS256'], 'needs --public-key FILE or --jwks-url URL'],
+    ])('refuses %s with a clear message', async (_name, args, message) => {
+      await expect(tenant('add', '--issuer', 'bad.example', '--origin', 'https://bad.example', ...args)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(message) });
+    });
   });
 });
