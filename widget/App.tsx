@@ -16,6 +16,7 @@ export function App({ api, session: launched, initial, renderedAt }: AppProps) {
   const [session, setSession] = useState(launched);
   const [expired, setExpired] = useState(false);
   const [recovery, setRecovery] = useState<'idle' | 'trying' | 'failed'>('idle');
+  const [signedOut, setSignedOut] = useState(false);
   const [generation, setGeneration] = useState(0);
 
   useEffect(
@@ -33,7 +34,14 @@ export function App({ api, session: launched, initial, renderedAt }: AppProps) {
 
   async function recover() {
     setRecovery('trying');
-    setRecovery((await api.recover()) ? 'idle' : 'failed');
+    const revived = await api.recover();
+    setRecovery(revived ? 'idle' : 'failed');
+    if (revived) setSignedOut(false);
+  }
+
+  function signOut() {
+    setSignedOut(true);
+    void api.logout();
   }
 
   return (
@@ -41,14 +49,20 @@ export function App({ api, session: launched, initial, renderedAt }: AppProps) {
       <header class="who">
         Signed in as <strong data-testid="user-name">{session.user.name ?? 'Anonymous'}</strong>
         <span class="ctx"> · {session.context}</span>
+        {!expired && (
+          <button class="link" data-testid="sign-out" onClick={signOut}>
+            Sign out
+          </button>
+        )}
       </header>
       {expired && (
         <div class="notice expired" role="alert" data-testid="session-expired">
           <span>
-            Your session has expired.{recovery === 'failed' ? ' Reconnecting failed; reload the page.' : ''}
+            {signedOut ? 'You signed out of the notes.' : 'Your session has expired.'}
+            {recovery === 'failed' ? ' Reconnecting failed; reload the page.' : ''}
           </span>
           <button class="primary" data-testid="session-recover" disabled={recovery === 'trying'} onClick={() => void recover()}>
-            {recovery === 'trying' ? 'Reconnecting…' : 'Reconnect'}
+            {recovery === 'trying' ? 'Reconnecting…' : signedOut ? 'Sign in again' : 'Reconnect'}
           </button>
         </div>
       )}

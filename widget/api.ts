@@ -38,6 +38,8 @@ export interface ApiClient {
   markActive(): void;
   /** Tries to revive an expired session through the host; true when it worked. */
   recover(): Promise<boolean>;
+  /** Ends the session on the server and forgets the token here, even if the server is unreachable. */
+  logout(): Promise<void>;
   subscribe(listener: SessionListener): () => void;
   /** Stops the refresh timers (tests, teardown). */
   stop(): void;
@@ -225,6 +227,13 @@ export function createApiClient(initial: { token: string; expiresAt: string }, o
     return parse<T>(retried);
   }
 
+  async function logout(): Promise<void> {
+    const last = token;
+    token = '';
+    expire();
+    await send('POST', '/api/session/logout', undefined, last).catch(() => undefined);
+  }
+
   function markActive() {
     lastActivity = timers.now();
     if (status === 'expired') return;
@@ -238,6 +247,7 @@ export function createApiClient(initial: { token: string; expiresAt: string }, o
     request,
     markActive,
     recover: renew,
+    logout,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -12,6 +12,7 @@ const inertApi: ApiClient = {
   request: () => Promise.reject(new ApiError(0, 'server_render', 'Not available during server rendering.')),
   markActive() {},
   recover: async () => false,
+  logout: async () => {},
   subscribe: () => () => {},
   stop() {},
 };

@@ -27,6 +27,7 @@ function fakeApi(handler: Handler = () => new Promise(() => {})) {
     request: vi.fn(handler),
     markActive: vi.fn(),
     recover: vi.fn(async () => false),
+    logout: vi.fn(async () => {}),
     subscribe: (l: SessionListener) => {
       listener = l;
       return () => (listener = null);
@@ -273,6 +274,27 @@ describe('deleting your note', () => {
     await settle();
     expect(bodies()).toEqual(['Newer', 'My note', 'Their note']);
     expect($('notice')!.textContent).toContain('Only the author');
+  });
+});
+
+describe('signing out', () => {
+  it('ends the session and offers to sign in again through the host', async () => {
+    const { api, emit } = fakeApi(async () => page([theirs]));
+    api.logout.mockImplementation(() => emit('expired'));
+    api.recover.mockImplementation(async () => {
+      await emit('active', { user: { id: 'u-me', name: 'Ada L.' }, context: 'page:42' });
+      return true;
+    });
+    await mount(api, page([mine]));
+    await click($('sign-out'));
+    expect(api.logout).toHaveBeenCalledTimes(1);
+    expect($('session-expired')!.textContent).toContain('You signed out');
+    expect($('session-recover')!.textContent).toBe('Sign in again');
+    expect($('sign-out')).toBeNull();
+    await click($('session-recover'));
+    await settle();
+    expect($('session-expired')).toBeNull();
+    expect($('sign-out')).not.toBeNull();
   });
 });
 

@@ -304,6 +304,25 @@ describe('a refused refresh', () => {
   });
 });
 
+describe('logout', () => {
+  it('revokes on the server with the current token, forgets it, and does not relaunch by itself', async () => {
+    const host = fakeHost(['launch-jwt']);
+    const { api, server, initial, statuses } = start({ 'POST /api/session/logout': () => new Response(null, { status: 204 }) }, host);
+    await api.logout();
+    expect(server.calls).toEqual([expect.objectContaining({ method: 'POST', path: '/api/session/logout', auth: `Bearer ${initial.token}` })]);
+    expect(statuses).toEqual(['expired']);
+    await expect(api.request('GET', '/api/notes')).rejects.toThrow();
+    expect(server.calls).toHaveLength(1);
+    expect(host.launches).toBe(0);
+  });
+
+  it('signs out locally even when the server cannot be reached', async () => {
+    const { api, statuses } = start({ 'POST /api/session/logout': () => Promise.reject(new TypeError('network down')) });
+    await api.logout();
+    expect(statuses).toEqual(['expired']);
+  });
+});
+
 describe('the token stays in memory', () => {
   it('never touches localStorage, sessionStorage or cookies, and sends credentials: omit', async () => {
     const setItem = vi.spyOn(Storage.prototype, 'setItem');
