@@ -1,11 +1,39 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration, type ViteUserConfig } from 'vitest/config';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
+// The integration tests (real app, real database) run twice: on SQLite and on
+// PostgreSQL (TEST_DATABASE=pg, a schema per test app). Without a reachable
+// PostgreSQL the second run is skipped with a notice, except on CI (CI=true),
+// where the "pg" project runs anyway and its globalSetup fails the run.
+async function testProjects(mode: string): Promise<TestProjectInlineConfiguration[]> {
+  const sqlite: TestProjectInlineConfiguration = {
+    extends: true,
+    test: { name: 'sqlite', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'], exclude: [...EXCLUDE, 'test/integration/multi-node.test.ts'] },
+  };
+  const pgProject: TestProjectInlineConfiguration = {
+    extends: true,
+    test: { name: 'pg', include: ['test/integration/**/*.test.ts'], env: { TEST_DATABASE: 'pg' }, globalSetup: ['test/helpers/postgresSetup.ts'] },
+  };
+  if (mode !== 'test') return [sqlite, pgProject];
+  const onCi = !['', '0', 'false'].includes(process.env.CI ?? '');
+  if (onCi) return [sqlite, pgProject];
+  // Vitest evaluates this file more than once per run: probe and warn once.
+  const probe = globalThis as { postgresProbe?: Promise<string | null> };
+  probe.postgresProbe ??= import('./test/helpers/testDatabase.ts').then(async ({ postgresUnavailableReason }) => {
+    const reason = await postgresUnavailableReason();
+    if (reason !== null) console.warn(`\n  ${reason}: skipping the PostgreSQL run of the integration tests (on CI this fails).\n`);
+    return reason;
+  });
+  return (await probe.postgresProbe) === null ? [sqlite, pgProject] : [sqlite];
+}
+
+const EXCLUDE = ['test/e2e/**', 'node_modules/**'];
+
 // One build for everything the browser loads: the widget app (hashed, cached
 // forever) and the host SDK at the stable URL hosts embed: /sdk/embed.js.
-export default defineConfig({
+export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => ({
   root: here('widget'),
   publicDir: false,
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
@@ -26,12 +54,12 @@ export default defineConfig({
   },
   test: {
     root: here('.'),
-    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-    exclude: ['test/e2e/**', 'node_modules/**'],
+    exclude: EXCLUDE,
     globalSetup: ['test/helpers/globalSetup.ts'],
+    projects: await testProjects(mode),
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },
-});
+}));

@@ -28,7 +28,7 @@ export interface AppDeps {
 
 /** Composes middleware and routes; never listens (main.ts and tests do). */
 export function createApp({ db, config, clock, ring, assets, logger = silentLogger }: AppDeps): Koa {
-  const tenants = new TenantDirectory(dbTenantSource(db), clock);
+  const tenants = new TenantDirectory(dbTenantSource(db), clock, config.cacheTtl * 1000);
   const sessions = createSessionService({ db, config, clock, ring, tenants });
 
   const app = new Koa({ proxy: config.production });

@@ -6,8 +6,9 @@ import { loadWidgetAssets } from './assets/widgetAssets.ts';
 import { SessionKeyRing } from './auth/sessionKeyRing.ts';
 import { systemClock } from './clock.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { createDb, migrateLatest } from './db/connect.ts';
+import { createDb } from './db/connect.ts';
 import { purgeExpiredLaunchJtis } from './db/launchJtis.ts';
+import { prepareDatabase } from './db/prepareDatabase.ts';
 import { signingKeyStore } from './db/signingKeys.ts';
 import { createHarnessApp } from './harness/harnessApp.ts';
 import { jsonLogger } from './logger.ts';
@@ -23,8 +24,8 @@ async function main(): Promise<void> {
   const assets = loadWidgetAssets();
 
   const db = createDb(config.database);
-  await migrateLatest(db);
-  const ring = await new SessionKeyRing(signingKeyStore(db), clock).init();
+  await prepareDatabase(db, config);
+  const ring = await new SessionKeyRing(signingKeyStore(db), clock, config.cacheTtl * 1000).init();
 
   const app = createApp({ db, config, clock, ring, assets, logger });
   const server = http.createServer(app.callback());
