@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { v4 as uuidv4 } from 'uuid';
 import { MIN_SECRET_BYTES } from '../auth/verificationKey.ts';
 import type { Db } from '../db/connect.ts';
+import { isUniqueViolation } from '../db/isUniqueViolation.ts';
 import { insertTenantKey, listTenantKeys } from '../db/tenantKeys.ts';
 import { findTenantByIssuer, insertTenant, setTenantOrigins, type TenantRow } from '../db/tenants.ts';
 
@@ -27,6 +28,8 @@ export function parseOrigin(raw: string): string {
 export function parseIssuer(raw: string): string {
   const issuer = raw.trim();
   if (issuer.length === 0 || issuer.length > 255 || issuer !== raw) throw new AdminInputError('the issuer must be 1-255 characters without surrounding spaces');
+  // Control characters are never part of a real issuer, and PostgreSQL cannot store NUL.
+  if (/[\u0000-\u001f\u007f]/.test(issuer)) throw new AdminInputError('the issuer must not contain control characters');
   return issuer;
 }
 
@@ -46,10 +49,16 @@ export async function registerHs256Tenant(db: Db, input: { issuer: string; origi
   if (await findTenantByIssuer(db, issuer)) throw new AdminInputError(`a tenant with issuer "${issuer}" already exists`);
   const tenant: TenantRow = { id: uuidv4(), issuer, origins, createdAt: input.now };
   const secret = newSharedSecret();
-  await db.transaction(async (trx) => {
-    await insertTenant(trx, tenant);
-    await insertTenantKey(trx, { id: uuidv4(), tenantId: tenant.id, kid: input.kid ?? null, alg: 'HS256', kind: 'secret', material: secret, createdAt: input.now });
-  });
+  try {
+    await db.transaction(async (trx) => {
+      await insertTenant(trx, tenant);
+      await insertTenantKey(trx, { id: uuidv4(), tenantId: tenant.id, kid: input.kid ?? null, alg: 'HS256', kind: 'secret', material: secret, createdAt: input.now });
+    });
+  } catch (err) {
+    // Registered by someone else between our check and the insert (another node or admin).
+    if (isUniqueViolation(err)) throw new AdminInputError(`a tenant with issuer "${issuer}" already exists`);
+    throw err;
+  }
   return { id: tenant.id, issuer, origins, secret };
 }
 

@@ -16,10 +16,21 @@ export type Db = Knex;
 const CONNECT_TIMEOUT_MS = 4000;
 const ACQUIRE_TIMEOUT_MS = 5000;
 
+// knex prints its warnings (a failed connection, with a stack trace) to stdout,
+// among the JSON log lines: keep them to one line on stderr.
+const oneLine = (message: unknown) => String(message instanceof Error ? message.message : message).split('\n')[0];
+const knexLog = {
+  warn: (message: unknown) => console.error(`knex: ${oneLine(message)}`),
+  error: (message: unknown) => console.error(`knex: ${oneLine(message)}`),
+  deprecate: (method: string, alternative: string) => console.error(`knex: ${method} is deprecated, use ${alternative}`),
+  debug: () => {},
+};
+
 export function knexConfig(database: DatabaseConfig): Knex.Config {
   if (database.client === 'sqlite') {
     return {
       client: 'better-sqlite3',
+      log: knexLog,
       connection: { filename: database.filename },
       useNullAsDefault: true,
       pool: {
@@ -38,6 +49,7 @@ export function knexConfig(database: DatabaseConfig): Knex.Config {
   }
   return {
     client: 'pg',
+    log: knexLog,
     connection: {
       connectionString: database.connectionString,
       // Sent as a startup parameter, so it is every session's default (and what RESET restores).
