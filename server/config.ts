@@ -9,7 +9,7 @@ export type DatabaseConfig =
       connectionString: string;
       /** Connections per node: the cluster needs (nodes x poolMax) under PostgreSQL's max_connections. */
       poolMax: number;
-      /** Milliseconds; a stuck query fails instead of holding a connection forever. 0 disables. */
+      /** Milliseconds; a stuck query fails instead of holding a connection forever. 0: not set by us (the role's or server's default applies). */
       statementTimeoutMs: number;
       /** Schema for our tables (search_path); undefined = the server's default (public). */
       schema?: string;

@@ -11,9 +11,17 @@ const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
 
 const running = new Set<ChildProcess>();
-process.once('exit', () => {
+const killAll = () => {
   for (const child of running) child.kill('SIGKILL');
-});
+};
+process.once('exit', killAll);
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    killAll();
+    // Our listener is gone now: the signal's default action (or vitest's own handler) takes over.
+    process.kill(process.pid, signal);
+  });
+}
 
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -96,7 +104,17 @@ export async function startServer(env: Record<string, string>): Promise<ChildSer
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { url, output, stop };
+  const server = { url, output, stop };
+  started.add(server);
+  void exited.then(() => started.delete(server));
+  return server;
+}
+
+const started = new Set<ChildServer>();
+
+/** Stops every server this process started and has not stopped yet: for afterAll, whatever failed before it. */
+export async function stopAllServers(): Promise<void> {
+  await Promise.all([...started].map((server) => server.stop()));
 }
 
 /** Runs `server/main.ts` expecting it to refuse to start; resolves with its exit code, output and run time. */

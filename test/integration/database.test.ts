@@ -70,6 +70,38 @@ describe(`repositories on ${TEST_DATABASE}`, () => {
   });
 });
 
+describe.runIf(TEST_DATABASE === 'pg')('PostgreSQL connection settings', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(() => database?.drop());
+
+  it('cancels a query that runs past DATABASE_STATEMENT_TIMEOUT', async () => {
+    const db = createDb(loadConfig({ ...database.env, DATABASE_STATEMENT_TIMEOUT: '200' }).database);
+    try {
+      const started = Date.now();
+      await expect(db.raw('select pg_sleep(3)')).rejects.toMatchObject({ code: '57014' });
+      expect(Date.now() - started).toBeLessThan(2000);
+      // The connection is still good for the next request.
+      expect((await db.raw('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('keeps its tables in DATABASE_SCHEMA', async () => {
+    const db = createDb(loadConfig(database.env).database);
+    try {
+      await migrateLatest(db);
+      const rows = await db('information_schema.tables').select('table_name').where({ table_schema: database.env.DATABASE_SCHEMA });
+      expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual(expect.arrayContaining(['tenants', 'sessions', 'users', 'knex_migrations']));
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
 describe(`migrations on ${TEST_DATABASE}`, () => {
   let database: TestDatabase;
   beforeAll(async () => {
