@@ -75,8 +75,24 @@ function spawnMain(env: Record<string, string>): { child: ChildProcess; output: 
   return { child, output: () => text, exited };
 }
 
-/** Starts `server/main.ts` with exactly `env` (PORT included) and resolves once /healthz answers 200. */
+class PortTaken extends Error {}
+
+/**
+ * Starts `server/main.ts` with exactly `env` and resolves once /healthz answers
+ * 200. Without PORT it picks one, and another if a parallel test took it first.
+ */
 export async function startServer(env: Record<string, string>): Promise<ChildServer> {
+  if (env.PORT) return startServerOn(env);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOn({ ...env, PORT: String(await freePort()) });
+    } catch (err) {
+      if (!(err instanceof PortTaken) || attempt === 3) throw err;
+    }
+  }
+}
+
+async function startServerOn(env: Record<string, string>): Promise<ChildServer> {
   const { child, output, exited } = spawnMain(env);
   const url = `http://127.0.0.1:${env.PORT}`;
   let exitCode: number | null | undefined;
@@ -92,7 +108,10 @@ export async function startServer(env: Record<string, string>): Promise<ChildSer
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
-    if (exitCode !== undefined) throw new Error(`server on ${url} exited with ${exitCode} before it was ready:\n${output()}`);
+    if (exitCode !== undefined) {
+      const Failure = output().includes('EADDRINUSE') ? PortTaken : Error;
+      throw new Failure(`server on ${url} exited with ${exitCode} before it was ready:\n${output()}`);
+    }
     try {
       if ((await fetch(`${url}/healthz`)).status === 200) break;
     } catch {

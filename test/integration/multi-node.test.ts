@@ -26,17 +26,16 @@ beforeAll(async () => {
   // Both nodes answer for one public origin (the load balancer's): their
   // session tokens name it as issuer and audience, so either accepts the other's.
   publicUrl = `http://127.0.0.1:${await freePort()}`;
-  const node = async (cacheTtl: string) => ({
+  const node = (cacheTtl: string) => ({
     ...database.env,
     NODE_ENV: 'development',
-    PORT: String(await freePort()),
     PUBLIC_URL: publicUrl,
     HARNESS_PORT: 'off',
     CACHE_TTL: cacheTtl,
   });
   // A signs with a rotated key within 1 s; B keeps the default 30 s, so only
   // its reload on an unknown kid can make it accept A's new tokens in time.
-  const [envA, envB] = [await node('1'), await node('30')];
+  const [envA, envB] = [node('1'), node('30')];
   // Started together on an empty schema: they also race to migrate it.
   [nodeA, nodeB] = await Promise.all([startServer(envA), startServer(envB)]);
   db = createDb(loadConfig(envA).database);

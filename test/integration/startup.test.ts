@@ -30,12 +30,12 @@ describe('pending migrations in production', () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     database = await createTestDatabase();
-    env = { ...database.env, NODE_ENV: 'production', PUBLIC_URL: 'https://widget.example', HOST: '127.0.0.1', PORT: String(await freePort()) };
+    env = { ...database.env, NODE_ENV: 'production', PUBLIC_URL: 'https://widget.example', HOST: '127.0.0.1' };
   });
   afterAll(() => database.drop());
 
   it('refuses to start, names the migrations and changes nothing', async () => {
-    const result = await runServerUntilExit(env);
+    const result = await runServerUntilExit({ ...env, PORT: String(await freePort()) });
     expect(result.code).toBe(1);
     expect(result.output).toContain('1 pending migration(s): 001_initial');
     expect(result.output).toContain('npm run migrate');
