@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration, type ViteUserConfig } from 'vitest/config';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const e2e = process.env.WIDGET_E2E === '1';
 
 // The integration tests (real app, real database) run twice: on SQLite and on
 // PostgreSQL (TEST_DATABASE=pg, a schema per test app). Without a reachable
@@ -45,6 +46,8 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => ({
     modulePreload: false,
     rollupOptions: {
       input: { widget: here('widget/main.tsx'), embed: here('widget/host/embed.ts') },
+      // Hosts import { mount } from /sdk/embed.js; an app build would drop entry exports.
+      preserveEntrySignatures: 'exports-only',
       output: {
         entryFileNames: (chunk) => (chunk.name === 'embed' ? 'sdk/embed.js' : 'assets/[name]-[hash].js'),
         chunkFileNames: 'assets/[name]-[hash].js',
@@ -54,12 +57,14 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => ({
   },
   test: {
     root: here('.'),
-    exclude: EXCLUDE,
+    // Browser suites (test/e2e) run on their own, one file at a time: `npm run test:e2e`.
+    // Everything else runs in the "sqlite" and "pg" projects.
+    ...(e2e ? { include: ['test/e2e/**/*.e2e.test.ts'], exclude: ['node_modules/**'] } : { exclude: EXCLUDE, projects: await testProjects(mode) }),
+    fileParallelism: !e2e,
     globalSetup: ['test/helpers/globalSetup.ts'],
-    projects: await testProjects(mode),
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 20_000,
+    testTimeout: e2e ? 60_000 : 20_000,
     hookTimeout: 60_000,
   },
 }));

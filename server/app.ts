@@ -9,6 +9,8 @@ import type { Db } from './db/connect.ts';
 import { dbTenantSource } from './db/tenantSource.ts';
 import { errorHandler } from './http/errorHandler.ts';
 import { requestLog } from './http/requestLog.ts';
+import { limitLaunchAttempts } from './http/limitLaunchAttempts.ts';
+import { RateLimiter } from './http/rateLimit.ts';
 import { requireSession } from './http/requireSession.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
 import { silentLogger, type Logger } from './logger.ts';
@@ -29,7 +31,16 @@ export interface AppDeps {
 /** Composes middleware and routes; never listens (main.ts and tests do). */
 export function createApp({ db, config, clock, ring, assets, logger = silentLogger }: AppDeps): Koa {
   const tenants = new TenantDirectory(dbTenantSource(db), clock, config.cacheTtl * 1000);
-  const sessions = createSessionService({ db, config, clock, ring, tenants });
+  const perTenant = new RateLimiter(clock, config.launchRatePerTenant);
+  const perIp = new RateLimiter(clock, config.launchRatePerIp);
+  const sessions = createSessionService({
+    db,
+    config,
+    clock,
+    ring,
+    tenants,
+    admitLaunch: (tenant) => perTenant.hit(tenant.id, 'launches for this host platform'),
+  });
 
   const app = new Koa({ proxy: config.production });
   // Errors are answered by errorHandler; Koa's own handler would print stacks for them.
@@ -39,6 +50,8 @@ export function createApp({ db, config, clock, ring, assets, logger = silentLogg
   app.use(securityHeaders());
   app.use(errorHandler(logger));
   app.use(assetRoutes(assets));
+  // Checked before any token work, so a flood costs a map lookup per request.
+  app.use(limitLaunchAttempts(perIp));
   app.use(requireSession(sessions, PUBLIC_API_ROUTES));
 
   for (const router of [healthRoutes({ db }), launchRoutes({ sessions, pageAssets: assets.page }), sessionRoutes({ sessions, db })]) {

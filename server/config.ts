@@ -33,6 +33,11 @@ export interface Config {
   sessionMaxAge: number;
   launchMaxLifetime: number;
   clockSkew: number;
+  /** Seconds before our session-signing key is rotated automatically. */
+  sessionKeyMaxAge: number;
+  /** Launch attempts (POST/GET /launch, POST /api/session) per minute, per client address and per tenant. */
+  launchRatePerIp: number;
+  launchRatePerTenant: number;
   /** The `aud` launch tokens must carry. */
   audience: string;
   /** The `iss`/`aud` of our own session tokens. */
@@ -121,6 +126,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const launchMaxLifetime = int('LAUNCH_MAX_LIFETIME', 300, 1, 3600);
   const clockSkew = int('CLOCK_SKEW', 30, 0, 300);
+  const sessionKeyMaxAge = int('SESSION_KEY_MAX_AGE', 7 * 24 * 3600, 600, 365 * 24 * 3600);
+  const launchRatePerIp = int('LAUNCH_RATE_PER_IP', 120, 1, 1_000_000);
+  const launchRatePerTenant = int('LAUNCH_RATE_PER_TENANT', 3000, 1, 10_000_000);
 
   let audience = publicUrl;
   if (env.WIDGET_AUDIENCE !== undefined && env.WIDGET_AUDIENCE !== '') {
@@ -151,6 +159,9 @@ export function loadConfig(env: Env = process.env): Config {
     sessionMaxAge,
     launchMaxLifetime,
     clockSkew,
+    sessionKeyMaxAge,
+    launchRatePerIp,
+    launchRatePerTenant,
     audience,
     sessionIssuer: publicUrl,
     sessionAudience: `${publicUrl}/api`,

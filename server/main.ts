@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createDb } from './db/connect.ts';
 import { purgeExpiredLaunchJtis } from './db/launchJtis.ts';
 import { prepareDatabase } from './db/prepareDatabase.ts';
+import { revokeHostUserSessions } from './db/sessions.ts';
 import { signingKeyStore } from './db/signingKeys.ts';
 import { createHarnessApp } from './harness/harnessApp.ts';
 import { jsonLogger } from './logger.ts';
@@ -39,7 +40,14 @@ async function main(): Promise<void> {
     const harnessOrigin = `http://127.0.0.1:${config.harnessPort}`;
     const tenant = await ensureDevTenant(db, harnessOrigin, clock.now());
     const harness = http.createServer(
-      createHarnessApp({ widgetUrl: config.publicUrl, audience: config.audience, issuer: tenant.issuer, secret: tenant.secret, clock }).callback(),
+      createHarnessApp({
+        widgetUrl: config.publicUrl,
+        audience: config.audience,
+        issuer: tenant.issuer,
+        secret: tenant.secret,
+        clock,
+        revokeSessionsOf: (sub) => revokeHostUserSessions(db, tenant.id, sub, clock.now()),
+      }).callback(),
     );
     await new Promise<void>((resolve) => harness.listen(config.harnessPort!, '127.0.0.1', resolve));
     servers.push(harness);
@@ -47,17 +55,24 @@ async function main(): Promise<void> {
   }
   console.error(lines.join('\n'));
 
-  const purge = setInterval(() => {
-    purgeExpiredLaunchJtis(db, clock.now()).catch((err: unknown) => logger.error('purge_failed', { error: String(err) }));
+  // Upkeep every node may run: forget spent jtis, rotate and retire session keys.
+  const tokenLifetimeMs = (config.sessionTtl + config.clockSkew) * 1000;
+  const maintenance = setInterval(() => {
+    purgeExpiredLaunchJtis(db, clock.now())
+      .then(() => ring.maintain(config.sessionKeyMaxAge * 1000, tokenLifetimeMs))
+      .then(({ rotated, removed }) => {
+        if (rotated || removed > 0) logger.info('session_keys_maintained', { rotated, removed });
+      })
+      .catch((err: unknown) => logger.error('maintenance_failed', { error: String(err) }));
   }, 60_000);
-  purge.unref();
+  maintenance.unref();
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('shutdown', { signal });
-    clearInterval(purge);
+    clearInterval(maintenance);
     const force = setTimeout(() => {
       logger.error('shutdown_timeout', { graceMs: SHUTDOWN_GRACE_MS });
       process.exit(1);

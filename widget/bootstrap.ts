@@ -6,6 +6,7 @@ export interface Bootstrap {
   user: { id: string; name: string | null };
   context: string;
   hostOrigins: string[];
+  theme: 'light' | 'dark' | 'auto';
 }
 
 export function readBootstrap(doc: Document = document): Bootstrap | null {

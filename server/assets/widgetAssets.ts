@@ -19,6 +19,7 @@ export interface WidgetAssets {
 interface ManifestChunk {
   file: string;
   css?: string[];
+  imports?: string[];
   isEntry?: boolean;
   name?: string;
 }
@@ -51,7 +52,11 @@ export function loadWidgetAssets(distDir = WIDGET_DIST): WidgetAssets {
     }
   }
   return {
-    page: { scripts: [`/${entry.file}`], styles: (entry.css ?? []).map((css) => `/${css}`) },
+    page: {
+      scripts: [`/${entry.file}`],
+      preloads: (entry.imports ?? []).flatMap((key) => (manifest[key] ? [`/${manifest[key].file}`] : [])),
+      styles: (entry.css ?? []).map((css) => `/${css}`),
+    },
     files,
   };
 }

@@ -17,6 +17,8 @@ export interface SigningKeyStore {
   list(): Promise<StoredSigningKey[]>;
   insert(key: StoredSigningKey): Promise<void>;
   retire(kid: string, at: number): Promise<void>;
+  /** Deletes keys retired before `before`; returns how many. */
+  removeRetiredBefore(before: number): Promise<number>;
 }
 
 export interface RingKey {
@@ -87,6 +89,25 @@ export class SessionKeyRing {
     }
     await this.reload();
     return fresh;
+  }
+
+  /**
+   * Periodic upkeep, safe to run on every node: rotates when the active key is
+   * older than `maxAgeMs`, and forgets retired keys once every token they
+   * signed is past its expiry (`tokenLifetimeMs` = TTL + skew).
+   */
+  async maintain(maxAgeMs: number, tokenLifetimeMs: number): Promise<{ rotated: boolean; removed: number }> {
+    await this.reloadOnce();
+    const now = this.clock.now();
+    const rotated = this.active !== null && now - this.active.createdAt >= maxAgeMs;
+    if (rotated) await this.rotate();
+    const removed = await this.store.removeRetiredBefore(now - tokenLifetimeMs);
+    if (removed > 0) await this.reload();
+    return { rotated, removed };
+  }
+
+  listKeys(): RingKey[] {
+    return [...this.keys.values()];
   }
 
   private reloadOnce(): Promise<void> {

@@ -31,12 +31,14 @@ export interface SessionServiceDeps {
   clock: Clock;
   ring: SessionKeyRing;
   tenants: TenantDirectory;
+  /** Called with each verified launch before any write; may throw (e.g. a per-tenant rate limit). */
+  admitLaunch?: (tenant: LaunchTenant) => void;
 }
 
 export const isoSeconds = (sec: number) => new Date(sec * 1000).toISOString();
 
 /** Launch -> session -> token, and the checks every API call makes. */
-export function createSessionService({ db, config, clock, ring, tenants }: SessionServiceDeps) {
+export function createSessionService({ db, config, clock, ring, tenants, admitLaunch }: SessionServiceDeps) {
   const tokenRules = {
     issuer: config.sessionIssuer,
     audience: config.sessionAudience,
@@ -53,6 +55,7 @@ export function createSessionService({ db, config, clock, ring, tenants }: Sessi
       clockSkew: config.clockSkew,
       maxLifetime: config.launchMaxLifetime,
     });
+    admitLaunch?.(tenant);
     // Kept until the token could no longer pass the expiry check anyway.
     const keepUntil = (claims.exp + config.clockSkew) * 1000;
     if (!(await recordLaunchJti(db, tenant.id, claims.jti, keepUntil))) {

@@ -39,3 +39,9 @@ export async function revokeUserSessions(db: Db, userId: string, at: number): Pr
 export async function revokeTenantSessions(db: Db, tenantId: string, at: number): Promise<number> {
   return db('sessions').where({ tenant_id: tenantId }).whereNull('revoked_at').update({ revoked_at: at });
 }
+
+/** Revokes by the host's user id (the harness knows only that); never exposed over HTTP in production. */
+export async function revokeHostUserSessions(db: Db, tenantId: string, externalId: string, at: number): Promise<number> {
+  const user = await db('users').select('id').where({ tenant_id: tenantId, external_id: externalId }).first();
+  return user ? revokeUserSessions(db, user.id, at) : 0;
+}

@@ -19,5 +19,8 @@ export function signingKeyStore(db: Db): SigningKeyStore {
     async retire(kid, at) {
       await db('signing_keys').where({ kid }).whereNull('retired_at').update({ retired_at: at });
     },
+    async removeRetiredBefore(before) {
+      return db('signing_keys').whereNotNull('retired_at').where('retired_at', '<', before).delete();
+    },
   };
 }

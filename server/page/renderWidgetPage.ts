@@ -2,6 +2,8 @@ import { escapeHtml, jsonForScriptElement } from './escape.ts';
 
 export interface WidgetPageAssets {
   scripts: string[]; // URL paths of module scripts
+  /** Chunks the scripts import, fetched in parallel instead of one round trip later. */
+  preloads: string[];
   styles: string[]; // URL paths of stylesheets
 }
 
@@ -16,11 +18,12 @@ export interface RenderWidgetPageInput {
 
 export function renderWidgetPage({ nonce, bootstrap, assets, appHtml = '', title = 'Notes' }: RenderWidgetPageInput): string {
   const styles = assets.styles.map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`).join('');
+  const preloads = assets.preloads.map((href) => `<link rel="modulepreload" nonce="${nonce}" href="${escapeHtml(href)}">`).join('');
   const scripts = assets.scripts.map((src) => `<script type="module" nonce="${nonce}" src="${escapeHtml(src)}"></script>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<title>${escapeHtml(title)}</title>${styles}</head>
+<title>${escapeHtml(title)}</title>${styles}${preloads}</head>
 <body><div id="app">${appHtml}</div>
 <script type="application/json" id="widget-bootstrap">${jsonForScriptElement(bootstrap)}</script>
 ${scripts}</body></html>`;
@@ -31,7 +34,8 @@ export function widgetPageCsp(nonce: string, frameAncestors: string[]): string {
   const ancestors = frameAncestors.length > 0 ? frameAncestors.join(' ') : "'none'";
   return [
     "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
+    // strict-dynamic: modules imported by the nonce'd entry may load; nothing parser-inserted without the nonce can.
+    `script-src 'nonce-${nonce}' 'strict-dynamic'`,
     "style-src 'self'",
     "img-src 'self' data:",
     "connect-src 'self'",

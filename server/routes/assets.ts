@@ -10,8 +10,10 @@ export function assetRoutes(assets: WidgetAssets): Middleware {
     ctx.type = file.type;
     // The SDK keeps one URL across releases, so hosts revalidate it often.
     ctx.set('Cache-Control', file.immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
-    // Host pages load /sdk/embed.js from their own origin.
-    ctx.set('Cross-Origin-Resource-Policy', file.immutable ? 'same-origin' : 'cross-origin');
+    // Host pages import /sdk/embed.js (and the chunks it imports) as cross-origin
+    // module scripts, which need CORS. These files are public and hold no data.
+    ctx.set('Access-Control-Allow-Origin', '*');
+    ctx.set('Cross-Origin-Resource-Policy', 'cross-origin');
     ctx.body = file.body;
   };
 }

@@ -22,13 +22,19 @@ export interface WidgetBootstrap {
   context: string;
   /** Host origins the widget may talk to with postMessage. */
   hostOrigins: string[];
+  /** Colour scheme the host asked for; 'auto' follows prefers-color-scheme. */
+  theme: Theme;
   [extra: string]: unknown;
 }
+
+const THEMES = ['light', 'dark', 'auto'] as const;
+type Theme = (typeof THEMES)[number];
+const themeFrom = (value: unknown): Theme => (THEMES as readonly unknown[]).includes(value) ? (value as Theme) : 'auto';
 
 export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDeps): Router {
   const router = new Router();
 
-  async function launch(ctx: Context, jwt: unknown) {
+  async function launch(ctx: Context, jwt: unknown, theme: unknown) {
     if (typeof jwt !== 'string' || jwt === '') {
       throw new WidgetError('validation_failed', 'The launch request has no "jwt" field; post the signed launch token as form field "jwt".');
     }
@@ -41,6 +47,7 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
       user: opened.user,
       context: opened.context,
       hostOrigins: opened.tenant.origins,
+      theme: themeFrom(theme),
       ...rendered.data,
     };
     const nonce = crypto.randomBytes(16).toString('base64');
@@ -51,12 +58,12 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
 
   router.post('/launch', async (ctx) => {
     const form = await readForm(ctx);
-    await launch(ctx, form.get('jwt'));
+    await launch(ctx, form.get('jwt'), form.get('theme'));
   });
 
   // Atlassian-Connect style; POST is preferred because it keeps the token out of URLs.
   router.get('/launch', async (ctx) => {
-    await launch(ctx, ctx.query.jwt);
+    await launch(ctx, ctx.query.jwt, ctx.query.theme);
   });
 
   return router;

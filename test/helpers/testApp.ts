@@ -42,7 +42,14 @@ export interface TestApp {
 /** A real app over HTTP on a fresh database of its own (`options.env.DATABASE_URL` picks one explicitly). */
 export async function startTestApp(options: { env?: Record<string, string>; logger?: Logger } = {}): Promise<TestApp> {
   const database = options.env?.DATABASE_URL ? null : await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', ...database?.env, ...options.env });
+  // Suites launch far more often than a person; rate limits get their own tests.
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    ...database?.env,
+    LAUNCH_RATE_PER_IP: '1000000',
+    LAUNCH_RATE_PER_TENANT: '1000000',
+    ...options.env,
+  });
   const db = createDb(config.database);
   await migrateLatest(db);
   const clock = new FakeClock();

@@ -1,0 +1,43 @@
+import type { Clock } from '../clock.ts';
+import { WidgetError } from '../errors.ts';
+
+/**
+ * Fixed-window counters in memory. Per node on purpose: a shared counter would
+ * put a database write in front of every launch; with N nodes behind a balancer
+ * the effective limit is N times the configured one (documented in the README).
+ */
+export class RateLimiter {
+  private windows = new Map<string, { start: number; count: number }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly limit: number,
+    private readonly windowMs = 60_000,
+    /** Bounds memory under a flood of distinct keys (e.g. spoofed addresses behind a proxy). */
+    private readonly maxKeys = 50_000,
+  ) {}
+
+  /** Counts one hit for `key`; throws rate_limited (with Retry-After) past the limit. */
+  hit(key: string, what: string): void {
+    const now = this.clock.now();
+    let window = this.windows.get(key);
+    if (!window || now - window.start >= this.windowMs) {
+      if (!window && this.windows.size >= this.maxKeys) this.sweep(now);
+      window = { start: now, count: 0 };
+      this.windows.set(key, window);
+    }
+    window.count += 1;
+    if (window.count > this.limit) {
+      const retryAfter = Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000));
+      throw new WidgetError('rate_limited', `Too many ${what}; try again in ${retryAfter} s.`, { 'Retry-After': String(retryAfter) });
+    }
+  }
+
+  private sweep(now: number): void {
+    for (const [key, window] of this.windows) {
+      if (now - window.start >= this.windowMs) this.windows.delete(key);
+    }
+    // Still full of live windows: forget the oldest rather than grow without bound.
+    if (this.windows.size >= this.maxKeys) this.windows.clear();
+  }
+}

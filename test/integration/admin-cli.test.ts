@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../server/db/connect.ts';
+
+const run = promisify(execFile);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'widget-admin-cli-'));
+const file = path.join(dir, 'cli.sqlite');
+const env = { ...process.env, DATABASE_URL: `sqlite:${file}`, NODE_OPTIONS: '' };
+const cli = (script: string, ...args: string[]) => run(process.execPath, ['--import', 'tsx', `server/cli/${script}.ts`, ...args], { env });
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('npm run keys', () => {
+  it('rotate makes a new active key and keeps the old one for verification', async () => {
+    await cli('keys', 'list');
+    const before = (await cli('keys', 'list')).stdout.trim().split('\n');
+    expect(before).toHaveLength(1);
+    expect(before[0]).toMatch(/ active$/);
+    const { stdout } = await cli('keys', 'rotate');
+    const kid = /key (\S+);/.exec(stdout)![1]!;
+    const after = (await cli('keys', 'list')).stdout.trim().split('\n');
+    expect(after).toHaveLength(2);
+    expect(after.find((line) => line.startsWith(kid))).toMatch(/ active$/);
+    expect(after.find((line) => !line.startsWith(kid))).toMatch(/ retired /);
+  });
+
+  it('rejects an unknown command with exit code 1', async () => {
+    await expect(cli('keys', 'explode')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('unknown command') });
+  });
+});
+
+describe('npm run sessions', () => {
+  it('revoke --user ends that user\'s live sessions', async () => {
+    const db = createDb({ client: 'sqlite', filename: file });
+    const tenantId = '11111111-1111-4111-8111-111111111111';
+    const userId = '22222222-2222-4222-8222-222222222222';
+    await db('tenants').insert({ id: tenantId, issuer: 'cli-host', origins: '[]', created_at: 0 });
+    await db('users').insert({ id: userId, tenant_id: tenantId, external_id: 'x', display_name: null, created_at: 0, updated_at: 0 });
+    await db('sessions').insert({ id: '33333333-3333-4333-8333-333333333333', tenant_id: tenantId, user_id: userId, ctx: 'c', created_at: 0, expires_at: Date.now() + 60_000, revoked_at: null });
+    const { stdout } = await cli('sessions', 'revoke', '--user', userId);
+    expect(stdout).toContain('Revoked 1 session');
+    expect((await db('sessions').first()).revoked_at).not.toBeNull();
+    await db.destroy();
+  });
+
+  it('refuses a host user id where the UUID is expected', async () => {
+    await expect(cli('sessions', 'revoke', '--user', 'alice@example.com')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('UUID') });
+  });
+});

@@ -1,0 +1,82 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revokeHostUserSessions } from '../../server/db/sessions.ts';
+import { createHarnessApp } from '../../server/harness/harnessApp.ts';
+import { startTestApp, type TestApp } from '../helpers/testApp.ts';
+
+let t: TestApp;
+let harnessUrl: string;
+let server: http.Server;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const app = createHarnessApp({
+    widgetUrl: t.url,
+    audience: t.config.audience,
+    issuer: t.tenant.issuer,
+    secret: t.tenant.secret,
+    clock: t.clock,
+    revokeSessionsOf: (sub) => revokeHostUserSessions(t.db, t.tenant.id, sub, t.clock.now()),
+  });
+  server = http.createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  harnessUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await t.close();
+});
+
+const harness = (path: string, body: unknown) =>
+  fetch(`${harnessUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('the harness backend', () => {
+  it('signs launch tokens the widget server accepts, once each', async () => {
+    const { jwt } = await (await harness('/launch-token', { sub: 'alice', name: 'Alice Example', ctx: 'page:42' })).json();
+    const claims = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ iss: t.tenant.issuer, aud: t.config.audience, sub: 'alice', name: 'Alice Example', ctx: 'page:42' });
+    expect(claims.exp - claims.iat).toBeLessThanOrEqual(t.config.launchMaxLifetime);
+    const first = await t.api('POST', '/api/session', undefined, { jwt });
+    expect(first.status).toBe(200);
+    expect((await first.json()).user.name).toBe('Alice Example');
+    expect((await t.api('POST', '/api/session', undefined, { jwt })).status).toBe(401);
+  });
+
+  it('requires a sub', async () => {
+    expect((await harness('/launch-token', { name: 'nobody' })).status).toBe(400);
+  });
+
+  it('"expire session now" revokes the user\'s live widget sessions', async () => {
+    const { jwt } = await (await harness('/launch-token', { sub: 'bob' })).json();
+    const { token } = await (await t.api('POST', '/api/session', undefined, { jwt })).json();
+    expect(await (await harness('/expire-session', { sub: 'bob' })).json()).toEqual({ revoked: 1 });
+    expect((await t.api('GET', '/api/me', token)).status).toBe(401);
+  });
+
+  it('refuses to sign for a user who signed out on the host, until they sign back in', async () => {
+    await harness('/sign-out', { sub: 'carol' });
+    expect((await harness('/launch-token', { sub: 'carol' })).status).toBe(403);
+    await harness('/sign-in', { sub: 'carol' });
+    expect((await harness('/launch-token', { sub: 'carol' })).status).toBe(200);
+  });
+
+  it('serves a page that embeds the widget through the SDK from the widget origin', async () => {
+    const response = await fetch(harnessUrl);
+    const html = await response.text();
+    expect(html).toContain("await import(widgetUrl + '/sdk/embed.js')");
+    expect(response.headers.get('content-security-policy')).toContain(`frame-src ${t.url}`);
+  });
+});
+
+describe('GET /sdk/embed.js', () => {
+  it('is served cross-origin as a module with a short cache', async () => {
+    const response = await fetch(`${t.url}/sdk/embed.js`, { headers: { Origin: 'https://host.example' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/javascript/);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(response.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(await response.text()).toContain('notes-widget');
+  });
+});
