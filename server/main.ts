@@ -56,7 +56,9 @@ async function main(): Promise<void> {
   console.error(lines.join('\n'));
 
   // Upkeep every node may run: forget spent jtis, rotate and retire session keys.
-  const tokenLifetimeMs = (config.sessionTtl + config.clockSkew) * 1000;
+  // A node may go on signing with a retired key until it rereads the ring
+  // (CACHE_TTL): keep that key long enough for the tokens it signed then.
+  const tokenLifetimeMs = (config.sessionTtl + config.clockSkew + config.cacheTtl) * 1000;
   const maintenance = setInterval(() => {
     purgeExpiredLaunchJtis(db, clock.now())
       .then(() => ring.maintain(config.sessionKeyMaxAge * 1000, tokenLifetimeMs))

@@ -1,11 +1,10 @@
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerHs256Tenant, type RegisteredTenant } from '../../server/admin/tenants.ts';
-import { SessionKeyRing } from '../../server/auth/sessionKeyRing.ts';
-import { systemClock } from '../../server/clock.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createDb, type Db } from '../../server/db/connect.ts';
-import { signingKeyStore } from '../../server/db/signingKeys.ts';
 import { freePort, startServer, stopAllServers, type ChildServer } from '../helpers/childServer.ts';
 import { signHs256 } from '../helpers/signJwt.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
@@ -14,6 +13,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.t
 // balancer: whatever one node does, the other must agree with at once.
 // (Only in the "pg" project: SQLite is one machine's file.)
 
+const run = promisify(execFile);
 let database: TestDatabase;
 let db: Db;
 let nodeA: ChildServer;
@@ -109,8 +109,9 @@ describe('two server nodes on one PostgreSQL', () => {
 
   it('verifies on node B a token node A signs with a freshly rotated key', async () => {
     const before = await openSession(nodeA);
-    // What `npm run keys -- rotate` does: a new key in the shared ring, the old one retired.
-    const fresh = await (await new SessionKeyRing(signingKeyStore(db), systemClock).init()).rotate();
+    // The operator rotates from anywhere: a new key in the shared ring, the old one retired.
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'server/cli/keys.ts', 'rotate'], { env: { PATH: process.env.PATH ?? '', ...database.env } });
+    const fresh = { kid: /New active session key (\S+);/.exec(stdout)![1]! };
     expect(kidOf(before.token)).not.toBe(fresh.kid);
 
     // Node A rereads its signing key after CACHE_TTL (1 s); poll, bounded.
