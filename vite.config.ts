@@ -1,12 +1,40 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration, type ViteUserConfig } from 'vitest/config';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const e2e = process.env.WIDGET_E2E === '1';
 
+// The integration tests (real app, real database) run twice: on SQLite and on
+// PostgreSQL (TEST_DATABASE=pg, a schema per test app). Without a reachable
+// PostgreSQL the second run is skipped with a notice, except on CI (CI=true),
+// where the "pg" project runs anyway and its globalSetup fails the run.
+async function testProjects(mode: string): Promise<TestProjectInlineConfiguration[]> {
+  const sqlite: TestProjectInlineConfiguration = {
+    extends: true,
+    test: { name: 'sqlite', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'], exclude: [...EXCLUDE, 'test/integration/multi-node.test.ts'] },
+  };
+  const pgProject: TestProjectInlineConfiguration = {
+    extends: true,
+    test: { name: 'pg', include: ['test/integration/**/*.test.ts'], env: { TEST_DATABASE: 'pg' }, globalSetup: ['test/helpers/postgresSetup.ts'] },
+  };
+  if (mode !== 'test') return [sqlite, pgProject];
+  const onCi = !['', '0', 'false'].includes(process.env.CI ?? '');
+  if (onCi) return [sqlite, pgProject];
+  // Vitest evaluates this file more than once per run: probe and warn once.
+  const probe = globalThis as { postgresProbe?: Promise<string | null> };
+  probe.postgresProbe ??= import('./test/helpers/testDatabase.ts').then(async ({ postgresUnavailableReason }) => {
+    const reason = await postgresUnavailableReason();
+    if (reason !== null) console.warn(`\n  ${reason}: skipping the PostgreSQL run of the integration tests (on CI this fails).\n`);
+    return reason;
+  });
+  return (await probe.postgresProbe) === null ? [sqlite, pgProject] : [sqlite];
+}
+
+const EXCLUDE = ['test/e2e/**', 'node_modules/**'];
+
 // One build for everything the browser loads: the widget app (hashed, cached
 // forever) and the host SDK at the stable URL hosts embed: /sdk/embed.js.
-export default defineConfig({
+export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => ({
   root: here('widget'),
   publicDir: false,
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
@@ -30,8 +58,8 @@ export default defineConfig({
   test: {
     root: here('.'),
     // Browser suites (test/e2e) run on their own, one file at a time: `npm run test:e2e`.
-    include: e2e ? ['test/e2e/**/*.e2e.test.ts'] : ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-    exclude: e2e ? ['node_modules/**'] : ['test/e2e/**', 'node_modules/**'],
+    // Everything else runs in the "sqlite" and "pg" projects.
+    ...(e2e ? { include: ['test/e2e/**/*.e2e.test.ts'], exclude: ['node_modules/**'] } : { exclude: EXCLUDE, projects: await testProjects(mode) }),
     fileParallelism: !e2e,
     globalSetup: ['test/helpers/globalSetup.ts'],
     pool: 'forks',
@@ -39,4 +67,4 @@ export default defineConfig({
     testTimeout: e2e ? 60_000 : 20_000,
     hookTimeout: 60_000,
   },
-});
+}));

@@ -36,7 +36,7 @@ export interface AppDeps {
 /** Composes middleware and routes; never listens (main.ts and tests do). */
 export function createApp({ db, config, clock, ring, assets, logger = silentLogger, jwks }: AppDeps): Koa {
   const jwksCache = new JwksCache({ ...DEFAULT_JWKS_CACHE, ...jwks, production: config.production }, clock, logger);
-  const tenants = new TenantDirectory(dbTenantSource(db), clock, { jwks: jwksCache, logger });
+  const tenants = new TenantDirectory(dbTenantSource(db), clock, { jwks: jwksCache, logger, ttlMs: config.cacheTtl * 1000 });
   const perTenant = new RateLimiter(clock, config.launchRatePerTenant);
   const perIp = new RateLimiter(clock, config.launchRatePerIp);
   const sessions = createSessionService({

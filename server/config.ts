@@ -4,7 +4,16 @@
 
 export type DatabaseConfig =
   | { client: 'sqlite'; filename: string }
-  | { client: 'pg'; connectionString: string };
+  | {
+      client: 'pg';
+      connectionString: string;
+      /** Connections per node: the cluster needs (nodes x poolMax) under PostgreSQL's max_connections. */
+      poolMax: number;
+      /** Milliseconds; a stuck query fails instead of holding a connection forever. 0: not set by us (the role's or server's default applies). */
+      statementTimeoutMs: number;
+      /** Schema for our tables (search_path); undefined = the server's default (public). */
+      schema?: string;
+    };
 
 export interface Config {
   production: boolean;
@@ -13,8 +22,12 @@ export interface Config {
   /** The origin the browser uses to reach us (no path, no trailing slash). */
   publicUrl: string;
   database: DatabaseConfig;
-  /** null in production: the harness is a development tool only. */
+  /** null in production or with HARNESS_PORT=off: the harness is a development tool only. */
   harnessPort: number | null;
+  /** Run pending migrations at start (MIGRATE_ON_START); off by default in production. */
+  migrateOnStart: boolean;
+  /** Seconds a node may serve tenants, tenant keys and its signing key from memory. */
+  cacheTtl: number;
   /** Seconds. */
   sessionTtl: number;
   sessionMaxAge: number;
@@ -60,8 +73,19 @@ export function loadConfig(env: Env = process.env): Config {
     return value;
   };
 
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name]?.trim().toLowerCase();
+    if (raw === undefined || raw === '') return fallback;
+    if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+    if (['false', '0', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name} must be true or false, got ${JSON.stringify(env[name])}`);
+    return fallback;
+  };
+
   const port = int('PORT', 3000, 1, 65535);
-  const harnessPortValue = int('HARNESS_PORT', 3001, 1, 65535);
+  // "off" runs the widget server alone, e.g. several development nodes on one database.
+  const harnessOff = env.HARNESS_PORT?.trim().toLowerCase() === 'off';
+  const harnessPortValue = harnessOff ? null : int('HARNESS_PORT', 3001, 1, 65535);
   const host = env.HOST?.trim() || (production ? '0.0.0.0' : '127.0.0.1');
 
   let publicUrl = `http://localhost:${port}`;
@@ -79,6 +103,21 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const database = parseDatabaseUrl(env.DATABASE_URL, problems);
+  if (database.client === 'pg') {
+    database.poolMax = int('DATABASE_POOL_MAX', 10, 2, 1000);
+    database.statementTimeoutMs = int('DATABASE_STATEMENT_TIMEOUT', 5000, 0, 600_000);
+    const schema = env.DATABASE_SCHEMA?.trim();
+    if (schema) {
+      if (/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) database.schema = schema;
+      else problems.push(`DATABASE_SCHEMA must be a lower-case PostgreSQL identifier (letters, digits, _; at most 63), got ${JSON.stringify(env.DATABASE_SCHEMA)}`);
+    }
+  } else {
+    for (const name of ['DATABASE_POOL_MAX', 'DATABASE_STATEMENT_TIMEOUT', 'DATABASE_SCHEMA']) {
+      if (env[name]) problems.push(`${name} applies to PostgreSQL only; DATABASE_URL is SQLite`);
+    }
+  }
+  const migrateOnStart = bool('MIGRATE_ON_START', !production);
+  const cacheTtl = int('CACHE_TTL', 30, 1, 300);
 
   const sessionTtl = int('SESSION_TTL', 300, 10, 3600);
   const sessionMaxAge = int('SESSION_MAX_AGE', 28800, 60, 30 * 24 * 3600);
@@ -101,7 +140,7 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
-  if (!production && harnessPortValue === port) {
+  if (!production && harnessPortValue !== null && harnessPortValue === port) {
     problems.push(`HARNESS_PORT must differ from PORT (both ${port})`);
   }
 
@@ -114,6 +153,8 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     database,
     harnessPort: production ? null : harnessPortValue,
+    migrateOnStart,
+    cacheTtl,
     sessionTtl,
     sessionMaxAge,
     launchMaxLifetime,
@@ -157,7 +198,7 @@ export function parseDatabaseUrl(raw: string | undefined, problems: string[] = [
       problems.push('DATABASE_URL is not a valid postgres:// URL');
       return fallback;
     }
-    return { client: 'pg', connectionString: value };
+    return { client: 'pg', connectionString: value, poolMax: 10, statementTimeoutMs: 5000 };
   }
   problems.push('DATABASE_URL must start with sqlite: or postgres:// (unset means ./data/widget.sqlite)');
   return fallback;

@@ -6,8 +6,9 @@ import { loadWidgetAssets } from './assets/widgetAssets.ts';
 import { SessionKeyRing } from './auth/sessionKeyRing.ts';
 import { systemClock } from './clock.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { createDb, migrateLatest } from './db/connect.ts';
+import { createDb } from './db/connect.ts';
 import { purgeExpiredLaunchJtis } from './db/launchJtis.ts';
+import { prepareDatabase } from './db/prepareDatabase.ts';
 import { revokeHostUserSessions } from './db/sessions.ts';
 import { signingKeyStore } from './db/signingKeys.ts';
 import { createHarnessApp } from './harness/harnessApp.ts';
@@ -24,8 +25,8 @@ async function main(): Promise<void> {
   const assets = loadWidgetAssets();
 
   const db = createDb(config.database);
-  await migrateLatest(db);
-  const ring = await new SessionKeyRing(signingKeyStore(db), clock).init();
+  await prepareDatabase(db, config);
+  const ring = await new SessionKeyRing(signingKeyStore(db), clock, config.cacheTtl * 1000).init();
 
   const app = createApp({ db, config, clock, ring, assets, logger });
   const server = http.createServer(app.callback());
@@ -55,7 +56,9 @@ async function main(): Promise<void> {
   console.error(lines.join('\n'));
 
   // Upkeep every node may run: forget spent jtis, rotate and retire session keys.
-  const tokenLifetimeMs = (config.sessionTtl + config.clockSkew) * 1000;
+  // A node may go on signing with a retired key until it rereads the ring
+  // (CACHE_TTL): keep that key long enough for the tokens it signed then.
+  const tokenLifetimeMs = (config.sessionTtl + config.clockSkew + config.cacheTtl) * 1000;
   const maintenance = setInterval(() => {
     purgeExpiredLaunchJtis(db, clock.now())
       .then(() => ring.maintain(config.sessionKeyMaxAge * 1000, tokenLifetimeMs))

@@ -4,6 +4,7 @@ import { checkJwksUrl, JwksUrlError } from '../auth/jwksFetcher.ts';
 import { KeyMaterialError, MIN_SECRET_BYTES, publicKeyFor, type LaunchAlg } from '../auth/verificationKey.ts';
 import { MAX_CANDIDATE_KEYS } from '../auth/verifyLaunchToken.ts';
 import type { Db } from '../db/connect.ts';
+import { isUniqueViolation } from '../db/isUniqueViolation.ts';
 import { deleteTenantKey, insertTenantKey, listTenantKeys, type TenantKeyRow } from '../db/tenantKeys.ts';
 import { findTenantByIssuer, insertTenant, setTenantOrigins, type TenantRow } from '../db/tenants.ts';
 
@@ -36,6 +37,8 @@ export function parseOrigins(raw: string[]): string[] {
 export function parseIssuer(raw: string): string {
   const issuer = raw.trim();
   if (issuer.length === 0 || issuer.length > 255 || issuer !== raw) throw new AdminInputError('the issuer must be 1-255 characters without surrounding spaces');
+  // Control characters are never part of a real issuer, and PostgreSQL cannot store NUL.
+  if (/[\u0000-\u001f\u007f]/.test(issuer)) throw new AdminInputError('the issuer must not contain control characters');
   return issuer;
 }
 
@@ -151,10 +154,16 @@ export async function registerTenant(
   const tenant: TenantRow = { id: uuidv4(), issuer, origins, createdAt: input.now };
   const { row, secret } = buildKey(tenant.id, input.key, input.now, input.production ?? false);
   if (await findTenantByIssuer(db, issuer)) throw new AdminInputError(`a tenant with issuer "${issuer}" already exists`);
-  await db.transaction(async (trx) => {
-    await insertTenant(trx, tenant);
-    await insertTenantKey(trx, row);
-  });
+  try {
+    await db.transaction(async (trx) => {
+      await insertTenant(trx, tenant);
+      await insertTenantKey(trx, row);
+    });
+  } catch (err) {
+    // Registered by someone else between our check and the insert (another node or admin).
+    if (isUniqueViolation(err)) throw new AdminInputError(`a tenant with issuer "${issuer}" already exists`);
+    throw err;
+  }
   return { id: tenant.id, issuer, origins, key: summarizeKey(row), ...(secret === undefined ? {} : { secret }) };
 }
 

@@ -21,6 +21,10 @@ export interface LaunchClaims {
   qsh: string | null;
 }
 
+// PostgreSQL text cannot hold U+0000 (it would be a 500 there, stored on SQLite):
+// refused alike on both databases.
+const NUL = '\u0000';
+
 const invalid = (message: string) => new WidgetError('launch_invalid', message);
 
 function boundedString(payload: Record<string, unknown>, claim: string, required: boolean): string | null {
@@ -32,6 +36,7 @@ function boundedString(payload: Record<string, unknown>, claim: string, required
   if (typeof value !== 'string' || value.length === 0 || value.length > 255) {
     throw invalid(`The launch token's "${claim}" claim must be a string of 1-255 characters.`);
   }
+  if (value.includes(NUL)) throw invalid(`The launch token's "${claim}" claim must not contain a NUL character.`);
   return value;
 }
 
@@ -80,6 +85,7 @@ export function checkLaunchClaims(payload: Record<string, unknown>, rules: Launc
   if (name !== undefined && name !== null && (typeof name !== 'string' || name.length > 255)) {
     throw invalid('The launch token\'s "name" claim must be a string of at most 255 characters.');
   }
+  if (typeof name === 'string' && name.includes(NUL)) throw invalid('The launch token\'s "name" claim must not contain a NUL character.');
 
   return { iss, sub, jti, iat, exp, ctx, qsh, name: typeof name === 'string' && name.trim() !== '' ? name : null };
 }

@@ -22,13 +22,19 @@ export interface TenantDirectoryOptions {
   ttlMs?: number;
 }
 
+/** An unknown kid rereads its tenant at most this often, so junk kids cannot flood the database. */
+const UNKNOWN_KID_RELOAD_MS = 1000;
+
 /**
  * Tenants with their keys already parsed into KeyObjects (parsing a PEM per
- * request would dominate launch cost). Entries live `ttlMs`; a key removed on
- * another node stops verifying here within that bound.
+ * request would dominate launch cost), shared by every node through the
+ * database. Staleness per node: a new tenant is seen at once (misses are not
+ * cached); a key with a new kid at once (an unknown kid rereads the tenant);
+ * a removed key or tenant, changed origins, or a new kid-less key within `ttlMs`.
  */
 export class TenantDirectory {
   private cache = new Map<string, Entry>();
+  private loading = new Map<string, Promise<Entry | undefined>>();
   private readonly jwks: JwksCache;
   private readonly logger: Logger | undefined;
   private readonly ttlMs: number;
@@ -52,7 +58,10 @@ export class TenantDirectory {
    * algorithm. The kid selects among them and is compared, never interpreted.
    */
   async keysFor(tenant: LaunchTenant, header: { alg: string; kid: string | null }): Promise<VerificationKey[]> {
-    const entry = await this.entry(tenant.issuer);
+    let entry = await this.entry(tenant.issuer);
+    if (entry && header.kid !== null && !entry.keys.some((k) => k.kid === header.kid) && this.clock.now() - entry.loadedAt >= UNKNOWN_KID_RELOAD_MS) {
+      entry = await this.load(tenant.issuer);
+    }
     if (!entry) return [];
     const registered = entry.keys.filter((k) => k.alg === header.alg);
     const sources = entry.jwks.filter((s) => s.alg === header.alg);
@@ -93,8 +102,22 @@ export class TenantDirectory {
 
   private async entry(issuer: string): Promise<Entry | undefined> {
     const cached = this.cache.get(issuer);
+    if (cached && this.clock.now() - cached.loadedAt < this.ttlMs) return cached;
+    return this.load(issuer);
+  }
+
+  /** One database read per issuer at a time, however many requests miss together. */
+  private load(issuer: string): Promise<Entry | undefined> {
+    let pending = this.loading.get(issuer);
+    if (!pending) {
+      pending = this.read(issuer).finally(() => this.loading.delete(issuer));
+      this.loading.set(issuer, pending);
+    }
+    return pending;
+  }
+
+  private async read(issuer: string): Promise<Entry | undefined> {
     const now = this.clock.now();
-    if (cached && now - cached.loadedAt < this.ttlMs) return cached;
     const found = await this.source.findByIssuer(issuer);
     if (!found) {
       this.cache.delete(issuer);

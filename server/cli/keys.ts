@@ -8,7 +8,7 @@ const USAGE = `Usage: npm run keys -- <command>
   list     Show the session-signing keys: the active one and those that only verify.
   rotate   Make a new signing key active now. Older keys keep verifying the tokens
            they signed until those expire (SESSION_TTL + CLOCK_SKEW); nobody is logged out.
-           Every server node picks the new key up within 30 s.`;
+           Every server node signs with the new key within CACHE_TTL (default 30 s).`;
 
 const { positionals, values } = parseCliArgs('keys', { args: process.argv.slice(2), allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
 

@@ -11,10 +11,26 @@ pg.types.setTypeParser(20, (value: string) => Number(value));
 
 export type Db = Knex;
 
+// A refused or unroutable database fails the connect within 4 s, before the
+// pool's 5 s wait for a free connection gives up with a vaguer message.
+const CONNECT_TIMEOUT_MS = 4000;
+const ACQUIRE_TIMEOUT_MS = 5000;
+
+// knex prints its warnings (a failed connection, with a stack trace) to stdout,
+// among the JSON log lines: keep them to one line on stderr.
+const oneLine = (message: unknown) => String(message instanceof Error ? message.message : message).split('\n')[0];
+const knexLog = {
+  warn: (message: unknown) => console.error(`knex: ${oneLine(message)}`),
+  error: (message: unknown) => console.error(`knex: ${oneLine(message)}`),
+  deprecate: (method: string, alternative: string) => console.error(`knex: ${method} is deprecated, use ${alternative}`),
+  debug: () => {},
+};
+
 export function knexConfig(database: DatabaseConfig): Knex.Config {
   if (database.client === 'sqlite') {
     return {
       client: 'better-sqlite3',
+      log: knexLog,
       connection: { filename: database.filename },
       useNullAsDefault: true,
       pool: {
@@ -33,9 +49,16 @@ export function knexConfig(database: DatabaseConfig): Knex.Config {
   }
   return {
     client: 'pg',
-    connection: { connectionString: database.connectionString, statement_timeout: 5000 } as Knex.PgConnectionConfig,
-    pool: { min: 0, max: 10 },
-    acquireConnectionTimeout: 5000,
+    log: knexLog,
+    connection: {
+      connectionString: database.connectionString,
+      // Sent as a startup parameter, so it is every session's default (and what RESET restores).
+      statement_timeout: database.statementTimeoutMs,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    } as Knex.PgConnectionConfig,
+    ...(database.schema ? { searchPath: [database.schema] } : {}),
+    pool: { min: 0, max: database.poolMax },
+    acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
     migrations: { migrationSource },
   };
 }
@@ -47,6 +70,66 @@ export function createDb(database: DatabaseConfig): Db {
   return knex(knexConfig(database));
 }
 
+/**
+ * Runs pending migrations. On PostgreSQL several nodes may start at once: an
+ * advisory lock lets one migrate while the others wait and then find nothing
+ * to do (knex's own lock table fails the losers, and two nodes creating it at
+ * once can even leave it with two rows that lock it for good).
+ */
 export async function migrateLatest(db: Db): Promise<void> {
-  await db.migrate.latest();
+  if (!isPostgres(db)) {
+    await db.migrate.latest();
+    return;
+  }
+  const schema = postgresSchema(db);
+  await withMigrationLock(db, schema ?? '', async () => {
+    if (schema && !(await db('pg_namespace').where({ nspname: schema }).first())) {
+      await db.raw('create schema if not exists ??', [schema]);
+    }
+    // A migration may rewrite a big table: the per-query timeout guards requests, not schema changes.
+    await db.migrate.latest({ beforeAll: (trx: Knex) => trx.raw('set local statement_timeout = 0') });
+  });
+}
+
+/** Names of migrations not yet applied, read without creating anything (a production start must not write). */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const all = await migrationSource.getMigrations([]);
+  if (!(await db.schema.hasTable('knex_migrations'))) return all;
+  const done = new Set((await db('knex_migrations').select('name')).map((row: { name: string }) => row.name));
+  return all.filter((name) => !done.has(name));
+}
+
+export const isPostgres = (db: Db): boolean => db.client.config.client === 'pg';
+
+function postgresSchema(db: Db): string | undefined {
+  const searchPath = (db.client.config as Knex.Config).searchPath;
+  return typeof searchPath === 'string' ? searchPath : searchPath?.[0];
+}
+
+// Arbitrary constant: the first half of the two-int advisory lock key, the
+// second is the schema's hash so test schemas migrate in parallel.
+const MIGRATION_LOCK_CLASS = 0x77647467;
+const MIGRATION_LOCK_WAIT_MS = 120_000;
+
+async function withMigrationLock(db: Db, schema: string, run: () => Promise<void>): Promise<void> {
+  // The lock belongs to a session, so hold one connection for its whole life;
+  // migrations run on the pool's other connections (hence DATABASE_POOL_MAX >= 2).
+  const connection = await db.client.acquireConnection();
+  const onLockConnection = (sql: string) => db.raw(sql, [MIGRATION_LOCK_CLASS, schema]).connection(connection);
+  try {
+    const deadline = Date.now() + MIGRATION_LOCK_WAIT_MS;
+    while (!(await onLockConnection('select pg_try_advisory_lock(?, hashtext(?)) as locked')).rows[0].locked) {
+      if (Date.now() > deadline) {
+        throw new Error(`another process has held the migration lock for over ${MIGRATION_LOCK_WAIT_MS / 1000} s; is a migration stuck?`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    try {
+      await run();
+    } finally {
+      await onLockConnection('select pg_advisory_unlock(?, hashtext(?))');
+    }
+  } finally {
+    await db.client.releaseConnection(connection);
+  }
 }

@@ -21,6 +21,9 @@ export async function insertTenant(db: Db, tenant: TenantRow): Promise<void> {
 }
 
 export async function findTenantByIssuer(db: Db, issuer: string): Promise<TenantRow | undefined> {
+  // The issuer comes from an unverified token; PostgreSQL rejects a NUL even as
+  // a query parameter (a 500), and no registered issuer can contain one.
+  if (issuer.includes('\u0000')) return undefined;
   const row = await db<RawTenant>('tenants').where({ issuer }).first();
   return row ? fromRow(row) : undefined;
 }

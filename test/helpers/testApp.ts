@@ -1,9 +1,6 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { registerHs256Tenant, registerTenant, type KeyInput } from '../../server/admin/tenants.ts';
 import { createApp, type AppDeps } from '../../server/app.ts';
 import { loadWidgetAssets } from '../../server/assets/widgetAssets.ts';
@@ -14,6 +11,7 @@ import { signingKeyStore } from '../../server/db/signingKeys.ts';
 import type { Logger } from '../../server/logger.ts';
 import { FakeClock } from './fakeClock.ts';
 import { signHs256 } from './signJwt.ts';
+import { createTestDatabase, type TestDatabaseKind } from './testDatabase.ts';
 
 export const HOST_ORIGIN = 'https://host.example';
 
@@ -26,6 +24,8 @@ export interface TestTenant {
 export interface TestApp {
   url: string;
   db: Db;
+  /** SQLite, or PostgreSQL (a schema of its own) when the suite runs with TEST_DATABASE=pg. */
+  databaseKind: TestDatabaseKind;
   clock: FakeClock;
   config: Config;
   ring: SessionKeyRing;
@@ -43,12 +43,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** A real app over HTTP on a fresh database of its own (`options.env.DATABASE_URL` picks one explicitly). */
 export async function startTestApp(options: { env?: Record<string, string>; logger?: Logger; jwks?: AppDeps['jwks'] } = {}): Promise<TestApp> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'widget-test-'));
+  const database = options.env?.DATABASE_URL ? null : await createTestDatabase();
   // Suites launch far more often than a person; rate limits get their own tests.
   const config = loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: `sqlite:${path.join(dir, 'test.sqlite')}`,
+    ...database?.env,
     LAUNCH_RATE_PER_IP: '1000000',
     LAUNCH_RATE_PER_TENANT: '1000000',
     ...options.env,
@@ -56,7 +57,7 @@ export async function startTestApp(options: { env?: Record<string, string>; logg
   const db = createDb(config.database);
   await migrateLatest(db);
   const clock = new FakeClock();
-  const ring = await new SessionKeyRing(signingKeyStore(db), clock).init();
+  const ring = await new SessionKeyRing(signingKeyStore(db), clock, config.cacheTtl * 1000).init();
   const app = createApp({ db, config, clock, ring, assets: loadWidgetAssets(), logger: options.logger, jwks: options.jwks });
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -111,6 +112,7 @@ export async function startTestApp(options: { env?: Record<string, string>; logg
   return {
     url,
     db,
+    databaseKind: config.database.client === 'pg' ? 'pg' : 'sqlite',
     clock,
     config,
     ring,
@@ -125,7 +127,7 @@ export async function startTestApp(options: { env?: Record<string, string>; logg
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await db.destroy();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await database?.drop();
     },
   };
 }

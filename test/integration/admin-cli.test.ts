@@ -1,18 +1,18 @@
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config.ts';
 import { createDb } from '../../server/db/connect.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 
 const run = promisify(execFile);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'widget-admin-cli-'));
-const file = path.join(dir, 'cli.sqlite');
-const env = { ...process.env, DATABASE_URL: `sqlite:${file}`, NODE_OPTIONS: '' };
-const cli = (script: string, ...args: string[]) => run(process.execPath, ['--import', 'tsx', `server/cli/${script}.ts`, ...args], { env });
-
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(() => database.drop());
+const cli = (script: string, ...args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', `server/cli/${script}.ts`, ...args], { env: { ...process.env, ...database.env, NODE_OPTIONS: '' } });
 
 describe('npm run keys', () => {
   it('rotate makes a new active key and keeps the old one for verification', async () => {
@@ -35,7 +35,7 @@ describe('npm run keys', () => {
 
 describe('npm run sessions', () => {
   it('revoke --user ends that user\'s live sessions', async () => {
-    const db = createDb({ client: 'sqlite', filename: file });
+    const db = createDb(loadConfig(database.env).database);
     const tenantId = '11111111-1111-4111-8111-111111111111';
     const userId = '22222222-2222-4222-8222-222222222222';
     await db('tenants').insert({ id: tenantId, issuer: 'cli-host', origins: '[]', created_at: 0 });

@@ -4,14 +4,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 
 const run = promisify(execFile);
+// Key files the CLI reads; the database is the suite's own (SQLite or PostgreSQL).
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'widget-cli-'));
-const env = { ...process.env, DATABASE_URL: `sqlite:${path.join(dir, 'cli.sqlite')}`, NODE_OPTIONS: '' };
-const tenant = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'server/cli/tenant.ts', ...args], { env });
-
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.drop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+const tenant = (...args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', 'server/cli/tenant.ts', ...args], { env: { ...process.env, ...database.env, NODE_OPTIONS: '' } });
 
 describe('npm run tenant', () => {
   let secret = '';

@@ -77,3 +77,44 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SESSION_TTL: '600', SESSION_MAX_AGE: '300' })).toThrow(/SESSION_MAX_AGE/);
   });
 });
+
+describe('loadConfig: scaling out', () => {
+  const pg = 'postgres://widget@db.internal:5432/widget';
+
+  it('defaults the PostgreSQL pool to 10 connections and queries to 5 s', () => {
+    expect(loadConfig({ DATABASE_URL: pg }).database).toEqual({ client: 'pg', connectionString: pg, poolMax: 10, statementTimeoutMs: 5000 });
+  });
+
+  it('reads DATABASE_POOL_MAX, DATABASE_STATEMENT_TIMEOUT and DATABASE_SCHEMA', () => {
+    const config = loadConfig({ DATABASE_URL: pg, DATABASE_POOL_MAX: '25', DATABASE_STATEMENT_TIMEOUT: '0', DATABASE_SCHEMA: 'notes_widget' });
+    expect(config.database).toEqual({ client: 'pg', connectionString: pg, poolMax: 25, statementTimeoutMs: 0, schema: 'notes_widget' });
+  });
+
+  it('rejects a pool too small to migrate, a schema that is no plain identifier, and PostgreSQL settings on SQLite', () => {
+    expect(() => loadConfig({ DATABASE_URL: pg, DATABASE_POOL_MAX: '1' })).toThrow(/DATABASE_POOL_MAX must be between 2 and 1000/);
+    expect(() => loadConfig({ DATABASE_URL: pg, DATABASE_STATEMENT_TIMEOUT: '5s' })).toThrow(/DATABASE_STATEMENT_TIMEOUT must be a whole number/);
+    expect(() => loadConfig({ DATABASE_URL: pg, DATABASE_SCHEMA: 'x"; drop table users; --' })).toThrow(/DATABASE_SCHEMA must be a lower-case PostgreSQL identifier/);
+    expect(() => loadConfig({ DATABASE_SCHEMA: 'widget' })).toThrow(/DATABASE_SCHEMA applies to PostgreSQL only/);
+  });
+
+  it('migrates on start outside production only, unless MIGRATE_ON_START says otherwise', () => {
+    const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://w.example' };
+    expect(loadConfig({}).migrateOnStart).toBe(true);
+    expect(loadConfig(production).migrateOnStart).toBe(false);
+    expect(loadConfig({ ...production, MIGRATE_ON_START: 'true' }).migrateOnStart).toBe(true);
+    expect(loadConfig({ MIGRATE_ON_START: 'false' }).migrateOnStart).toBe(false);
+    expect(() => loadConfig({ MIGRATE_ON_START: 'sometimes' })).toThrow(/MIGRATE_ON_START must be true or false/);
+  });
+
+  it('runs without the harness when HARNESS_PORT=off', () => {
+    expect(loadConfig({ HARNESS_PORT: 'off' }).harnessPort).toBeNull();
+    expect(loadConfig({ HARNESS_PORT: 'off', PORT: '3001' }).port).toBe(3001);
+    expect(() => loadConfig({ HARNESS_PORT: 'of' })).toThrow(/HARNESS_PORT/);
+  });
+
+  it('bounds the per-node cache lifetime (CACHE_TTL, seconds)', () => {
+    expect(loadConfig({}).cacheTtl).toBe(30);
+    expect(loadConfig({ CACHE_TTL: '5' }).cacheTtl).toBe(5);
+    expect(() => loadConfig({ CACHE_TTL: '0' })).toThrow(/CACHE_TTL must be between 1 and 300/);
+  });
+});

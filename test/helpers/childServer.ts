@@ -1,0 +1,147 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { PROJECT_ROOT } from '../../server/assets/widgetBuild.ts';
+
+// Real `server/main.ts` processes for tests that need more than one node or
+// the startup path itself. Every child is killed when its test stops it, and
+// any left (a failed hook, a crashed worker) when the test process exits.
+
+const PORT_RANGE = { first: 3300, last: 3399 };
+const READY_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 5_000;
+
+const running = new Set<ChildProcess>();
+const killAll = () => {
+  for (const child of running) child.kill('SIGKILL');
+};
+process.once('exit', killAll);
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    killAll();
+    // Our listener is gone now: the signal's default action (or vitest's own handler) takes over.
+    process.kill(process.pid, signal);
+  });
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+const taken = new Set<number>();
+
+/** A port in this project's test range (3300-3399) that nothing listens on; never the same twice in one process. */
+export async function freePort(): Promise<number> {
+  const size = PORT_RANGE.last - PORT_RANGE.first + 1;
+  // Start at a random spot: the sqlite and pg runs of the suite probe at the same time.
+  const start = Math.floor(Math.random() * size);
+  for (let i = 0; i < size; i++) {
+    const port = PORT_RANGE.first + ((start + i) % size);
+    if (!taken.has(port) && (await portIsFree(port))) {
+      taken.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port in ${PORT_RANGE.first}-${PORT_RANGE.last}`);
+}
+
+export interface ChildServer {
+  url: string;
+  /** stdout and stderr so far (for failure messages). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function spawnMain(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: PROJECT_ROOT,
+    // Only what a deployment would set: no vitest variables leak into the server.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let text = '';
+  child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    });
+  });
+  return { child, output: () => text, exited };
+}
+
+class PortTaken extends Error {}
+
+/**
+ * Starts `server/main.ts` with exactly `env` and resolves once /healthz answers
+ * 200. Without PORT it picks one, and another if a parallel test took it first.
+ */
+export async function startServer(env: Record<string, string>): Promise<ChildServer> {
+  if (env.PORT) return startServerOn(env);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOn({ ...env, PORT: String(await freePort()) });
+    } catch (err) {
+      if (!(err instanceof PortTaken) || attempt === 3) throw err;
+    }
+  }
+}
+
+async function startServerOn(env: Record<string, string>): Promise<ChildServer> {
+  const { child, output, exited } = spawnMain(env);
+  const url = `http://127.0.0.1:${env.PORT}`;
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+
+  const stop = async () => {
+    if (exitCode !== undefined) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (exitCode !== undefined) {
+      const Failure = output().includes('EADDRINUSE') ? PortTaken : Error;
+      throw new Failure(`server on ${url} exited with ${exitCode} before it was ready:\n${output()}`);
+    }
+    try {
+      if ((await fetch(`${url}/healthz`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`server on ${url} was not ready within ${READY_TIMEOUT_MS} ms:\n${output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const server = { url, output, stop };
+  started.add(server);
+  void exited.then(() => started.delete(server));
+  return server;
+}
+
+const started = new Set<ChildServer>();
+
+/** Stops every server this process started and has not stopped yet: for afterAll, whatever failed before it. */
+export async function stopAllServers(): Promise<void> {
+  await Promise.all([...started].map((server) => server.stop()));
+}
+
+/** Runs `server/main.ts` expecting it to refuse to start; resolves with its exit code, output and run time. */
+export async function runServerUntilExit(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; output: string; ms: number }> {
+  const started = Date.now();
+  const { child, output, exited } = spawnMain(env);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await exited;
+  clearTimeout(timer);
+  return { code, output: output(), ms: Date.now() - started };
+}

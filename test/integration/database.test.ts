@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { v4 as uuidv4 } from 'uuid';
+import { AdminInputError, registerHs256Tenant } from '../../server/admin/tenants.ts';
+import { loadConfig } from '../../server/config.ts';
+import { createDb, migrateLatest, pendingMigrations, type Db } from '../../server/db/connect.ts';
+import { recordLaunchJti } from '../../server/db/launchJtis.ts';
+import { findSessionState, insertSession, revokeSession } from '../../server/db/sessions.ts';
+import { findTenantByIssuer } from '../../server/db/tenants.ts';
+import { findOrCreateUser } from '../../server/db/users.ts';
+import { startTestApp, type TestApp } from '../helpers/testApp.ts';
+import { createTestDatabase, TEST_DATABASE, type TestDatabase } from '../helpers/testDatabase.ts';
+
+// The repositories on the database this run uses (SQLite, or PostgreSQL with
+// TEST_DATABASE=pg): the same SQL has to mean the same thing on both.
+
+const openDb = (database: TestDatabase): Db => createDb(loadConfig(database.env).database);
+
+describe(`repositories on ${TEST_DATABASE}`, () => {
+  let database: TestDatabase;
+  let db: Db;
+  let tenantId: string;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = openDb(database);
+    await migrateLatest(db);
+    tenantId = (await registerHs256Tenant(db, { issuer: 'db-test', origins: ['https://host.example'], now: Date.now() })).id;
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  it('gives one user to concurrent first launches of one host user', async () => {
+    const now = Date.now();
+    const users = await Promise.all(Array.from({ length: 12 }, (_, i) => findOrCreateUser(db, { tenantId, externalId: 'racer', name: `Racer ${i}`, now: now + i })));
+    expect(new Set(users.map((u) => u.id)).size).toBe(1);
+    expect(users[0]!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const rows = await db('users').where({ tenant_id: tenantId, external_id: 'racer' });
+    expect(rows).toHaveLength(1);
+  });
+
+  it('accepts a launch jti exactly once, even when both uses race', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => recordLaunchJti(db, tenantId, 'jti-race', Date.now() + 60_000)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('round-trips epoch-ms timestamps beyond 32 bits as numbers', async () => {
+    const user = await findOrCreateUser(db, { tenantId, externalId: 'clock', name: null, now: Date.now() });
+    const sid = uuidv4();
+    const expiresAt = Date.UTC(2100, 0, 1, 0, 0, 0, 123);
+    await insertSession(db, { id: sid, tenantId, userId: user.id, ctx: 'default', createdAt: Date.now(), expiresAt, revokedAt: null });
+    expect(await findSessionState(db, sid)).toEqual({ expiresAt, revokedAt: null });
+    await revokeSession(db, sid, expiresAt - 1);
+    const state = await findSessionState(db, sid);
+    expect(state).toEqual({ expiresAt, revokedAt: expiresAt - 1 });
+    expect(typeof state!.revokedAt).toBe('number');
+  });
+
+  it('registers a tenant once when two admins race for one issuer', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 4 }, () => registerHs256Tenant(db, { issuer: 'raced', origins: ['https://host.example'], now: Date.now() })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r) => r.status === 'rejected')) {
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(AdminInputError);
+      expect(String((r as PromiseRejectedResult).reason.message)).toContain('already exists');
+    }
+  });
+
+  it('finds no tenant for an issuer PostgreSQL could not even store (a NUL character)', async () => {
+    expect(await findTenantByIssuer(db, 'db-test\u0000')).toBeUndefined();
+  });
+});
+
+describe.runIf(TEST_DATABASE === 'pg')('PostgreSQL connection settings', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(() => database?.drop());
+
+  it('cancels a query that runs past DATABASE_STATEMENT_TIMEOUT', async () => {
+    const db = createDb(loadConfig({ ...database.env, DATABASE_STATEMENT_TIMEOUT: '200' }).database);
+    try {
+      const started = Date.now();
+      await expect(db.raw('select pg_sleep(3)')).rejects.toMatchObject({ code: '57014' });
+      expect(Date.now() - started).toBeLessThan(2000);
+      // The connection is still good for the next request.
+      expect((await db.raw('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('keeps its tables in DATABASE_SCHEMA', async () => {
+    const db = createDb(loadConfig(database.env).database);
+    try {
+      await migrateLatest(db);
+      const rows = await db('information_schema.tables').select('table_name').where({ table_schema: database.env.DATABASE_SCHEMA });
+      expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual(expect.arrayContaining(['tenants', 'sessions', 'users', 'knex_migrations']));
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe(`migrations on ${TEST_DATABASE}`, () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(() => database?.drop());
+
+  it('lists pending migrations without creating anything', async () => {
+    const db = openDb(database);
+    try {
+      expect(await pendingMigrations(db)).toEqual(['001_initial']);
+      expect(await db.schema.hasTable('knex_migrations')).toBe(false);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('lets several nodes migrate one fresh database at the same time', async () => {
+    // Separate pools stand in for separate nodes; SQLite is one process's file, so only PostgreSQL needs this.
+    const nodes = Array.from({ length: TEST_DATABASE === 'pg' ? 3 : 1 }, () => openDb(database));
+    try {
+      await Promise.all(nodes.map((db) => migrateLatest(db)));
+      const db = nodes[0]!;
+      expect(await pendingMigrations(db)).toEqual([]);
+      expect((await db('knex_migrations').select('name')).map((r: { name: string }) => r.name)).toEqual(['001_initial']);
+      expect(await db('knex_migrations_lock').select('is_locked')).toEqual([{ is_locked: 0 }]);
+    } finally {
+      await Promise.all(nodes.map((db) => db.destroy()));
+    }
+  });
+});
+
+describe(`launch claims ${TEST_DATABASE} could choke on`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t?.close());
+
+  const sessionFor = (overrides: Record<string, unknown>) => t.api('POST', '/api/session', undefined, { jwt: t.launchToken(overrides) });
+
+  it.each([
+    ['sub', { sub: 'user\u0000one' }],
+    ['jti', { jti: 'jti\u0000one' }],
+    ['ctx', { ctx: 'page:\u00001' }],
+    ['name', { name: 'Ada\u0000' }],
+  ])('answers 401 launch_invalid, not a 5xx, for a NUL character in "%s"', async (_claim, overrides) => {
+    const response = await sessionFor(overrides);
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('launch_invalid');
+  });
+
+  it('answers 401 unknown_issuer for a NUL character in "iss"', async () => {
+    const response = await sessionFor({ iss: `${t.tenant.issuer}\u0000` });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('unknown_issuer');
+  });
+
+  it('stores 255-character claims with characters outside the BMP', async () => {
+    const sub = '😀'.repeat(127) + 'x'; // 255 UTF-16 code units, 128 characters
+    const response = await sessionFor({ sub, name: 'é'.repeat(255), ctx: 'c'.repeat(255), jti: 'j'.repeat(255) });
+    expect(response.status).toBe(200);
+  });
+});

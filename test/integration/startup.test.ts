@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config.ts';
+import { createDb, pendingMigrations } from '../../server/db/connect.ts';
+import { freePort, runServerUntilExit, startServer } from '../helpers/childServer.ts';
+import { createTestDatabase, TEST_DATABASE, type TestDatabase } from '../helpers/testDatabase.ts';
+
+const run = promisify(execFile);
+
+// Independent of the suite's database (it needs no PostgreSQL at all), so it runs once, in the sqlite project.
+describe.skipIf(TEST_DATABASE === 'pg')('an unreachable database', () => {
+  it('stops the server at once with the host and port, never the password', async () => {
+    const closedPort = await freePort();
+    const result = await runServerUntilExit({
+      PORT: String(await freePort()),
+      HARNESS_PORT: 'off',
+      DATABASE_URL: `postgres://widget:hunter2-secret@127.0.0.1:${closedPort}/widget`,
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(`cannot reach the database (PostgreSQL at 127.0.0.1:${closedPort}, database widget, user widget)`);
+    expect(result.output).toContain('ECONNREFUSED');
+    expect(result.output).not.toContain('hunter2');
+    expect(result.ms).toBeLessThan(10_000);
+  });
+});
+
+describe('pending migrations in production', () => {
+  let database: TestDatabase;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    env = { ...database.env, NODE_ENV: 'production', PUBLIC_URL: 'https://widget.example', HOST: '127.0.0.1' };
+  });
+  afterAll(() => database.drop());
+
+  it('refuses to start, names the migrations and changes nothing', async () => {
+    const result = await runServerUntilExit({ ...env, PORT: String(await freePort()) });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('1 pending migration(s): 001_initial');
+    expect(result.output).toContain('npm run migrate');
+
+    const db = createDb(loadConfig(env).database);
+    try {
+      expect(await db.schema.hasTable('knex_migrations')).toBe(false);
+      expect(await db.schema.hasTable('tenants')).toBe(false);
+      expect(await pendingMigrations(db)).toEqual(['001_initial']);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('starts once `npm run migrate` has run', async () => {
+    const { stderr } = await run(process.execPath, ['--import', 'tsx', 'server/cli/migrate.ts'], { env: { PATH: process.env.PATH ?? '', ...env } });
+    expect(stderr).toContain('database is up to date');
+
+    const server = await startServer(env);
+    try {
+      expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    } finally {
+      await server.stop();
+    }
+  });
+});
