@@ -28,7 +28,7 @@ button{padding:6px 10px}
 <option value="mallory|&lt;img src=x onerror=alert(1)&gt;&quot;&lt;/script&gt;">Mallory, hostile name (mallory)</option>
 </select>
 <label for="ctx">Context</label>
-<select id="ctx"><option>page:42</option><option>page:43</option><option>ticket:7</option></select>
+<select id="ctx"><option>page:42</option><option>page:43</option><option>ticket:7</option><option value="&quot;&gt;&lt;img src=x onerror=alert(2)&gt;&lt;/script&gt;">hostile context</option></select>
 <label for="theme">Theme</label>
 <select id="theme"><option>auto</option><option>light</option><option>dark</option></select>
 <label for="width">Frame width</label>

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium, type Browser } from './support/chromium.ts';
 import { startControlCookieServer } from './support/controlCookieServer.ts';
 import { startStack, type Stack } from './support/stack.ts';
+import { addNote, noteBodies } from './support/widgetFrame.ts';
 
 const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
 
@@ -47,7 +48,8 @@ beforeEach(async () => {
   });
 });
 
-async function openHarness(options: { user?: string; ctx?: string; theme?: string; width?: string } = {}): Promise<Frame> {
+async function openHarness(options: { user?: string; ctx?: string; theme?: string; width?: string } = {}, on: Page = page): Promise<Frame> {
+  const page = on;
   await page.goto(stack.harnessUrl);
   if (options.user || options.ctx || options.theme || options.width) {
     if (options.user) await page.selectOption('#user', { label: options.user });
@@ -123,6 +125,114 @@ describe('the widget in a cross-site iframe', () => {
     const frame = await (await page.locator('#widget iframe').elementHandle())!.contentFrame();
     expect(await frame!.locator('[data-testid=user-name]').count()).toBe(0);
     expect(blocked.some((text) => /frame-ancestors/.test(text))).toBe(true);
+  });
+});
+
+describe('notes in the widget', () => {
+  it('adds, edits and deletes a note, and a reload keeps the result', async () => {
+    let frame = await openHarness({ ctx: 'page:43' });
+    await addNote(frame, 'Keep me, then edit me');
+    await addNote(frame, 'Delete me');
+    expect(await noteBodies(frame)).toEqual(['Delete me', 'Keep me, then edit me']);
+
+    // By position: in edit mode the note's text moves into the textarea.
+    const kept = frame.locator('[data-testid=note]').nth(1);
+    await kept.locator('[data-testid=note-edit]').click();
+    await kept.locator('[data-testid=note-edit-input]').fill('Kept and edited');
+    await kept.locator('[data-testid=note-save]').click();
+    await frame.locator('[data-testid=note-body]', { hasText: 'Kept and edited' }).waitFor();
+
+    const doomed = frame.locator('[data-testid=note]', { hasText: 'Delete me' });
+    await doomed.locator('[data-testid=note-delete]').click();
+    await doomed.locator('[data-testid=note-delete-confirm]').click();
+    await doomed.waitFor({ state: 'detached' });
+
+    frame = await openHarness({ ctx: 'page:43' });
+    expect(await noteBodies(frame)).toEqual(['Kept and edited']);
+    expect(await frame.locator('[data-testid=note-edit]').count()).toBe(1);
+
+    // Another user reads the thread but may not change Alice's note.
+    frame = await openHarness({ user: 'Bob Builder (bob)', ctx: 'page:43' });
+    expect(await noteBodies(frame)).toEqual(['Kept and edited']);
+    expect(await frame.locator('[data-testid=note-edit]').count()).toBe(0);
+  });
+
+  it('keeps hostile note bodies and contexts inert', async () => {
+    const hostileCtx = '"><img src=x onerror=alert(2)></script>';
+    const frame = await openHarness({ ctx: hostileCtx });
+    expect(await frame.textContent('.ctx')).toContain(hostileCtx);
+    const body = '<img src=x onerror=alert(3)> </script><script>alert(4)</script> javascript:alert(5)';
+    await addNote(frame, body);
+    expect(await noteBodies(frame)).toEqual([body]);
+    expect(await frame.locator('img').count()).toBe(0);
+    expect(await frame.locator('a[href^="javascript:"]').count()).toBe(0);
+    await openHarness({ ctx: hostileCtx }); // server-rendered this time
+    expect(dialogs).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('sizes the iframe to its content, without an inner scrollbar', async () => {
+    const frame = await openHarness({ ctx: 'ticket:7' });
+    for (const line of ['one', 'two', 'three', 'four']) await addNote(frame, `Resize note ${line}\nwith a second line`);
+    await page.waitForTimeout(300);
+    const iframeHeight = await page.locator('#widget iframe').evaluate((el) => el.getBoundingClientRect().height);
+    const contentHeight = await frame.evaluate(() => Math.ceil(document.getElementById('app')!.getBoundingClientRect().height));
+    expect(iframeHeight).toBeGreaterThan(200);
+    expect(Math.abs(iframeHeight - contentHeight)).toBeLessThanOrEqual(2);
+    expect(await frame.evaluate(() => document.documentElement.scrollHeight <= document.documentElement.clientHeight + 1)).toBe(true);
+  });
+});
+
+describe('the session without cookies', () => {
+  it('refreshes while the user is active, lapses while idle, and re-launches silently through the SDK', async () => {
+    const idlePage = await browser.context.newPage();
+    const count = (on: Page) => {
+      const seen = { refresh: 0, relaunch: 0 };
+      on.on('response', (r) => {
+        const url = new URL(r.url());
+        if (r.request().method() !== 'POST' || url.origin !== stack.widgetUrl || r.status() !== 200) return;
+        if (url.pathname === '/api/session/refresh') seen.refresh++;
+        if (url.pathname === '/api/session') seen.relaunch++;
+      });
+      return seen;
+    };
+    const active = count(page);
+    const idle = count(idlePage);
+    const activeFrame = await openHarness({ ctx: 'page:42' });
+    const idleFrame = await openHarness({ ctx: 'page:42' }, idlePage);
+
+    // SESSION_TTL is 12 s here: 26 s is two lifetimes.
+    for (let elapsed = 0; elapsed < 26_000; elapsed += 2000) {
+      await activeFrame.locator('[data-testid=composer-input]').press('a');
+      await page.waitForTimeout(2000);
+    }
+    expect(active.refresh).toBeGreaterThanOrEqual(2);
+    expect(active.relaunch).toBe(0);
+    await activeFrame.fill('[data-testid=composer-input]', '');
+    await addNote(activeFrame, 'Written by the active user');
+    expect(active.relaunch).toBe(0);
+
+    // The idle widget's token lapsed; using it again asks the host for a new launch.
+    expect(idle.relaunch).toBe(0);
+    await addNote(idleFrame, 'Written after a silent re-launch');
+    expect(idle.relaunch).toBe(1);
+    expect(await idleFrame.locator('[data-testid=session-expired]').count()).toBe(0);
+    expect(await idlePage.locator('#log').textContent()).toMatch(/getLaunchToken[\s\S]*getLaunchToken/);
+    await idlePage.close();
+  });
+
+  it('signs out: the session is revoked and comes back only when the user asks', async () => {
+    const frame = await openHarness();
+    const logout = page.waitForResponse((r) => r.url() === `${stack.widgetUrl}/api/session/logout`);
+    await frame.click('[data-testid=sign-out]');
+    expect((await logout).status()).toBe(204);
+    await frame.locator('[data-testid=session-expired]', { hasText: 'You signed out' }).waitFor();
+    expect(await frame.locator('[data-testid=composer-submit]').isDisabled()).toBe(true);
+    const relaunch = page.waitForResponse((r) => r.url() === `${stack.widgetUrl}/api/session`);
+    await frame.click('[data-testid=session-recover]');
+    expect((await relaunch).status()).toBe(200);
+    await frame.locator('[data-testid=session-expired]').waitFor({ state: 'detached' });
+    await addNote(frame, 'Back after signing in again');
   });
 });
 
