@@ -22,18 +22,44 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Opens the harness (optionally picking a user) and switches into the widget frame. */
-async function openWidget(user?: string): Promise<void> {
+/** Opens the harness (optionally picking a user and context) and switches into the widget frame. */
+async function openWidget(user?: string, ctx?: string): Promise<void> {
   await driver.switchTo().defaultContent();
   await driver.get(stack.harnessUrl);
-  if (user) {
-    await driver.findElement(By.css(`#user option[value^="${user}|"]`)).click();
+  if (user || ctx) {
+    if (user) await driver.findElement(By.css(`#user option[value^="${user}|"]`)).click();
+    if (ctx) await driver.executeScript('const s = document.getElementById("ctx"); s.value = arguments[0];', ctx);
     await driver.findElement(By.id('launch')).click();
   }
   const iframe = await driver.wait(until.elementLocated(By.css('#widget iframe')), 15_000);
   await driver.switchTo().frame(iframe);
   await driver.wait(until.elementLocated(By.css('[data-testid=user-name]')), 15_000);
 }
+
+const notes = () => driver.findElements(By.css('[data-testid=note]'));
+const bodies = async () => Promise.all((await driver.findElements(By.css('[data-testid=note-body]'))).map((b) => b.getText()));
+
+/** Clicks into a field, as a person would, then types (WebKitWebDriver will not type into an unfocused field). */
+async function typeInto(css: string, text: string, clear = false): Promise<void> {
+  const field = await driver.wait(until.elementLocated(By.css(css)), 5000);
+  await field.click();
+  if (clear) await field.clear();
+  await field.sendKeys(text);
+}
+
+async function addNote(text: string): Promise<void> {
+  const before = (await notes()).length;
+  await typeInto('[data-testid=composer-input]', text);
+  await driver.findElement(By.css('[data-testid=composer-submit]')).click();
+  await driver.wait(async () => (await notes()).length === before + 1 && (await driver.findElements(By.css('[data-testid=note].pending'))).length === 0, 10_000);
+}
+
+/** Fetches the widget made, from the browser's own resource timing. */
+const calls = (path: string) =>
+  driver.executeScript(
+    'return performance.getEntriesByType("resource").filter((e) => new URL(e.name).pathname === arguments[0]).length',
+    path,
+  ) as Promise<number>;
 
 describe('WebKit (Safari engine)', () => {
   it('is the Safari engine', async () => {
@@ -73,6 +99,75 @@ describe('WebKit (Safari engine)', () => {
     // An alert would be pending here; WebDriver reports none.
     await expect(driver.switchTo().alert()).rejects.toThrow();
   });
+
+  it('adds, edits and deletes a note, and a reload keeps the result', async () => {
+    await openWidget(undefined, 'page:43');
+    await addNote('Keep me, then edit me');
+    await addNote('Delete me');
+    expect(await bodies()).toEqual(['Delete me', 'Keep me, then edit me']);
+
+    await (await notes())[1]!.findElement(By.css('[data-testid=note-edit]')).click();
+    await typeInto('[data-testid=note-edit-input]', 'Kept and edited', true);
+    await driver.findElement(By.css('[data-testid=note-save]')).click();
+    await driver.wait(async () => (await bodies()).includes('Kept and edited'), 5000);
+
+    await (await notes())[0]!.findElement(By.css('[data-testid=note-delete]')).click();
+    await driver.findElement(By.css('[data-testid=note-delete-confirm]')).click();
+    await driver.wait(async () => (await notes()).length === 1, 5000);
+
+    await openWidget(undefined, 'page:43');
+    expect(await bodies()).toEqual(['Kept and edited']);
+  });
+
+  it('keeps hostile note bodies and contexts inert', async () => {
+    const hostileCtx = '"><img src=x onerror=alert(2)></script>';
+    await openWidget(undefined, hostileCtx);
+    expect(await driver.findElement(By.css('.ctx')).getText()).toContain(hostileCtx);
+    const body = '<img src=x onerror=alert(3)> </script><script>alert(4)</script> javascript:alert(5)';
+    await addNote(body);
+    await openWidget(undefined, hostileCtx);
+    expect(await bodies()).toEqual([body]);
+    expect((await driver.findElements(By.css('img'))).length).toBe(0);
+    await expect(driver.switchTo().alert()).rejects.toThrow();
+  });
+
+  it('sizes the iframe to its content', async () => {
+    await openWidget(undefined, 'ticket:7');
+    for (const line of ['one', 'two', 'three', 'four']) await addNote(`Resize note ${line}`);
+    await driver.sleep(300);
+    const contentHeight = (await driver.executeScript('return Math.ceil(document.getElementById("app").getBoundingClientRect().height)')) as number;
+    await driver.switchTo().defaultContent();
+    const iframeHeight = (await driver.executeScript('return document.querySelector("#widget iframe").getBoundingClientRect().height')) as number;
+    expect(iframeHeight).toBeGreaterThan(200);
+    expect(Math.abs(iframeHeight - contentHeight)).toBeLessThanOrEqual(2);
+  });
+
+  it('refreshes while the user is active, then lapses while idle and re-launches silently through the SDK', async () => {
+    await openWidget();
+    const launchesAsked = async () => {
+      await driver.switchTo().defaultContent();
+      const count = ((await driver.findElement(By.id('log')).getText()).match(/getLaunchToken/g) ?? []).length;
+      await driver.switchTo().frame(await driver.findElement(By.css('#widget iframe')));
+      return count;
+    };
+    const before = await launchesAsked();
+    // SESSION_TTL is 12 s here: 26 s is two lifetimes.
+    for (let elapsed = 0; elapsed < 26_000; elapsed += 2000) {
+      await typeInto('[data-testid=composer-input]', 'a');
+      await driver.sleep(2000);
+    }
+    expect(await calls('/api/session/refresh')).toBeGreaterThanOrEqual(2);
+    expect(await calls('/api/session')).toBe(0);
+    await driver.findElement(By.css('[data-testid=composer-input]')).clear();
+    await addNote('Written by the active user');
+    expect(await calls('/api/session')).toBe(0);
+
+    await driver.sleep(26_000); // idle: the token lapses
+    await addNote('Written after a silent re-launch');
+    expect(await calls('/api/session')).toBe(1);
+    expect((await driver.findElements(By.css('[data-testid=session-expired]'))).length).toBe(0);
+    expect(await launchesAsked()).toBe(before + 1);
+  }, 90_000);
 
   it('leaves no cookie for the widget origin in the browser', async () => {
     await driver.switchTo().defaultContent();

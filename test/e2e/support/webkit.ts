@@ -51,6 +51,9 @@ export async function launchWebKit(): Promise<WebKit> {
       .usingServer(`http://127.0.0.1:${port}`)
       .withCapabilities({ browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation', ...WEBKIT_ARGS] } })
       .build();
+    // Wide enough for the harness with an 800 px widget: WebKitWebDriver does
+    // not scroll a frame's element into view horizontally before clicking it.
+    await driver.manage().window().setRect({ x: 0, y: 0, width: 1280, height: 1000 });
     return {
       driver,
       async close() {
