@@ -47,11 +47,16 @@ async function typeInto(css: string, text: string, clear = false): Promise<void>
   await field.sendKeys(text);
 }
 
+/** The host has resized the iframe to the content: clicks computed now land where they aim. */
+const frameFitsContent = () =>
+  driver.executeScript('return Math.abs(window.innerHeight - Math.ceil(document.getElementById("app").getBoundingClientRect().height)) <= 2') as Promise<boolean>;
+
 async function addNote(text: string): Promise<void> {
   const before = (await notes()).length;
   await typeInto('[data-testid=composer-input]', text);
   await driver.findElement(By.css('[data-testid=composer-submit]')).click();
   await driver.wait(async () => (await notes()).length === before + 1 && (await driver.findElements(By.css('[data-testid=note].pending'))).length === 0, 10_000);
+  await driver.wait(frameFitsContent, 5000);
 }
 
 /** Fetches the widget made, from the browser's own resource timing. */
@@ -107,11 +112,16 @@ describe('WebKit (Safari engine)', () => {
     expect(await bodies()).toEqual(['Delete me', 'Keep me, then edit me']);
 
     await (await notes())[1]!.findElement(By.css('[data-testid=note-edit]')).click();
+    await driver.wait(until.elementLocated(By.css('[data-testid=note-edit-input]')), 10_000);
+    await driver.wait(frameFitsContent, 5000);
     await typeInto('[data-testid=note-edit-input]', 'Kept and edited', true);
     await driver.findElement(By.css('[data-testid=note-save]')).click();
     await driver.wait(async () => (await bodies()).includes('Kept and edited'), 5000);
 
+    await driver.wait(frameFitsContent, 5000);
     await (await notes())[0]!.findElement(By.css('[data-testid=note-delete]')).click();
+    await driver.wait(until.elementLocated(By.css('[data-testid=note-delete-confirm]')), 10_000);
+    await driver.wait(frameFitsContent, 5000);
     await driver.findElement(By.css('[data-testid=note-delete-confirm]')).click();
     await driver.wait(async () => (await notes()).length === 1, 5000);
 
