@@ -1,3 +1,4 @@
+import { isStorableText } from '../db/storableText.ts';
 import { WidgetError } from '../errors.ts';
 
 // Claim rules for launch tokens (protocol.md section 2). Pure: the caller has
@@ -22,6 +23,7 @@ export interface LaunchClaims {
 }
 
 const invalid = (message: string) => new WidgetError('launch_invalid', message);
+const unstorable = (claim: string) => `The launch token's "${claim}" claim contains a NUL character or an unpaired surrogate, which cannot be stored.`;
 
 function boundedString(payload: Record<string, unknown>, claim: string, required: boolean): string | null {
   const value = payload[claim];
@@ -32,6 +34,7 @@ function boundedString(payload: Record<string, unknown>, claim: string, required
   if (typeof value !== 'string' || value.length === 0 || value.length > 255) {
     throw invalid(`The launch token's "${claim}" claim must be a string of 1-255 characters.`);
   }
+  if (!isStorableText(value)) throw invalid(unstorable(claim));
   return value;
 }
 
@@ -80,6 +83,7 @@ export function checkLaunchClaims(payload: Record<string, unknown>, rules: Launc
   if (name !== undefined && name !== null && (typeof name !== 'string' || name.length > 255)) {
     throw invalid('The launch token\'s "name" claim must be a string of at most 255 characters.');
   }
+  if (typeof name === 'string' && !isStorableText(name)) throw invalid(unstorable('name'));
 
   return { iss, sub, jti, iat, exp, ctx, qsh, name: typeof name === 'string' && name.trim() !== '' ? name : null };
 }

@@ -20,7 +20,12 @@ export interface ServerProcess {
   pid: number;
   /** What launch tokens must carry as `aud` (the server's PUBLIC_URL). */
   audience: string;
+  /** stdout and stderr interleaved. */
   output(): string;
+  /** stdout alone: the structured log, one JSON object per line. */
+  stdout(): string;
+  /** One log line as an object, or null if it is not a JSON object. */
+  parseLogLine(line: string): Record<string, unknown> | null;
   /** Every stdout line that parsed as JSON: the structured log. */
   logRecords(): Array<Record<string, unknown>>;
   /** Resident set size from /proc, or null where there is no /proc. */
@@ -70,7 +75,11 @@ export async function startServerProcess(options: { dbFile: string; env?: Record
   });
   running.add(child);
   let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  let stdout = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    stdout += chunk;
+  });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {
@@ -98,14 +107,12 @@ export async function startServerProcess(options: { dbFile: string; env?: Record
     pid: child.pid!,
     audience: `http://localhost:${port}`,
     output: () => output,
+    stdout: () => stdout,
+    parseLogLine,
     logRecords: () =>
-      output.split('\n').flatMap((line) => {
-        if (!line.startsWith('{')) return [];
-        try {
-          return [JSON.parse(line) as Record<string, unknown>];
-        } catch {
-          return [];
-        }
+      stdout.split('\n').flatMap((line) => {
+        const record = parseLogLine(line);
+        return record ? [record] : [];
       }),
     rssBytes: () => {
       try {
@@ -126,6 +133,15 @@ export async function startServerProcess(options: { dbFile: string; env?: Record
       clearTimeout(timer);
     },
   };
+}
+
+function parseLogLine(line: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(line);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** A valid launch token for `tenant`, signed now (the child runs on the real clock). */
