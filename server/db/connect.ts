@@ -11,6 +11,9 @@ pg.types.setTypeParser(20, (value: string) => Number(value));
 
 export type Db = Knex;
 
+// compileSqlOnError: false keeps bound values (host user ids, note bodies,
+// jtis) out of error messages, which end up in the error log; placeholders stay.
+
 export function knexConfig(database: DatabaseConfig): Knex.Config {
   if (database.client === 'sqlite') {
     return {
@@ -29,6 +32,7 @@ export function knexConfig(database: DatabaseConfig): Knex.Config {
         },
       },
       migrations: { migrationSource },
+      compileSqlOnError: false,
     };
   }
   return {
@@ -37,6 +41,7 @@ export function knexConfig(database: DatabaseConfig): Knex.Config {
     pool: { min: 0, max: 10 },
     acquireConnectionTimeout: 5000,
     migrations: { migrationSource },
+    compileSqlOnError: false,
   };
 }
 
