@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueSessionToken } from '../../server/auth/sessionToken.ts';
 import { signHs256 } from '../helpers/signJwt.ts';
 import { startTestApp, type TestApp, type TestTenant } from '../helpers/testApp.ts';
 
@@ -167,6 +168,29 @@ describe('tenant and context isolation', () => {
       const response = await t.api('POST', '/api/session', undefined, { jwt });
       expect({ status: response.status, code: await codeOf(response) }, JSON.stringify(claims)).toEqual({ status: 401, code });
     }
+  });
+
+  it('refuses a session token signed with our own key whose user, tenant or context disagree with its session (nothing is written)', async () => {
+    const [mine, other] = [seats.find((s) => s.tenant === tenants[0])!, seats.find((s) => s.tenant === tenants[1])!];
+    const sameTenantOther = seats.find((s) => s.tenant === mine.tenant && s.sub !== mine.sub)!;
+    const sid = claimsOf(mine.token).sid as string;
+    const rules = { issuer: t.config.sessionIssuer, audience: t.config.sessionAudience, ttl: t.config.sessionTtl, clockSkew: t.config.clockSkew };
+    const forge = (claims: { sub: string; tid: string; ctx: string; sid: string }) => issueSessionToken(t.ring, claims, t.clock.nowSec(), rules).token;
+    const base = { sub: mine.userId, tid: mine.tenant.id, ctx: mine.ctx, sid };
+    const before = await t.db('notes').count({ n: '*' });
+    for (const claims of [
+      { ...base, tid: other.tenant.id, sub: other.userId },
+      { ...base, sub: sameTenantOther.userId },
+      { ...base, ctx: mine.ctx === 'page:1' ? 'page:2' : 'page:1' },
+      { ...base, sub: '\u0000' },
+      { ...base, sid: 'not-a-session-id' },
+    ]) {
+      const response = await t.api('POST', '/api/notes', forge(claims), { body: 'forged' });
+      expect({ status: response.status, code: await codeOf(response) }, JSON.stringify(claims)).toEqual({ status: 401, code: 'token_invalid' });
+    }
+    expect(await t.db('notes').count({ n: '*' })).toEqual(before);
+    // The same forge with matching claims is simply a valid token: the check is on agreement, not on origin.
+    expect((await t.api('GET', '/api/me', forge(base))).status).toBe(200);
   });
 
   it('POST /api/session/logout ends only the caller\'s session, in no other tenant or context', async () => {

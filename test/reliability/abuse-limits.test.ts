@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,8 @@ import { JSON_BODY_LIMIT, FORM_BODY_LIMIT } from '../../server/http/readBody.ts'
 import { jsonLogger } from '../../server/logger.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 import { buildRequest, sendRaw } from './support/rawHttp.ts';
+import { report, soak } from './support/scale.ts';
+import { openSession, prepareDatabase, startServerProcess } from './support/serverProcess.ts';
 
 // The limits a hostile client meets: header and body sizes, and timeouts that
 // cut off clients who trickle bytes (slowloris). The app runs behind
@@ -176,4 +179,49 @@ describe('slow clients (slowloris)', () => {
     // The abandoned request is logged as the client's fault, not as a server error.
     expect(logLines.some((l) => l.includes('"level":"error"'))).toBe(false);
   });
+});
+
+describe.skipIf(!soak)('the real server process and its real timeouts (soak only: it waits 30 s)', () => {
+  it('cuts off a header trickler after 15 s and a stalled body after 30 s, serving others meanwhile', async () => {
+    const { dbFile, tenants, dir } = await prepareDatabase(['soak-abuse-host']);
+    const child = await startServerProcess({ dbFile });
+    try {
+      const session = await openSession(child, tenants[0]!, { sub: 'soak-abuse' });
+      const hold = (bytes: Buffer, drip: string | null) => {
+        const socket = net.connect(child.port, '127.0.0.1');
+        let text = '';
+        const started = Date.now();
+        const closed = new Promise<{ text: string; afterMs: number }>((resolve) => socket.on('close', () => resolve({ text, afterMs: Date.now() - started })));
+        socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+        socket.on('error', () => {});
+        socket.write(bytes);
+        const timer = drip === null ? null : setInterval(() => socket.writable && socket.write(drip), 1000);
+        return closed.finally(() => timer && clearInterval(timer));
+      };
+      const headers = hold(Buffer.from('GET /api/me HTTP/1.1\r\nHost: x\r\n'), 'X-a: b\r\n');
+      const body = hold(
+        buildRequest({ method: 'POST', target: '/api/notes', headers: [['Authorization', `Bearer ${session.token}`], ['Content-Type', 'application/json']], contentLength: 1000 }),
+        ' ',
+      );
+      let served = 0;
+      const serving = (async () => {
+        for (let i = 0; i < 30; i++) {
+          if ((await fetch(`${child.url}/healthz`)).status === 200) served++;
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      })();
+      const [h, b] = await Promise.all([headers, body, serving]);
+      report('slowloris', { headersCutAfterMs: h.afterMs, bodyCutAfterMs: b.afterMs, othersServed: served });
+      expect(statusOf(h.text)).toBe(408);
+      expect(h.afterMs).toBeGreaterThanOrEqual(SERVER_LIMITS.headersTimeoutMs - 100);
+      expect(h.afterMs).toBeLessThan(SERVER_LIMITS.headersTimeoutMs + 2 * SERVER_LIMITS.checkIntervalMs + 1000);
+      expect(statusOf(b.text)).toBe(408);
+      expect(b.afterMs).toBeGreaterThanOrEqual(SERVER_LIMITS.requestTimeoutMs - 100);
+      expect(b.afterMs).toBeLessThan(SERVER_LIMITS.requestTimeoutMs + 2 * SERVER_LIMITS.checkIntervalMs + 1000);
+      expect(served).toBe(30);
+    } finally {
+      await child.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
