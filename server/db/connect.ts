@@ -11,9 +11,6 @@ pg.types.setTypeParser(20, (value: string) => Number(value));
 
 export type Db = Knex;
 
-// compileSqlOnError: false keeps bound values (host user ids, note bodies,
-// jtis) out of error messages, which end up in the error log; placeholders stay.
-
 export function knexConfig(database: DatabaseConfig): Knex.Config {
   if (database.client === 'sqlite') {
     return {
@@ -32,6 +29,8 @@ export function knexConfig(database: DatabaseConfig): Knex.Config {
         },
       },
       migrations: { migrationSource },
+      // Error messages reach the error log: keep the placeholders, not the bound
+      // values (host user ids, note bodies, jtis).
       compileSqlOnError: false,
     };
   }
