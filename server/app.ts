@@ -8,6 +8,7 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/connect.ts';
 import { dbTenantSource } from './db/tenantSource.ts';
+import { WidgetError } from './errors.ts';
 import { errorHandler } from './http/errorHandler.ts';
 import { requestLog } from './http/requestLog.ts';
 import { limitLaunchAttempts } from './http/limitLaunchAttempts.ts';
@@ -60,6 +61,11 @@ export function createApp({ db, config, clock, ring, assets, logger = silentLogg
   app.use(limitLaunchAttempts(perIp));
   app.use(requireSession(sessions, PUBLIC_API_ROUTES));
 
+  // Left alone, the routers answer an unknown method with 501 (a server error for
+  // a client's mistake) and a wrong one with a plain-text 405.
+  const wrongMethod = () => new WidgetError('not_found', 'There is nothing at this address for this method.');
+  const methodRefusals = { throw: true, notImplemented: wrongMethod, methodNotAllowed: wrongMethod };
+
   const renderApp = notesAppRenderer({ db, clock });
   for (const router of [
     healthRoutes({ db }),
@@ -68,7 +74,7 @@ export function createApp({ db, config, clock, ring, assets, logger = silentLogg
     notesRoutes({ db, clock }),
   ]) {
     app.use(router.routes());
-    app.use(router.allowedMethods());
+    app.use(router.allowedMethods(methodRefusals));
   }
   return app;
 }

@@ -1,4 +1,3 @@
-import http from 'node:http';
 import { ensureDevTenant } from './admin/tenants.ts';
 import { createApp } from './app.ts';
 import { ensureWidgetBuild } from './assets/widgetBuild.ts';
@@ -12,6 +11,7 @@ import { prepareDatabase } from './db/prepareDatabase.ts';
 import { revokeHostUserSessions } from './db/sessions.ts';
 import { signingKeyStore } from './db/signingKeys.ts';
 import { createHarnessApp } from './harness/harnessApp.ts';
+import { closeGracefully, createHttpServer } from './http/httpServer.ts';
 import { jsonLogger } from './logger.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -29,9 +29,7 @@ async function main(): Promise<void> {
   const ring = await new SessionKeyRing(signingKeyStore(db), clock, config.cacheTtl * 1000).init();
 
   const app = createApp({ db, config, clock, ring, assets, logger });
-  const server = http.createServer(app.callback());
-  server.headersTimeout = 15_000;
-  server.requestTimeout = 30_000;
+  const server = createHttpServer(app.callback(), logger);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
 
   const servers = [server];
@@ -39,7 +37,7 @@ async function main(): Promise<void> {
   if (config.harnessPort !== null) {
     const harnessOrigin = `http://127.0.0.1:${config.harnessPort}`;
     const tenant = await ensureDevTenant(db, harnessOrigin, clock.now());
-    const harness = http.createServer(
+    const harness = createHttpServer(
       createHarnessApp({
         widgetUrl: config.publicUrl,
         audience: config.audience,
@@ -48,6 +46,7 @@ async function main(): Promise<void> {
         clock,
         revokeSessionsOf: (sub) => revokeHostUserSessions(db, tenant.id, sub, clock.now()),
       }).callback(),
+      logger,
     );
     await new Promise<void>((resolve) => harness.listen(config.harnessPort!, '127.0.0.1', resolve));
     servers.push(harness);
@@ -80,16 +79,9 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    await Promise.all(
-      servers.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            s.close(() => resolve());
-            s.closeIdleConnections();
-          }),
-      ),
-    );
+    await Promise.all(servers.map(closeGracefully));
     await db.destroy();
+    logger.info('stopped', { signal });
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,3 +1,4 @@
+import { isStorableText } from '../db/storableText.ts';
 import { WidgetError } from '../errors.ts';
 
 // Claim rules for launch tokens (protocol.md section 2). Pure: the caller has
@@ -21,11 +22,8 @@ export interface LaunchClaims {
   qsh: string | null;
 }
 
-// PostgreSQL text cannot hold U+0000 (it would be a 500 there, stored on SQLite):
-// refused alike on both databases.
-const NUL = '\u0000';
-
 const invalid = (message: string) => new WidgetError('launch_invalid', message);
+const unstorable = (claim: string) => `The launch token's "${claim}" claim contains a NUL character or an unpaired surrogate, which cannot be stored.`;
 
 function boundedString(payload: Record<string, unknown>, claim: string, required: boolean): string | null {
   const value = payload[claim];
@@ -36,7 +34,7 @@ function boundedString(payload: Record<string, unknown>, claim: string, required
   if (typeof value !== 'string' || value.length === 0 || value.length > 255) {
     throw invalid(`The launch token's "${claim}" claim must be a string of 1-255 characters.`);
   }
-  if (value.includes(NUL)) throw invalid(`The launch token's "${claim}" claim must not contain a NUL character.`);
+  if (!isStorableText(value)) throw invalid(unstorable(claim));
   return value;
 }
 
@@ -85,7 +83,7 @@ export function checkLaunchClaims(payload: Record<string, unknown>, rules: Launc
   if (name !== undefined && name !== null && (typeof name !== 'string' || name.length > 255)) {
     throw invalid('The launch token\'s "name" claim must be a string of at most 255 characters.');
   }
-  if (typeof name === 'string' && name.includes(NUL)) throw invalid('The launch token\'s "name" claim must not contain a NUL character.');
+  if (typeof name === 'string' && !isStorableText(name)) throw invalid(unstorable('name'));
 
   return { iss, sub, jti, iat, exp, ctx, qsh, name: typeof name === 'string' && name.trim() !== '' ? name : null };
 }

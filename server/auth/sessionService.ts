@@ -35,6 +35,8 @@ export interface SessionServiceDeps {
   admitLaunch?: (tenant: LaunchTenant) => void;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export const isoSeconds = (sec: number) => new Date(sec * 1000).toISOString();
 
 /** Launch -> session -> token, and the checks every API call makes. */
@@ -81,8 +83,16 @@ export function createSessionService({ db, config, clock, ring, tenants, admitLa
   /** Verifies a bearer token and that its session is still live (revocation takes effect at once, on every node). */
   async function authenticate(token: string): Promise<AuthenticatedSession> {
     const claims = await verifySessionToken(token, ring, nowSeconds(clock), tokenRules);
+    // Malformed ids cannot exist; checking here also keeps them away from PostgreSQL's uuid parser.
+    if (!UUID.test(claims.sid)) throw new WidgetError('token_invalid', 'The token names no session.');
     const state = await findSessionState(db, claims.sid);
     if (!state || state.revokedAt !== null) throw new WidgetError('session_revoked', 'This session was ended; launch the widget again.');
+    // The session row, not the token, is the authority on whose session it is: a
+    // token that disagrees with it was not issued by us for this session (it
+    // would take our signing key), and it must not carry its ids into a write.
+    if (state.tenantId !== claims.tid || state.userId !== claims.sub || state.ctx !== claims.ctx) {
+      throw new WidgetError('token_invalid', 'The token does not match its session.');
+    }
     if (clock.now() >= state.expiresAt) throw new WidgetError('session_revoked', 'This session reached its maximum age; launch the widget again.');
     return { ...claims, sessionEndsAt: state.expiresAt };
   }

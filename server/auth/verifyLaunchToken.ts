@@ -1,3 +1,4 @@
+import { isStorableText } from '../db/storableText.ts';
 import { WidgetError } from '../errors.ts';
 import { decodeCompactJwt, MalformedJwt } from './compactJwt.ts';
 import { checkLaunchClaims, type LaunchClaims } from './launchClaims.ts';
@@ -64,6 +65,10 @@ export async function verifyLaunchToken(token: string, deps: LaunchVerifierDeps,
   }
   if (typeof payload.iss !== 'string' || payload.iss.length === 0) {
     throw new WidgetError('launch_invalid', 'The launch token has no "iss" claim; set it to your registered issuer.');
+  }
+  // No registered issuer looks like this, and PostgreSQL would refuse the lookup.
+  if (payload.iss.length > 255 || !isStorableText(payload.iss)) {
+    throw new WidgetError('unknown_issuer', 'No host platform is registered with this "iss"; register it with `npm run tenant -- add`.');
   }
   if (header.kid !== undefined && (typeof header.kid !== 'string' || header.kid.length > 255)) {
     throw new WidgetError('launch_invalid', 'The launch token\'s "kid" header must be a string of at most 255 characters.');

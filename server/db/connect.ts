@@ -45,6 +45,9 @@ export function knexConfig(database: DatabaseConfig): Knex.Config {
         },
       },
       migrations: { migrationSource },
+      // Error messages reach the error log: keep the placeholders, not the bound
+      // values (host user ids, note bodies, jtis).
+      compileSqlOnError: false,
     };
   }
   return {
@@ -60,6 +63,7 @@ export function knexConfig(database: DatabaseConfig): Knex.Config {
     pool: { min: 0, max: database.poolMax },
     acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
     migrations: { migrationSource },
+    compileSqlOnError: false,
   };
 }
 

@@ -22,10 +22,20 @@ export async function insertSession(db: Db, s: SessionRow): Promise<void> {
   });
 }
 
-/** Only the columns the per-request liveness check needs: this runs on every API call. */
-export async function findSessionState(db: Db, id: string): Promise<{ expiresAt: number; revokedAt: number | null } | undefined> {
-  const row = await db('sessions').select('expires_at', 'revoked_at').where({ id }).first();
-  return row ? { expiresAt: Number(row.expires_at), revokedAt: row.revoked_at === null ? null : Number(row.revoked_at) } : undefined;
+export interface SessionState {
+  tenantId: string;
+  userId: string;
+  ctx: string;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+/** What the per-request check needs (one primary-key lookup): this runs on every API call. */
+export async function findSessionState(db: Db, id: string): Promise<SessionState | undefined> {
+  const row = await db('sessions').select('tenant_id', 'user_id', 'ctx', 'expires_at', 'revoked_at').where({ id }).first();
+  return row
+    ? { tenantId: row.tenant_id, userId: row.user_id, ctx: row.ctx, expiresAt: Number(row.expires_at), revokedAt: row.revoked_at === null ? null : Number(row.revoked_at) }
+    : undefined;
 }
 
 export async function revokeSession(db: Db, id: string, at: number): Promise<void> {

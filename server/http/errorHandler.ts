@@ -1,3 +1,6 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Context, Middleware } from 'koa';
 import { WidgetError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -78,4 +81,51 @@ export function errorHandler(logger: Logger): Middleware {
       ctx.body = { error: { code: 'internal_error', message: 'Something went wrong on our side; it has been logged.' } };
     }
   };
+}
+
+/** Why Node's parser refused a request, as the status Node itself would send and our words. */
+function describeClientError(code: string | undefined): { status: number; error: WidgetError } {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, error: new WidgetError('validation_failed', 'The request line and headers are too large.') };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, error: new WidgetError('validation_failed', 'The request did not arrive completely in time.') };
+    case 'CONNECT_REFUSED':
+      return { status: 404, error: new WidgetError('not_found', 'There is nothing at this address for CONNECT.') };
+    default:
+      return { status: 400, error: new WidgetError('validation_failed', 'The request is not valid HTTP/1.1.') };
+  }
+}
+
+/**
+ * The answer to a request that never reached Koa (server 'clientError' and
+ * 'connect'). The raw bytes Node hands over (err.rawPacket) may hold tokens:
+ * only Node's error code is logged.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, logger: Logger): void {
+  // Same rule as Node's default handler: answer only if no response has started on this socket.
+  const inFlight = (socket as Duplex & { _httpMessage?: http.ServerResponse | null })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const requestId = crypto.randomUUID();
+  const { status, error } = describeClientError(err.code);
+  const body = JSON.stringify({ error: { code: error.code, message: error.message } });
+  logger.info('request', { requestId, status, code: error.code, rejectedBy: 'http_parser', reason: err.code ?? 'unknown' });
+  socket.end(
+    [
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}`,
+      'Content-Type: application/json; charset=utf-8',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      `X-Request-Id: ${requestId}`,
+      'X-Content-Type-Options: nosniff',
+      'Cache-Control: no-store',
+      'Connection: close',
+      '',
+      body,
+    ].join('\r\n'),
+  );
+  // end() flushes the answer first; destroy() in Node's default handler would race it.
+  socket.once('finish', () => socket.destroy());
 }

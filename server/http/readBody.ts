@@ -11,13 +11,19 @@ async function readRaw(ctx: Context, limit: number): Promise<string> {
   if (declared > limit) throw new WidgetError('payload_too_large', `The request body is larger than ${limit} bytes.`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      ctx.req.unpipe?.();
-      throw new WidgetError('payload_too_large', `The request body is larger than ${limit} bytes.`);
+  try {
+    for await (const chunk of ctx.req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) {
+        ctx.req.unpipe?.();
+        throw new WidgetError('payload_too_large', `The request body is larger than ${limit} bytes.`);
+      }
+      chunks.push(chunk as Buffer);
     }
-    chunks.push(chunk as Buffer);
+  } catch (err) {
+    // The client hung up (or timed out) mid-body: its mistake, not a server fault to log as one.
+    if (err instanceof WidgetError || !ctx.req.destroyed) throw err;
+    throw new WidgetError('validation_failed', 'The request body ended before its declared length.');
   }
   try {
     return utf8.decode(Buffer.concat(chunks));

@@ -2,6 +2,15 @@ import crypto from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from '../logger.ts';
 
+// A token pasted into a path (a misconfigured host) must not reach the log either;
+// every JWS starts with the base64url of '{"': eyJ.
+const TOKEN_LIKE = /eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)*/g;
+
+export function loggablePath(path: string): string {
+  const redacted = path.replace(TOKEN_LIKE, '[token]');
+  return redacted.length > 200 ? redacted.slice(0, 200) + '…' : redacted;
+}
+
 // One log line per request, with an id the client sees as X-Request-Id. Only
 // the path is logged: a query string may carry a launch token (GET /launch?jwt=).
 export function requestLog(logger: Logger): Middleware {
@@ -16,7 +25,7 @@ export function requestLog(logger: Logger): Middleware {
       logger.info('request', {
         requestId,
         method: ctx.method,
-        path: ctx.path.length > 200 ? ctx.path.slice(0, 200) + '…' : ctx.path,
+        path: loggablePath(ctx.path),
         status: ctx.status,
         code: ctx.state.errorCode,
         ms: Math.round((performance.now() - started) * 10) / 10,

@@ -4,6 +4,7 @@ import { v4 as uuidv4 } from 'uuid';
 import type { AuthenticatedSession } from '../auth/sessionService.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/connect.ts';
+import { isStorableText } from '../db/storableText.ts';
 import { deleteNote, findNote, insertNote, listNotes, updateNoteBody, type NotePosition, type NoteRow, type NoteScope } from '../db/notes.ts';
 import { WidgetError } from '../errors.ts';
 import { readJsonObject } from '../http/readBody.ts';
@@ -28,8 +29,6 @@ export interface NotesPage {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// A lone surrogate cannot be stored as UTF-8 faithfully, and PostgreSQL text refuses NUL.
-const UNSTORABLE = /[\u0000\p{Cs}]/u;
 const CURSOR = /^(\d{1,15})\.([0-9a-f-]{36})$/;
 
 export const toNoteJson = (n: NoteRow): NoteJson => ({
@@ -82,7 +81,7 @@ async function readNoteBody(ctx: Context): Promise<string> {
   if (typeof input.body !== 'string') throw new WidgetError('validation_failed', '"body" must be a string.');
   const body = input.body.trim();
   if (body === '') throw new WidgetError('validation_failed', 'A note cannot be empty.');
-  if (UNSTORABLE.test(body)) throw new WidgetError('validation_failed', 'The note contains characters that cannot be stored (NUL or an unpaired surrogate).');
+  if (!isStorableText(body)) throw new WidgetError('validation_failed', 'The note contains characters that cannot be stored (NUL or an unpaired surrogate).');
   let chars = 0;
   for (const _ of body) chars++;
   if (chars > NOTE_BODY_MAX_CHARS) {

@@ -32,3 +32,37 @@ describe('request logs', () => {
     }
   });
 });
+
+describe('request logs on error paths', () => {
+  it('keep a token pasted into a URL path out of the log', async () => {
+    const launchToken = t.launchToken({ sub: 'path-pasting-user-5521' });
+    const response = await fetch(`${t.url}/launch/${launchToken}`);
+    expect(response.status).toBe(404);
+    const record = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((r) => r.requestId === response.headers.get('x-request-id'));
+    expect(record).toMatchObject({ event: 'request', status: 404, path: '/launch/[token]' });
+    for (const part of launchToken.split('.')) expect(lines.join('\n')).not.toContain(part);
+  });
+
+  it('log a database failure as an error with the request id, but without the values bound into the query', async () => {
+    const broken: string[] = [];
+    const app = await startTestApp({ logger: jsonLogger((line) => broken.push(line)) });
+    try {
+      const hostUserId = 'host-user-in-a-failing-insert-7731';
+      const launchToken = app.launchToken({ sub: hostUserId, name: 'Name Of A Person 7731' });
+      // Works on SQLite and PostgreSQL alike: the insert that maps the host user fails.
+      await app.db.schema.renameTable('users', 'users_elsewhere');
+      const response = await app.api('POST', '/api/session', undefined, { jwt: launchToken });
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({ error: { code: 'internal_error', message: expect.any(String) } });
+      const records = broken.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const failure = records.find((r) => r.event === 'unhandled_error');
+      expect(failure).toMatchObject({ level: 'error', requestId: response.headers.get('x-request-id') });
+      expect(String(failure!.error)).toMatch(/users/);
+      const all = broken.join('\n');
+      for (const secret of [hostUserId, 'Name Of A Person 7731', launchToken, app.tenant.secret]) expect(all).not.toContain(secret);
+      await app.db.schema.renameTable('users_elsewhere', 'users');
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,60 @@
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../logger.ts';
+import { answerClientError } from './errorHandler.ts';
+
+export interface ServerLimits {
+  /** Time to receive a request's complete headers: a slowloris client is cut off after this. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, headers and body. */
+  requestTimeoutMs: number;
+  /** How often Node checks the two timeouts above; a stalled client lives at most this much longer. */
+  checkIntervalMs: number;
+  /** Request line plus headers; beyond it Node refuses the request with 431. */
+  maxHeaderBytes: number;
+}
+
+// Node's own defaults for the timeouts (300 s for a request, checked every 30 s)
+// let a client that trickles bytes hold a socket for minutes.
+export const SERVER_LIMITS: ServerLimits = {
+  headersTimeoutMs: 15_000,
+  requestTimeoutMs: 30_000,
+  checkIntervalMs: 1_000,
+  maxHeaderBytes: 16 * 1024,
+};
+
+/**
+ * The HTTP server in front of a Koa app. Requests that Node's parser refuses
+ * before Koa sees them (bad syntax, oversized headers, timeouts) get the same
+ * JSON error shape, a request id and a log line, as every other refusal.
+ */
+export function createHttpServer(handler: http.RequestListener, logger: Logger, limits: ServerLimits = SERVER_LIMITS): http.Server {
+  const server = http.createServer(
+    { connectionsCheckingInterval: limits.checkIntervalMs, maxHeaderSize: limits.maxHeaderBytes, requestTimeout: limits.requestTimeoutMs },
+    handler,
+  );
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, logger));
+  // Without a listener Node drops CONNECT requests without a word; this is not a proxy.
+  server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => {
+    answerClientError(Object.assign(new Error('CONNECT is not supported'), { code: 'CONNECT_REFUSED' }), socket, logger);
+  });
+  return server;
+}
+
+/**
+ * Stops accepting connections and resolves once the requests in flight are
+ * answered. Keep-alive connections are closed as soon as they fall idle:
+ * server.close() alone closes only those idle at the moment it is called, and
+ * one that finishes its request later would hold shutdown for keepAliveTimeout.
+ */
+export function closeGracefully(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
