@@ -59,10 +59,11 @@ export function buildGoals(rows: RowReport[], widgetServerPeakRss: number | null
     actual: `${fmt(ratio(id), 2)} x`,
     met: ratio(id) >= min,
   });
+  const measured = (goal: Goal, id: string) => (rows.some((r) => r.id === id) ? [goal] : []);
   return [
-    atLeast('GET /api/me', 'me', 0.8),
-    atLeast('GET /api/notes (50 notes)', 'notes-list', 0.5),
-    atLeast('POST /launch', 'launch', 0.25),
+    ...measured(atLeast('GET /api/me', 'me', 0.8), 'me'),
+    ...measured(atLeast('GET /api/notes (50 notes)', 'notes-list', 0.5), 'notes-list'),
+    ...measured(atLeast('POST /launch', 'launch', 0.25), 'launch'),
     { name: 'session token verify', target: '<= 2 x raw HMAC + JSON.parse', actual: `${fmt(tokenVerify.ratio, 2)} x`, met: tokenVerify.ratio <= 2 },
     { name: 'widget, everything the iframe loads', target: '<= 10 kB gzip', actual: kb(widget.gzip), met: widget.gzip <= 10 * KB },
     {

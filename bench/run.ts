@@ -10,16 +10,18 @@ import { freePort, startHelloServer, startWidgetServer, type ServerProcess } fro
 import { measureTokenVerify } from './tokenVerify.ts';
 import { measureWidgetSize } from './widgetSize.ts';
 
-// npm run bench [-- --quick] [--cpu-prof] [--port-base N] [--connections N]
+// npm run bench [-- --quick] [--cpu-prof] [--only ROW,...] [--port-base N] [--connections N]
 // Every row is measured in the same run, in alternating rounds after a
 // warm-up, and reported as a ratio to bare Koa measured in the same rounds.
 
-const USAGE = 'usage: npm run bench -- [--quick] [--cpu-prof] [--port-base N] [--connections N]';
+const USAGE = 'usage: npm run bench -- [--quick] [--cpu-prof] [--only ROW,...] [--port-base N] [--connections N]';
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    // For profiling one scenario: the floors (node, koa) always run, for the ratios.
+    only: { type: 'string' },
     'port-base': { type: 'string' },
     connections: { type: 'string', default: '10' },
     help: { type: 'boolean', default: false },
@@ -65,7 +67,8 @@ async function main(): Promise<void> {
     ]);
     const launcher = new Launcher(database.tenant);
     await seedNotes(servers.app.url, launcher);
-    const rows = benchRows(launcher);
+    const only = args.only?.split(',');
+    const rows = benchRows(launcher).filter((row) => !only || row.server !== 'app' || only.includes(row.id));
 
     const window = (row: Row, seconds: number) => measureWindow(row, servers[row.server]!, { seconds, connections: settings.connections });
     for (const row of rows) {

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
-import { SessionKeyRing, type SigningKeyStore, type StoredSigningKey } from '../server/auth/sessionKeyRing.ts';
+import { SessionKeyRing } from '../server/auth/sessionKeyRing.ts';
 import { issueSessionToken, verifySessionToken } from '../server/auth/sessionToken.ts';
+import { memorySigningKeyStore } from '../test/helpers/memorySigningKeyStore.ts';
 import { median } from './measure.ts';
 
 // In-process cost of verifying one session token (what every API call pays
@@ -14,21 +15,6 @@ export interface TokenVerifyResult {
   ratio: number;
 }
 
-function memoryStore(): SigningKeyStore {
-  let keys: StoredSigningKey[] = [];
-  return {
-    list: async () => keys.map((k) => ({ ...k })),
-    insert: async (key) => void keys.push({ ...key }),
-    retire: async (kid, at) => void keys.forEach((k) => k.kid === kid && k.retiredAt === null && (k.retiredAt = at)),
-    removeRetiredBefore: async (before) => {
-      const kept = keys.filter((k) => k.retiredAt === null || k.retiredAt >= before);
-      const removed = keys.length - kept.length;
-      keys = kept;
-      return removed;
-    },
-  };
-}
-
 function rawFloor(token: string, key: crypto.KeyObject): unknown {
   const dot = token.lastIndexOf('.');
   const expected = crypto.createHmac('sha256', key).update(token.slice(0, dot)).digest();
@@ -40,7 +26,7 @@ function rawFloor(token: string, key: crypto.KeyObject): unknown {
 /** Alternating batches of each, so that a noisy neighbour slows both alike; medians of ns per token. */
 export async function measureTokenVerify({ batches, perBatch }: { batches: number; perBatch: number }): Promise<TokenVerifyResult> {
   const clock = { now: () => Date.now() };
-  const ring = await new SessionKeyRing(memoryStore(), clock).init();
+  const ring = await new SessionKeyRing(memorySigningKeyStore(), clock).init();
   const rules = { issuer: 'https://widget.bench.test', audience: 'https://widget.bench.test/api', ttl: 300, clockSkew: 30 };
   const nowSec = Math.floor(Date.now() / 1000);
   const { token, claims } = issueSessionToken(
