@@ -9,6 +9,11 @@ export interface WindowResult {
   rps: number;
   p50: number;
   p99: number;
+  /**
+   * Server CPU time per answered request, microseconds (null without /proc):
+   * unlike req/s it hardly depends on what else the machine is doing.
+   */
+  cpuPerRequest: number | null;
   /** Highest RSS of the serving process during the window, bytes (null without /proc). */
   peakRss: number | null;
   requests: number;
@@ -33,6 +38,7 @@ export async function measureWindow(row: Row, server: ServerProcess, { seconds, 
   // autocannon's own latency histogram has whole-millisecond buckets; most rows answer well under 1 ms.
   const latencies: number[] = [];
   let result;
+  const cpuBefore = server.cpuTime();
   try {
     const run = autocannon({ url: server.url + path, connections, pipelining: 1, duration: seconds, timeout: 10, sampleInt: 100, ...rest });
     run.on('response', (_client, _status, _bytes, ms) => void latencies.push(ms));
@@ -40,6 +46,7 @@ export async function measureWindow(row: Row, server: ServerProcess, { seconds, 
   } finally {
     clearInterval(sampler);
   }
+  const cpuAfter = server.cpuTime();
   latencies.sort((a, b) => a - b);
   const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))] ?? NaN;
   const statuses: Record<string, number> = {};
@@ -50,6 +57,7 @@ export async function measureWindow(row: Row, server: ServerProcess, { seconds, 
     rps: result.requests.total / result.duration,
     p50: percentile(50),
     p99: percentile(99),
+    cpuPerRequest: cpuBefore === null || cpuAfter === null || result.requests.total === 0 ? null : (cpuAfter - cpuBefore) / result.requests.total,
     peakRss,
     requests: result.requests.total,
     unexpected: answered - expected + result.errors + result.timeouts,

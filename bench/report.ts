@@ -17,6 +17,8 @@ export interface RowReport {
   p99: number;
   /** Median over rounds of (this row / bare Koa in the same round). */
   ratioToKoa: number;
+  /** Median server CPU microseconds per request (null without /proc). */
+  cpuPerRequest: number | null;
   peakRss: number | null;
   requests: number;
   unexpected: number;
@@ -59,6 +61,7 @@ export function buildGoals(rows: RowReport[], widgetServerPeakRss: number | null
     actual: `${fmt(ratio(id), 2)} x`,
     met: ratio(id) >= min,
   });
+  const widgetJs = widget.files.filter((f) => f.file.endsWith('.js')).reduce((sum, f) => sum + f.gzip, 0);
   const measured = (goal: Goal, id: string) => (rows.some((r) => r.id === id) ? [goal] : []);
   return [
     ...measured(atLeast('GET /api/me', 'me', 0.8), 'me'),
@@ -66,6 +69,7 @@ export function buildGoals(rows: RowReport[], widgetServerPeakRss: number | null
     ...measured(atLeast('POST /launch', 'launch', 0.25), 'launch'),
     { name: 'session token verify', target: '<= 2 x raw HMAC + JSON.parse', actual: `${fmt(tokenVerify.ratio, 2)} x`, met: tokenVerify.ratio <= 2 },
     { name: 'widget, everything the iframe loads', target: '<= 10 kB gzip', actual: kb(widget.gzip), met: widget.gzip <= 10 * KB },
+    { name: 'widget JS alone', target: '<= 10 kB gzip', actual: kb(widgetJs), met: widgetJs <= 10 * KB },
     {
       name: 'widget server RSS under load',
       target: '< 120 MB',
@@ -83,12 +87,13 @@ function rowLines(report: BenchReport): string[][] {
     fmt(r.p50, 1),
     fmt(r.p99, 1),
     `${fmt(r.ratioToKoa, 2)} x`,
+    r.cpuPerRequest === null ? 'n/a' : fmt(r.cpuPerRequest),
     mb(r.peakRss),
     r.unexpected === 0 ? 'ok' : `${r.unexpected} unexpected`,
   ]);
 }
 
-const ROW_HEADER = ['#', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'vs Koa', 'peak RSS', 'answers'];
+const ROW_HEADER = ['#', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'vs Koa', 'CPU us/req', 'peak RSS', 'answers'];
 
 export function formatTable(report: BenchReport): string {
   const table = [ROW_HEADER, ...rowLines(report)];
@@ -117,7 +122,7 @@ export function formatMarkdown(report: BenchReport): string {
     `Run ${report.startedAt} (${report.mode}, ${fmt(report.durationSeconds)} s) on ${m.cpus} x ${m.cpu}, Node ${m.node}, ${m.platform}; database: ${report.database}.`,
     `${s.rounds} measured rounds of ${s.windowSeconds} s per row after a ${s.warmupSeconds} s warm-up per row, rows alternating, ${s.connections} connections; medians over rounds.`,
     '',
-    table(ROW_HEADER, rowLines(report), ['--:', ':--', '--:', '--:', '--:', '--:', '--:', ':-:']),
+    table(ROW_HEADER, rowLines(report), ['--:', ':--', '--:', '--:', '--:', '--:', '--:', '--:', ':-:']),
     '',
     `Session token verify: ${fmt(report.tokenVerify.verifyNs)} ns per token; raw HMAC-SHA256 + JSON.parse floor ${fmt(report.tokenVerify.floorNs)} ns (${fmt(report.tokenVerify.ratio, 2)} x).`,
     '',

@@ -95,6 +95,7 @@ async function main(): Promise<void> {
         p50: median(rounds.map((r) => r.p50)),
         p99: median(rounds.map((r) => r.p99)),
         ratioToKoa: median(rounds.map((r, i) => r.rps / koaRounds[i]!.rps)),
+        cpuPerRequest: rounds.every((r) => r.cpuPerRequest !== null) ? median(rounds.map((r) => r.cpuPerRequest!)) : null,
         peakRss: rss.length > 0 ? Math.max(...rss) : null,
         requests: rounds.reduce((sum, r) => sum + r.requests, 0),
         unexpected: rounds.reduce((sum, r) => sum + r.unexpected, 0),

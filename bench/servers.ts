@@ -14,6 +14,8 @@ export interface ServerProcess {
   pid: number;
   /** Resident set size now, in bytes; null where /proc is not available. */
   rss(): number | null;
+  /** CPU time the process has used so far (user + system, all threads), in microseconds; null without /proc. */
+  cpuTime(): number | null;
   stop(): Promise<void>;
 }
 
@@ -38,6 +40,18 @@ export function readRss(pid: number): number | null {
   try {
     const match = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux architecture Node supports
+
+export function readCpuTime(pid: number): number | null {
+  try {
+    // Fields after the command name (which may contain spaces): utime is the 12th, stime the 13th.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1e6;
   } catch {
     return null;
   }
@@ -82,6 +96,7 @@ async function spawnServer({ name, script, args = [], env = {}, nodeFlags = [], 
     url,
     pid: child.pid!,
     rss: () => readRss(child.pid!),
+    cpuTime: () => readCpuTime(child.pid!),
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
