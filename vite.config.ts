@@ -32,27 +32,54 @@ async function testProjects(mode: string): Promise<TestProjectInlineConfiguratio
 
 const EXCLUDE = ['test/e2e/**', 'node_modules/**'];
 
-// One build for everything the browser loads: the widget app (hashed, cached
-// forever) and the host SDK at the stable URL hosts embed: /sdk/embed.js.
+// Two builds, one command (`vite build` builds both environments): the widget
+// app (hashed, cached forever, listed in the manifest the server reads) and the
+// host SDK at the stable URL hosts embed, /sdk/embed.js. Built apart because
+// both use the postMessage schema (widget/host/messages.ts): in one build it
+// became a shared chunk, an extra request from the iframe for code half of
+// which only the SDK runs.
+//
+// Browser floor: what the widget already needs (crypto.randomUUID), so no
+// syntax or CSS is lowered for browsers that could not run it anyway.
+const BROWSERS = ['chrome92', 'edge92', 'firefox95', 'safari15.4'];
+
 export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => ({
   root: here('widget'),
   publicDir: false,
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
-  build: {
-    outDir: here('dist/widget'),
-    emptyOutDir: true,
-    manifest: true,
-    target: 'es2020',
-    modulePreload: false,
-    rollupOptions: {
-      input: { widget: here('widget/main.tsx'), embed: here('widget/host/embed.ts') },
-      // Hosts import { mount } from /sdk/embed.js; an app build would drop entry exports.
-      preserveEntrySignatures: 'exports-only',
-      output: {
-        entryFileNames: (chunk) => (chunk.name === 'embed' ? 'sdk/embed.js' : 'assets/[name]-[hash].js'),
-        chunkFileNames: 'assets/[name]-[hash].js',
-        assetFileNames: 'assets/[name]-[hash][extname]',
+  resolve: { alias: [{ find: /^preact\/jsx-runtime$/, replacement: here('widget/jsxRuntime.ts') }] },
+  build: { target: BROWSERS, modulePreload: false },
+  environments: {
+    client: {
+      build: {
+        outDir: here('dist/widget'),
+        emptyOutDir: true,
+        manifest: true,
+        rollupOptions: {
+          input: { widget: here('widget/main.tsx') },
+          output: { entryFileNames: 'assets/[name]-[hash].js', chunkFileNames: 'assets/[name]-[hash].js', assetFileNames: 'assets/[name]-[hash][extname]' },
+        },
       },
+    },
+    sdk: {
+      consumer: 'client',
+      build: {
+        outDir: here('dist/widget/sdk'),
+        emptyOutDir: false,
+        rollupOptions: {
+          input: { embed: here('widget/host/embed.ts') },
+          // Hosts import { mount } from /sdk/embed.js; an app build would drop entry exports.
+          preserveEntrySignatures: 'exports-only',
+          output: { entryFileNames: 'embed.js' },
+        },
+      },
+    },
+  },
+  builder: {
+    // In order: the client build empties dist/widget first.
+    async buildApp(builder) {
+      await builder.build(builder.environments.client!);
+      await builder.build(builder.environments.sdk!);
     },
   },
   test: {

@@ -24,6 +24,8 @@ export function widgetBuildIsStale(): boolean {
 export async function ensureWidgetBuild(log: (message: string) => void = () => {}): Promise<void> {
   if (!widgetBuildIsStale()) return;
   log('building the widget with Vite…');
-  const { build } = await import('vite');
-  await build({ configFile: path.join(PROJECT_ROOT, 'vite.config.ts'), root: path.join(PROJECT_ROOT, 'widget'), logLevel: 'warn' });
+  const { createBuilder } = await import('vite');
+  // The builder runs every environment of vite.config.ts (the widget and the host SDK), as `vite build` does.
+  const builder = await createBuilder({ configFile: path.join(PROJECT_ROOT, 'vite.config.ts'), root: path.join(PROJECT_ROOT, 'widget'), logLevel: 'warn' });
+  await builder.buildApp();
 }

@@ -22,10 +22,13 @@ export function decodeCompactJwt(token: string): DecodedJwt {
   if (parts.length !== 3) throw new MalformedJwt('a JWT has three dot-separated parts');
   const [h, p, s] = parts as [string, string, string];
   if (s.length === 0) throw new MalformedJwt('the token has no signature');
-  for (const segment of parts) {
-    if (!isCanonicalBase64url(segment)) throw new MalformedJwt('the token is not base64url encoded (RFC 7515: unpadded, URL-safe alphabet)');
-  }
-  return { header: parseObject(h, 'header'), payload: parseObject(p, 'payload') };
+  const [header, payload] = [canonicalBytes(h), canonicalBytes(p), canonicalBytes(s)];
+  return { header: parseObject(header, 'header'), payload: parseObject(payload, 'payload') };
+}
+
+/** One header or payload segment, with the same checks as decodeCompactJwt. */
+export function decodeJsonSegment(segment: string, what: 'header' | 'payload'): Record<string, unknown> {
+  return parseObject(canonicalBytes(segment), what);
 }
 
 /**
@@ -33,16 +36,19 @@ export function decodeCompactJwt(token: string): DecodedJwt {
  * two different strings could decode to the same bytes. Only the one encoding
  * an honest encoder produces is accepted: a token has exactly one spelling.
  */
-function isCanonicalBase64url(segment: string): boolean {
-  if (!BASE64URL.test(segment) || segment.length % 4 === 1) return false;
-  return Buffer.from(segment, 'base64url').toString('base64url') === segment;
+function canonicalBytes(segment: string): Buffer {
+  if (BASE64URL.test(segment) && segment.length % 4 !== 1) {
+    const bytes = Buffer.from(segment, 'base64url');
+    if (bytes.toString('base64url') === segment) return bytes;
+  }
+  throw new MalformedJwt('the token is not base64url encoded (RFC 7515: unpadded, URL-safe alphabet)');
 }
 
-function parseObject(segment: string, what: string): Record<string, unknown> {
+function parseObject(bytes: Buffer, what: string): Record<string, unknown> {
   let text: string;
   let value: unknown;
   try {
-    text = utf8.decode(Buffer.from(segment, 'base64url'));
+    text = utf8.decode(bytes);
     value = JSON.parse(text);
   } catch {
     throw new MalformedJwt(`the token ${what} is not valid UTF-8 JSON`);
@@ -82,7 +88,7 @@ export function findDuplicateMember(json: string): string | null {
       const names = stack[stack.length - 1];
       if (json[i] === ':' && names) {
         // Compare decoded names: "sub" and "s\u0075b" are the same member.
-        const name = JSON.parse(raw) as string;
+        const name = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
         if (names.has(name)) return name;
         names.add(name);
       }

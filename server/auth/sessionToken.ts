@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import { v4 as uuidv4 } from 'uuid';
 import { WidgetError } from '../errors.ts';
-import { decodeCompactJwt, MalformedJwt } from './compactJwt.ts';
-import type { SessionKeyRing } from './sessionKeyRing.ts';
+import { decodeCompactJwt, decodeJsonSegment, MalformedJwt, MAX_TOKEN_LENGTH } from './compactJwt.ts';
+import type { RingKey, SessionKeyRing } from './sessionKeyRing.ts';
 
 // Session tokens: what the widget sends on every API call. HS256 under our own
 // key ring, typed so that they can never pass as launch tokens and vice versa.
@@ -65,12 +65,55 @@ const invalid = (message: string) => new WidgetError('token_invalid', message);
 
 const STRING_CLAIMS = ['iss', 'aud', 'sub', 'tid', 'ctx', 'sid', 'jti'] as const;
 
+/**
+ * Header segments of tokens that passed the full check, mapped to their kid.
+ * Every token this server signs with one key carries the same header bytes, so
+ * decoding them again on every API call only repeats a known answer.
+ * Filled only after a signature verified, so nobody else can add to it.
+ */
+const knownHeaders = new Map<string, string>();
+const MAX_KNOWN_HEADERS = 64;
+
 export async function verifySessionToken(
   token: string,
   ring: SessionKeyRing,
   nowSec: number,
   rules: Omit<SessionTokenRules, 'ttl'>,
 ): Promise<SessionClaims> {
+  return verifyOwnHeader(token, ring, nowSec, rules) ?? verifyStrictly(token, ring, nowSec, rules);
+}
+
+/**
+ * The common case, every API call: a header we have verified before, signed by
+ * a key we hold. Anything unusual (a new header, a bad signature, a payload
+ * that is not an object) returns null and goes through the strict path, which
+ * then gives exactly the answer it always gave.
+ */
+function verifyOwnHeader(token: string, ring: SessionKeyRing, nowSec: number, rules: Omit<SessionTokenRules, 'ttl'>): SessionClaims | null {
+  if (token.length > MAX_TOKEN_LENGTH) return null;
+  const first = token.indexOf('.');
+  const last = token.lastIndexOf('.');
+  if (first <= 0 || token.indexOf('.', first + 1) !== last) return null;
+  const kid = knownHeaders.get(token.slice(0, first));
+  const key = kid === undefined ? undefined : ring.knownKey(kid);
+  if (!key) return null;
+
+  // Comparing the base64url text (not decoded bytes) also refuses any other spelling of the signature.
+  const expected = Buffer.from(crypto.createHmac('sha256', key.key).update(token.slice(0, last)).digest('base64url'));
+  const given = Buffer.from(token.slice(last + 1));
+  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return null;
+
+  let payload: Record<string, unknown>;
+  try {
+    payload = decodeJsonSegment(token.slice(first + 1, last), 'payload');
+  } catch (err) {
+    if (err instanceof MalformedJwt) return null;
+    throw err;
+  }
+  return checkClaims(payload, key, nowSec, rules);
+}
+
+async function verifyStrictly(token: string, ring: SessionKeyRing, nowSec: number, rules: Omit<SessionTokenRules, 'ttl'>): Promise<SessionClaims> {
   let header: Record<string, unknown>;
   let payload: Record<string, unknown>;
   try {
@@ -93,6 +136,15 @@ export async function verifySessionToken(
     throw invalid('The token signature is invalid.');
   }
 
+  const headerSegment = token.slice(0, token.indexOf('.'));
+  if (!knownHeaders.has(headerSegment)) {
+    if (knownHeaders.size >= MAX_KNOWN_HEADERS) knownHeaders.clear();
+    knownHeaders.set(headerSegment, header.kid);
+  }
+  return checkClaims(payload, key, nowSec, rules);
+}
+
+function checkClaims(payload: Record<string, unknown>, key: RingKey, nowSec: number, rules: Omit<SessionTokenRules, 'ttl'>): SessionClaims {
   for (const claim of STRING_CLAIMS) {
     if (typeof payload[claim] !== 'string') throw invalid(`The token has no "${claim}" claim.`);
   }

@@ -34,13 +34,14 @@ export function knexConfig(database: DatabaseConfig): Knex.Config {
       connection: { filename: database.filename },
       useNullAsDefault: true,
       pool: {
-        afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
           // WAL lets readers run beside the writer; synchronous=FULL fsyncs the WAL
           // on every commit so an acknowledged write survives kill -9 and power loss.
           conn.pragma('journal_mode = WAL');
           conn.pragma('synchronous = FULL');
           conn.pragma('foreign_keys = ON');
           conn.pragma('busy_timeout = 5000');
+          reusePreparedStatements(conn);
           done(null, conn);
         },
       },
@@ -64,6 +65,36 @@ export function knexConfig(database: DatabaseConfig): Knex.Config {
     acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
     migrations: { migrationSource },
     compileSqlOnError: false,
+  };
+}
+
+interface SqliteConnection {
+  pragma(sql: string): unknown;
+  prepare(sql: string): unknown;
+}
+
+const MAX_CACHED_STATEMENTS = 200;
+
+/**
+ * knex asks better-sqlite3 to prepare (parse and plan) every query afresh; the
+ * app runs a few dozen distinct statements, and preparing them again was a
+ * large share of each API call (see docs/benchmark.md). Statements are reused
+ * per connection, keyed by their SQL text. knex only runs them with all() or
+ * run(), which finish before returning, so one is never busy when reused;
+ * SQLite re-prepares a cached statement by itself after a schema change.
+ */
+function reusePreparedStatements(conn: SqliteConnection): void {
+  const prepare = conn.prepare.bind(conn);
+  const cache = new Map<string, unknown>();
+  conn.prepare = (sql: string) => {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      // Bounded: queries built with a variable number of values each have their own text.
+      if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear();
+      statement = prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
   };
 }
 

@@ -68,6 +68,27 @@ describe('GET /api/me', () => {
   });
 });
 
+describe('a bad bearer token costs no database work', () => {
+  it('rejects malformed, forged and expired tokens of a known key without a single query', async () => {
+    const { token } = await t.launch();
+    const [h, p] = token.split('.');
+    const forged = `${h}.${p}.${Buffer.alloc(32, 7).toString('base64url')}`;
+    const queries: string[] = [];
+    const count = (q: { sql: string }) => queries.push(q.sql);
+    t.db.on('query', count);
+    try {
+      for (const bad of ['not-a-jwt', forged]) {
+        expect((await errorOf(await t.api('GET', '/api/notes', bad))).code).toBe('token_invalid');
+      }
+      t.clock.advance(300 + 31);
+      expect((await errorOf(await t.api('GET', '/api/notes', token))).code).toBe('token_expired');
+    } finally {
+      t.db.off('query', count);
+    }
+    expect(queries).toEqual([]);
+  });
+});
+
 describe('GET /healthz', () => {
   it('answers 200 when the database answers', async () => {
     const response = await fetch(`${t.url}/healthz`);

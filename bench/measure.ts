@@ -1,0 +1,72 @@
+import autocannon from 'autocannon';
+import type { Row } from './scenarios.ts';
+import type { ServerProcess } from './servers.ts';
+
+// One measured window: autocannon against one server for a few seconds, with
+// the server's RSS sampled from outside the process while it is under load.
+
+export interface WindowResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  /**
+   * Server CPU time per answered request, microseconds (null without /proc):
+   * unlike req/s it hardly depends on what else the machine is doing.
+   */
+  cpuPerRequest: number | null;
+  /** Highest RSS of the serving process during the window, bytes (null without /proc). */
+  peakRss: number | null;
+  requests: number;
+  /** Answers with another status than the row expects, plus socket errors and timeouts. */
+  unexpected: number;
+  statuses: Record<string, number>;
+}
+
+export interface WindowOptions {
+  seconds: number;
+  connections: number;
+}
+
+export async function measureWindow(row: Row, server: ServerProcess, { seconds, connections }: WindowOptions): Promise<WindowResult> {
+  const request = await row.prepare(server.url);
+  let peakRss: number | null = server.rss();
+  const sampler = setInterval(() => {
+    const rss = server.rss();
+    if (rss !== null) peakRss = Math.max(peakRss ?? 0, rss);
+  }, 100);
+  const { path = '/', ...rest } = request;
+  // autocannon's own latency histogram has whole-millisecond buckets; most rows answer well under 1 ms.
+  const latencies: number[] = [];
+  let result;
+  const cpuBefore = server.cpuTime();
+  try {
+    const run = autocannon({ url: server.url + path, connections, pipelining: 1, duration: seconds, timeout: 10, sampleInt: 100, ...rest });
+    run.on('response', (_client, _status, _bytes, ms) => void latencies.push(ms));
+    result = await run;
+  } finally {
+    clearInterval(sampler);
+  }
+  const cpuAfter = server.cpuTime();
+  latencies.sort((a, b) => a - b);
+  const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))] ?? NaN;
+  const statuses: Record<string, number> = {};
+  for (const [status, { count }] of Object.entries(result.statusCodeStats)) statuses[status] = count;
+  const expected = statuses[String(row.status)] ?? 0;
+  const answered = Object.values(statuses).reduce((sum, n) => sum + n, 0);
+  return {
+    rps: result.requests.total / result.duration,
+    p50: percentile(50),
+    p99: percentile(99),
+    cpuPerRequest: cpuBefore === null || cpuAfter === null || result.requests.total === 0 ? null : (cpuAfter - cpuBefore) / result.requests.total,
+    peakRss,
+    requests: result.requests.total,
+    unexpected: answered - expected + result.errors + result.timeouts,
+    statuses,
+  };
+}
+
+export const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
