@@ -70,7 +70,7 @@ export function createApp({ db, config, clock, ring, assets, logger = silentLogg
   for (const router of [
     healthRoutes({ db }),
     launchRoutes({ sessions, pageAssets: assets.page, renderApp }),
-    sessionRoutes({ sessions, db }),
+    sessionRoutes({ sessions }),
     notesRoutes({ db, clock }),
   ]) {
     app.use(router.routes());

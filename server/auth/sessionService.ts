@@ -23,6 +23,8 @@ export interface OpenedSession {
 export interface AuthenticatedSession extends SessionClaims {
   /** Epoch ms: the session's absolute end (SESSION_MAX_AGE after launch). */
   sessionEndsAt: number;
+  /** The user's display name as of the latest launch. */
+  userName: string | null;
 }
 
 export interface SessionServiceDeps {
@@ -94,7 +96,7 @@ export function createSessionService({ db, config, clock, ring, tenants, admitLa
       throw new WidgetError('token_invalid', 'The token does not match its session.');
     }
     if (clock.now() >= state.expiresAt) throw new WidgetError('session_revoked', 'This session reached its maximum age; launch the widget again.');
-    return { ...claims, sessionEndsAt: state.expiresAt };
+    return { ...claims, sessionEndsAt: state.expiresAt, userName: state.userName };
   }
 
   function reissue(session: AuthenticatedSession): { token: string; expiresAt: string } {

@@ -25,6 +25,8 @@ export async function insertSession(db: Db, s: SessionRow): Promise<void> {
 export interface SessionState {
   tenantId: string;
   userId: string;
+  /** The user's display name, read in the same lookup: GET /api/me then needs no second query. */
+  userName: string | null;
   ctx: string;
   expiresAt: number;
   revokedAt: number | null;
@@ -32,9 +34,20 @@ export interface SessionState {
 
 /** What the per-request check needs (one primary-key lookup): this runs on every API call. */
 export async function findSessionState(db: Db, id: string): Promise<SessionState | undefined> {
-  const row = await db('sessions').select('tenant_id', 'user_id', 'ctx', 'expires_at', 'revoked_at').where({ id }).first();
+  const row = await db('sessions')
+    .join('users', 'users.id', 'sessions.user_id')
+    .select('sessions.tenant_id', 'sessions.user_id', 'users.display_name', 'sessions.ctx', 'sessions.expires_at', 'sessions.revoked_at')
+    .where('sessions.id', id)
+    .first();
   return row
-    ? { tenantId: row.tenant_id, userId: row.user_id, ctx: row.ctx, expiresAt: Number(row.expires_at), revokedAt: row.revoked_at === null ? null : Number(row.revoked_at) }
+    ? {
+        tenantId: row.tenant_id,
+        userId: row.user_id,
+        userName: row.display_name,
+        ctx: row.ctx,
+        expiresAt: Number(row.expires_at),
+        revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+      }
     : undefined;
 }
 

@@ -27,8 +27,3 @@ export async function findOrCreateUser(db: Db, input: { tenantId: string; extern
   const row = await db('users').select('id', 'tenant_id', 'display_name').where({ tenant_id: input.tenantId, external_id: input.externalId }).first();
   return { id: row.id, tenantId: row.tenant_id, name: row.display_name };
 }
-
-export async function findUser(db: Db, id: string): Promise<UserRow | undefined> {
-  const row = await db('users').select('id', 'tenant_id', 'display_name').where({ id }).first();
-  return row ? { id: row.id, tenantId: row.tenant_id, name: row.display_name } : undefined;
-}

@@ -1,14 +1,12 @@
 import Router from '@koa/router';
 import type { AuthenticatedSession, SessionService } from '../auth/sessionService.ts';
 import { isoSeconds } from '../auth/sessionService.ts';
-import type { Db } from '../db/connect.ts';
-import { findUser } from '../db/users.ts';
 import { WidgetError } from '../errors.ts';
 import { readJsonObject } from '../http/readBody.ts';
 
 export const PUBLIC_API_ROUTES = [['POST', '/api/session']] as const;
 
-export function sessionRoutes({ sessions, db }: { sessions: SessionService; db: Db }): Router {
+export function sessionRoutes({ sessions }: { sessions: SessionService }): Router {
   const router = new Router({ prefix: '/api' });
 
   // Re-launch without a reload: the host SDK hands over a fresh launch token.
@@ -23,9 +21,7 @@ export function sessionRoutes({ sessions, db }: { sessions: SessionService; db: 
 
   router.get('/me', async (ctx) => {
     const session = ctx.state.session as AuthenticatedSession;
-    const user = await findUser(db, session.sub);
-    if (!user) throw new WidgetError('session_revoked', 'This user no longer exists; launch the widget again.');
-    ctx.body = { user: { id: user.id, name: user.name }, context: session.ctx, expiresAt: isoSeconds(session.exp) };
+    ctx.body = { user: { id: session.sub, name: session.userName }, context: session.ctx, expiresAt: isoSeconds(session.exp) };
   });
 
   router.post('/session/refresh', async (ctx) => {
