@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createDb } from './db/connect.ts';
 import { purgeExpiredLaunchJtis } from './db/launchJtis.ts';
 import { prepareDatabase } from './db/prepareDatabase.ts';
-import { revokeHostUserSessions } from './db/sessions.ts';
+import { deleteEndedSessions, revokeHostUserSessions } from './db/sessions.ts';
 import { signingKeyStore } from './db/signingKeys.ts';
 import { createHarnessApp } from './harness/harnessApp.ts';
 import { closeGracefully, createHttpServer } from './http/httpServer.ts';
@@ -54,12 +54,13 @@ async function main(): Promise<void> {
   }
   console.error(lines.join('\n'));
 
-  // Upkeep every node may run: forget spent jtis, rotate and retire session keys.
+  // Upkeep every node may run: forget spent jtis and ended sessions, rotate and retire session keys.
   // A node may go on signing with a retired key until it rereads the ring
   // (CACHE_TTL): keep that key long enough for the tokens it signed then.
   const tokenLifetimeMs = (config.sessionTtl + config.clockSkew + config.cacheTtl) * 1000;
   const maintenance = setInterval(() => {
     purgeExpiredLaunchJtis(db, clock.now())
+      .then(() => deleteEndedSessions(db, clock.now()))
       .then(() => ring.maintain(config.sessionKeyMaxAge * 1000, tokenLifetimeMs))
       .then(({ rotated, removed }) => {
         if (rotated || removed > 0) logger.info('session_keys_maintained', { rotated, removed });

@@ -51,6 +51,11 @@ export async function findSessionState(db: Db, id: string): Promise<SessionState
     : undefined;
 }
 
+/** Forgets sessions past their absolute end: no token of theirs can pass the liveness check any more. */
+export async function deleteEndedSessions(db: Db, before: number): Promise<number> {
+  return db('sessions').where('expires_at', '<', before).delete();
+}
+
 export async function revokeSession(db: Db, id: string, at: number): Promise<void> {
   await db('sessions').where({ id }).whereNull('revoked_at').update({ revoked_at: at });
 }

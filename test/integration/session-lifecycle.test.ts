@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { revokeTenantSessions, revokeUserSessions } from '../../server/db/sessions.ts';
+import { deleteEndedSessions, revokeTenantSessions, revokeUserSessions } from '../../server/db/sessions.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 
 let t: TestApp;
@@ -57,6 +57,18 @@ describe('POST /api/session/refresh', () => {
     const capped = await refresh(token);
     expect(capped.status).toBe(401);
     expect(await codeOf(capped)).toBe('session_revoked');
+  });
+});
+
+describe('ended sessions', () => {
+  it('are deleted by the upkeep once past their absolute end, and live ones are kept', async () => {
+    await t.launch({ sub: 'early' });
+    t.clock.advance(600);
+    const fresh = await t.launch({ sub: 'late' });
+    t.clock.advance(301); // the first session (900 s) has ended, the second has not
+    expect(await deleteEndedSessions(t.db, t.clock.now())).toBe(1);
+    const left = await t.db('sessions').select('id');
+    expect(left.map((r) => r.id)).toEqual([JSON.parse(Buffer.from(fresh.token.split('.')[1]!, 'base64url').toString()).sid]);
   });
 });
 
