@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { buildServer } from '../server/assets/serverBuild.ts';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -60,6 +61,8 @@ export function readCpuTime(pid: number): number | null {
 interface SpawnOptions {
   name: string;
   script: string;
+  /** Plain JavaScript (the production bundle) runs without the TypeScript loader. */
+  typescript?: boolean;
   args?: string[];
   env?: Record<string, string>;
   nodeFlags?: string[];
@@ -68,9 +71,10 @@ interface SpawnOptions {
   readyPath: string;
 }
 
-async function spawnServer({ name, script, args = [], env = {}, nodeFlags = [], url, readyPath }: SpawnOptions): Promise<ServerProcess> {
+async function spawnServer({ name, script, typescript = true, args = [], env = {}, nodeFlags = [], url, readyPath }: SpawnOptions): Promise<ServerProcess> {
   // Like `npm start` (tsx), but without tsx's own wrapper process: the pid is the server.
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script, ...args], {
+  const loader = typescript ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...nodeFlags, ...loader, script, ...args], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, NODE_OPTIONS: '', ...env },
     // The request log goes to /dev/null: written (its cost is measured), not read.
@@ -126,11 +130,12 @@ export interface WidgetServerOptions {
   cpuProfileDir?: string;
 }
 
-/** The real server (server/main.ts) in production mode, the way it is deployed. */
-export function startWidgetServer({ port, databaseUrl, cpuProfileDir }: WidgetServerOptions): Promise<ServerProcess> {
+/** The real server in production mode, the way it is deployed: the bundle `npm run build` makes, run by `npm run start:prod`. */
+export async function startWidgetServer({ port, databaseUrl, cpuProfileDir }: WidgetServerOptions): Promise<ServerProcess> {
   return spawnServer({
     name: 'widget server',
-    script: 'server/main.ts',
+    script: await buildServer(),
+    typescript: false,
     nodeFlags: cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfileDir)}`] : [],
     env: {
       NODE_ENV: 'production',

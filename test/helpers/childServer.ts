@@ -55,8 +55,14 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-function spawnMain(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+/** What to run: the TypeScript entry through tsx (`npm start`), or a built bundle (`npm run start:prod`). */
+export interface ServerEntry {
+  bundle?: string;
+}
+
+function spawnMain(env: Record<string, string>, entry: ServerEntry = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const args = entry.bundle ? [entry.bundle] : ['--import', 'tsx', 'server/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
     // Only what a deployment would set: no vitest variables leak into the server.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -81,19 +87,19 @@ class PortTaken extends Error {}
  * Starts `server/main.ts` with exactly `env` and resolves once /healthz answers
  * 200. Without PORT it picks one, and another if a parallel test took it first.
  */
-export async function startServer(env: Record<string, string>): Promise<ChildServer> {
-  if (env.PORT) return startServerOn(env);
+export async function startServer(env: Record<string, string>, entry: ServerEntry = {}): Promise<ChildServer> {
+  if (env.PORT) return startServerOn(env, entry);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startServerOn({ ...env, PORT: String(await freePort()) });
+      return await startServerOn({ ...env, PORT: String(await freePort()) }, entry);
     } catch (err) {
       if (!(err instanceof PortTaken) || attempt === 3) throw err;
     }
   }
 }
 
-async function startServerOn(env: Record<string, string>): Promise<ChildServer> {
-  const { child, output, exited } = spawnMain(env);
+async function startServerOn(env: Record<string, string>, entry: ServerEntry): Promise<ChildServer> {
+  const { child, output, exited } = spawnMain(env, entry);
   const url = `http://127.0.0.1:${env.PORT}`;
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code));
