@@ -136,7 +136,7 @@ export async function startWidgetServer({ port, databaseUrl, cpuProfileDir }: Wi
     name: 'widget server',
     script: await buildServer(),
     typescript: false,
-    nodeFlags: cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfileDir)}`] : [],
+    nodeFlags: [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfileDir)}`] : [])],
     env: {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
