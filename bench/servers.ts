@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { buildServer } from '../server/assets/serverBuild.ts';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { buildServer } from '../server/assets/serverBuild.ts';
 import { PROJECT_ROOT } from '../server/assets/widgetBuild.ts';
 
 // Every server under test runs in its own child process, so the load generator
@@ -25,17 +24,6 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export function readRss(pid: number): number | null {
   try {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Builder, type WebDriver } from 'selenium-webdriver';
-import { freePort } from './stack.ts';
+import { freePort } from '../../helpers/ephemeralPort.ts';
 
 export const MINIBROWSER = process.env.MINIBROWSER_PATH ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 

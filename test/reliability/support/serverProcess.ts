@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { registerHs256Tenant, type HsTenant } from '../../../server/admin/tenants.ts';
 import { createDb, migrateLatest } from '../../../server/db/connect.ts';
-import { freePort } from '../../e2e/support/stack.ts';
+import { freePort } from '../../helpers/ephemeralPort.ts';
 import { signHs256 } from '../../helpers/signJwt.ts';
 
 // The real server (server/main.ts) as a child process on loopback, so a test can
@@ -17,6 +17,8 @@ const ROOT = path.resolve(import.meta.dirname, '../../..');
 export interface ServerProcess {
   url: string;
   port: number;
+  /** The development harness this process serves too (unless env sets HARNESS_PORT=off). */
+  harnessUrl: string;
   pid: number;
   /** What launch tokens must carry as `aud` (the server's PUBLIC_URL). */
   audience: string;
@@ -104,6 +106,7 @@ export async function startServerProcess(options: { dbFile: string; env?: Record
   return {
     url,
     port,
+    harnessUrl: `http://127.0.0.1:${harnessPort}`,
     pid: child.pid!,
     audience: `http://localhost:${port}`,
     output: () => output,
