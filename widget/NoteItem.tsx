@@ -9,7 +9,8 @@ interface NoteItemProps {
   now: number;
   /** After hydration: locale-dependent text differs between server and browser, so it waits for this. */
   mounted: boolean;
-  onSave(note: Note, body: string): void;
+  /** Resolves false when the edit was rolled back. */
+  onSave(note: Note, body: string): Promise<boolean>;
   onDelete(note: Note): void;
 }
 
@@ -30,10 +31,11 @@ export function NoteItem({ note, mine, now, mounted, onSave, onDelete }: NoteIte
     focusNext.current = focus;
     setMode(next);
   };
-  const save = () => {
+  const save = async () => {
     if (!text.trim()) return;
     go('view', 'note-edit');
-    onSave(note, text);
+    // A failed save must not cost the person what they typed.
+    if (!(await onSave(note, text))) go('edit', 'note-edit-input');
   };
   const bodyId = `note-body-${note.id}`;
   const edited = note.updatedAt !== note.createdAt;
@@ -54,7 +56,7 @@ export function NoteItem({ note, mine, now, mounted, onSave, onDelete }: NoteIte
           class="editor"
           onSubmit={(e) => {
             e.preventDefault();
-            save();
+            void save();
           }}
         >
           <label for={`edit-${note.id}`} class="sr-only">
@@ -70,7 +72,7 @@ export function NoteItem({ note, mine, now, mounted, onSave, onDelete }: NoteIte
             onKeyDown={(e) => {
               if (isSubmitKey(e)) {
                 e.preventDefault();
-                save();
+                void save();
               } else if (e.key === 'Escape') go('view', 'note-edit');
             }}
           />

@@ -91,17 +91,20 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
 
   const replace = (id: string, next: Note | null) => setNotes((list) => list.flatMap((n) => (n.id !== id ? [n] : next ? [next] : [])));
 
-  async function save(before: Note, text: string) {
+  /** True when saved; false when rolled back (the editor then reopens with what was typed). */
+  async function save(before: Note, text: string): Promise<boolean> {
     const body = text.trim();
-    if (body === before.body) return;
+    if (body === before.body) return true;
     replace(before.id, { ...before, body });
     setNotice(null);
     try {
       const { note } = await api.request<{ note: Note }>('PATCH', `/api/notes/${before.id}`, { body });
       replace(before.id, note);
+      return true;
     } catch (err) {
       replace(before.id, isGone(err) ? null : before);
       setNotice(isGone(err) ? 'That note was already deleted.' : `Edit not saved: ${messageOf(err)}`);
+      return false;
     }
   }
 

@@ -214,7 +214,7 @@ describe('editing your note', () => {
     expect($$('note')[0]!.textContent).toContain('edited');
   });
 
-  it('rolls a failed edit back with a message', async () => {
+  it('rolls a failed edit back with a message and reopens the editor with what was typed', async () => {
     const { api } = fakeApi(async () => {
       throw new ApiError(0, 'network_error', 'The server could not be reached.');
     });
@@ -223,8 +223,12 @@ describe('editing your note', () => {
     await type($('note-edit-input'), 'Changed');
     await click($('note-save'));
     await settle();
-    expect(bodies()).toEqual(['My note']);
     expect($('notice')!.textContent).toContain('The server could not be reached.');
+    const editor = $('note-edit-input') as HTMLTextAreaElement;
+    expect(editor.value).toBe('Changed');
+    expect(document.activeElement).toBe(editor);
+    await press(editor, 'Escape');
+    expect(bodies()).toEqual(['My note']);
   });
 
   it('cancels with Escape without a request', async () => {
