@@ -98,10 +98,7 @@ function verifyOwnHeader(token: string, ring: SessionKeyRing, nowSec: number, ru
   const key = kid === undefined ? undefined : ring.knownKey(kid);
   if (!key) return null;
 
-  // Comparing the base64url text (not decoded bytes) also refuses any other spelling of the signature.
-  const expected = Buffer.from(crypto.createHmac('sha256', key.key).update(token.slice(0, last)).digest('base64url'));
-  const given = Buffer.from(token.slice(last + 1));
-  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return null;
+  if (!hasValidSignature(token, last, key)) return null;
 
   let payload: Record<string, unknown>;
   try {
@@ -129,12 +126,7 @@ async function verifyStrictly(token: string, ring: SessionKeyRing, nowSec: numbe
   const key = await ring.verificationKey(header.kid);
   if (!key) throw invalid('The token was signed by an unknown key.');
 
-  const dot = token.lastIndexOf('.');
-  const expected = crypto.createHmac('sha256', key.key).update(token.slice(0, dot)).digest();
-  const given = Buffer.from(token.slice(dot + 1), 'base64url');
-  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) {
-    throw invalid('The token signature is invalid.');
-  }
+  if (!hasValidSignature(token, token.lastIndexOf('.'), key)) throw invalid('The token signature is invalid.');
 
   const headerSegment = token.slice(0, token.indexOf('.'));
   if (!knownHeaders.has(headerSegment)) {
@@ -142,6 +134,16 @@ async function verifyStrictly(token: string, ring: SessionKeyRing, nowSec: numbe
     knownHeaders.set(headerSegment, header.kid);
   }
   return checkClaims(payload, key, nowSec, rules);
+}
+
+/**
+ * HMAC-SHA256 over the signing input, compared in constant time. Comparing the
+ * base64url text (not decoded bytes) also refuses any other spelling of the signature.
+ */
+function hasValidSignature(token: string, lastDot: number, key: RingKey): boolean {
+  const expected = Buffer.from(crypto.createHmac('sha256', key.key).update(token.slice(0, lastDot)).digest('base64url'));
+  const given = Buffer.from(token.slice(lastDot + 1));
+  return given.length === expected.length && crypto.timingSafeEqual(given, expected);
 }
 
 function checkClaims(payload: Record<string, unknown>, key: RingKey, nowSec: number, rules: Omit<SessionTokenRules, 'ttl'>): SessionClaims {
