@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { By, until, type WebDriver } from 'selenium-webdriver';
+import { By, error, until, type WebDriver } from 'selenium-webdriver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlCookieServer } from './support/controlCookieServer.ts';
 import { startStack, type Stack } from './support/stack.ts';
@@ -41,10 +41,26 @@ const bodies = async () => Promise.all((await driver.findElements(By.css('[data-
 
 /** Clicks into a field, as a person would, then types (WebKitWebDriver will not type into an unfocused field). */
 async function typeInto(css: string, text: string, clear = false): Promise<void> {
-  const field = await driver.wait(until.elementLocated(By.css(css)), 5000);
-  await field.click();
-  if (clear) await field.clear();
-  await field.sendKeys(text);
+  await retryIfStale(async () => {
+    const field = await driver.wait(until.elementLocated(By.css(css)), 5000);
+    await field.click();
+    if (clear) await field.clear();
+    await field.sendKeys(text);
+  });
+}
+
+/**
+ * The widget re-renders as notes settle; an element found a moment earlier may
+ * be gone. Finding it again is what a person's eye does; anything else still fails.
+ */
+async function retryIfStale<T>(action: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await action();
+    } catch (err) {
+      if (!(err instanceof error.StaleElementReferenceError) || attempt === attempts) throw err;
+    }
+  }
 }
 
 /** The host has resized the iframe to the content: clicks computed now land where they aim. */
@@ -55,7 +71,10 @@ async function addNote(text: string): Promise<void> {
   const before = (await notes()).length;
   await typeInto('[data-testid=composer-input]', text);
   await driver.findElement(By.css('[data-testid=composer-submit]')).click();
-  await driver.wait(async () => (await notes()).length === before + 1 && (await driver.findElements(By.css('[data-testid=note].pending'))).length === 0, 10_000);
+  await driver.wait(
+    () => retryIfStale(async () => (await notes()).length === before + 1 && (await driver.findElements(By.css('[data-testid=note].pending'))).length === 0),
+    10_000,
+  );
   await driver.wait(frameFitsContent, 5000);
 }
 
