@@ -1,7 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureWidgetBuild, PROJECT_ROOT } from '../server/assets/widgetBuild.ts';
+import { ensureWidgetBuild } from '../server/assets/widgetBuild.ts';
+import { PROJECT_ROOT } from '../server/projectPaths.ts';
 import { prepareDatabase } from './fixture.ts';
 import { measureWindow, median, type WindowResult } from './measure.ts';
 import { buildGoals, formatTable, writeReport, type BenchReport, type RowReport } from './report.ts';

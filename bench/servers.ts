@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildServer } from '../server/assets/serverBuild.ts';
-import { PROJECT_ROOT } from '../server/assets/widgetBuild.ts';
+import { PROJECT_ROOT } from '../server/projectPaths.ts';
 
 // Every server under test runs in its own child process, so the load generator
 // (this process) and the server do not share a CPU or a heap, and the server's

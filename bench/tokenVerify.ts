@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import { SessionKeyRing } from '../server/auth/sessionKeyRing.ts';
-import { issueSessionToken, verifySessionToken } from '../server/auth/sessionToken.ts';
+import { SessionKeyRing } from '../server/auth/session/sessionKeyRing.ts';
+import { issueSessionToken, verifySessionToken } from '../server/auth/session/sessionToken.ts';
 import { memorySigningKeyStore } from '../test/helpers/memorySigningKeyStore.ts';
 import { median } from './measure.ts';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { WIDGET_DIST } from '../server/assets/widgetBuild.ts';
+import { WIDGET_DIST } from '../server/projectPaths.ts';
 
 // What the iframe downloads after the launch page: the widget entry script,
 // every chunk it imports (transitively), and their stylesheets, read from the

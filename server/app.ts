@@ -1,27 +1,28 @@
 import Koa from 'koa';
 import type { WidgetAssets } from './assets/widgetAssets.ts';
-import { DEFAULT_JWKS_CACHE, JwksCache, type JwksCacheOptions } from './auth/jwksCache.ts';
-import type { SessionKeyRing } from './auth/sessionKeyRing.ts';
-import { createSessionService } from './auth/sessionService.ts';
-import { TenantDirectory } from './auth/tenantDirectory.ts';
+import { DEFAULT_JWKS_CACHE, JwksCache, type JwksCacheOptions } from './auth/launch/jwksCache.ts';
+import { TenantDirectory } from './auth/launch/tenantDirectory.ts';
+import type { SessionKeyRing } from './auth/session/sessionKeyRing.ts';
+import { createSessionService, type SessionService } from './auth/session/sessionService.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/connect.ts';
 import { dbTenantSource } from './db/tenantSource.ts';
-import { WidgetError } from './errors.ts';
 import { errorHandler } from './http/errorHandler.ts';
-import { requestLog } from './http/requestLog.ts';
 import { limitLaunchAttempts } from './http/limitLaunchAttempts.ts';
 import { RateLimiter } from './http/rateLimit.ts';
+import { requestLog } from './http/requestLog.ts';
 import { requireSession } from './http/requireSession.ts';
+import { methodRefusals, routerFor, type RouteSpec } from './http/route.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
+import type { WidgetState } from './http/state.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { notesAppRenderer } from './page/renderNotesApp.tsx';
 import { assetRoutes } from './routes/assets.ts';
 import { healthRoutes } from './routes/health.ts';
 import { launchRoutes } from './routes/launch.ts';
 import { notesRoutes } from './routes/notes.ts';
-import { PUBLIC_API_ROUTES, sessionRoutes } from './routes/session.ts';
+import { sessionRoutes } from './routes/session.ts';
 
 export interface AppDeps {
   db: Db;
@@ -34,8 +35,18 @@ export interface AppDeps {
   jwks?: Partial<Omit<JwksCacheOptions, 'production'>>;
 }
 
+/** Every route the widget server answers, each declared with what it is (http/route.ts). */
+export function appRoutes({ db, clock, assets, sessions }: Pick<AppDeps, 'db' | 'clock' | 'assets'> & { sessions: SessionService }): RouteSpec[] {
+  return [
+    ...healthRoutes({ db }),
+    ...launchRoutes({ sessions, pageAssets: assets.page, renderApp: notesAppRenderer({ db, clock }) }),
+    ...sessionRoutes({ sessions }),
+    ...notesRoutes({ db, clock }),
+  ];
+}
+
 /** Composes middleware and routes; never listens (main.ts and tests do). */
-export function createApp({ db, config, clock, ring, assets, logger = silentLogger, jwks }: AppDeps): Koa {
+export function createApp({ db, config, clock, ring, assets, logger = silentLogger, jwks }: AppDeps): Koa<WidgetState> {
   const jwksCache = new JwksCache({ ...DEFAULT_JWKS_CACHE, ...jwks, production: config.production }, clock, logger);
   const tenants = new TenantDirectory(dbTenantSource(db), clock, { jwks: jwksCache, logger, ttlMs: config.cacheTtl * 1000 });
   const perTenant = new RateLimiter(clock, config.launchRatePerTenant);
@@ -49,7 +60,7 @@ export function createApp({ db, config, clock, ring, assets, logger = silentLogg
     admitLaunch: (tenant) => perTenant.hit(tenant.id, 'launches for this host platform'),
   });
 
-  const app = new Koa({ proxy: config.production });
+  const app = new Koa<WidgetState>({ proxy: config.production });
   // Errors are answered by errorHandler; Koa's own handler would print stacks for them.
   app.silent = true;
 
@@ -57,24 +68,8 @@ export function createApp({ db, config, clock, ring, assets, logger = silentLogg
   app.use(securityHeaders());
   app.use(errorHandler(logger));
   app.use(assetRoutes(assets));
-  // Checked before any token work, so a flood costs a map lookup per request.
-  app.use(limitLaunchAttempts(perIp));
-  app.use(requireSession(sessions, PUBLIC_API_ROUTES));
-
-  // Left alone, the routers answer an unknown method with 501 (a server error for
-  // a client's mistake) and a wrong one with a plain-text 405.
-  const wrongMethod = () => new WidgetError('not_found', 'There is nothing at this address for this method.');
-  const methodRefusals = { throw: true, notImplemented: wrongMethod, methodNotAllowed: wrongMethod };
-
-  const renderApp = notesAppRenderer({ db, clock });
-  for (const router of [
-    healthRoutes({ db }),
-    launchRoutes({ sessions, pageAssets: assets.page, renderApp }),
-    sessionRoutes({ sessions }),
-    notesRoutes({ db, clock }),
-  ]) {
-    app.use(router.routes());
-    app.use(router.allowedMethods(methodRefusals));
-  }
+  const router = routerFor(appRoutes({ db, clock, assets, sessions }), { launch: limitLaunchAttempts(perIp), session: requireSession(sessions) });
+  app.use(router.routes());
+  app.use(router.allowedMethods(methodRefusals));
   return app;
 }

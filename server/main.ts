@@ -2,7 +2,7 @@ import { ensureDevTenant } from './admin/tenants.ts';
 import { createApp } from './app.ts';
 import { ensureWidgetBuild } from './assets/widgetBuild.ts';
 import { loadWidgetAssets } from './assets/widgetAssets.ts';
-import { SessionKeyRing } from './auth/sessionKeyRing.ts';
+import { SessionKeyRing } from './auth/session/sessionKeyRing.ts';
 import { systemClock } from './clock.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createDb } from './db/connect.ts';

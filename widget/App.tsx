@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, SessionInfo } from './api.ts';
-import type { NotesPage } from './note.ts';
+import type { NotesPage } from '../contract/notes.ts';
 import { NotesThread } from './NotesThread.tsx';
 
 export interface AppProps {

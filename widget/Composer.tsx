@@ -1,5 +1,5 @@
 import type { Ref } from 'preact';
-import { NOTE_MAX_CHARS } from './note.ts';
+import { NOTE_BODY_MAX_CHARS } from '../contract/notes.ts';
 
 /** Ctrl+Enter (Cmd+Enter on a Mac) submits, plain Enter makes a new line. */
 export const isSubmitKey = (e: KeyboardEvent) => e.key === 'Enter' && (e.ctrlKey || e.metaKey);
@@ -13,7 +13,7 @@ interface ComposerProps {
 }
 
 export function Composer({ draft, onDraft, onSubmit, disabled, inputRef }: ComposerProps) {
-  const left = NOTE_MAX_CHARS - draft.length;
+  const left = NOTE_BODY_MAX_CHARS - draft.length;
   const submit = () => {
     if (!disabled && draft.trim()) onSubmit();
   };
@@ -33,7 +33,7 @@ export function Composer({ draft, onDraft, onSubmit, disabled, inputRef }: Compo
         ref={inputRef}
         data-testid="composer-input"
         rows={2}
-        maxLength={NOTE_MAX_CHARS}
+        maxLength={NOTE_BODY_MAX_CHARS}
         placeholder="Add a note…"
         aria-describedby="composer-hint"
         value={draft}

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isSubmitKey } from './Composer.tsx';
-import { NOTE_MAX_CHARS, type Note } from './note.ts';
+import { NOTE_BODY_MAX_CHARS } from '../contract/notes.ts';
+import type { Note } from './note.ts';
 import { relativeTime } from './relativeTime.ts';
 
 interface NoteItemProps {
@@ -66,7 +67,7 @@ export function NoteItem({ note, mine, now, mounted, onSave, onDelete }: NoteIte
             id={`edit-${note.id}`}
             data-testid="note-edit-input"
             rows={3}
-            maxLength={NOTE_MAX_CHARS}
+            maxLength={NOTE_BODY_MAX_CHARS}
             value={text}
             onInput={(e) => setText(e.currentTarget.value)}
             onKeyDown={(e) => {

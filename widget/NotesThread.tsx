@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type ApiClient, type SessionInfo } from './api.ts';
 import { Composer } from './Composer.tsx';
-import type { Note, NotesPage } from './note.ts';
+import type { NotesPage } from '../contract/notes.ts';
+import type { Note } from './note.ts';
 import { NoteItem } from './NoteItem.tsx';
 
 interface NotesThreadProps {

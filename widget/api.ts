@@ -1,10 +1,11 @@
+import type { OpenedSessionJson, RefreshedJson } from '../contract/session.ts';
 import type { HostLink } from './hostLink.ts';
 
 // The only owner of the session token: kept in this closure, never written to
 // localStorage, sessionStorage or a cookie, and sent as a Bearer header on
 // every call.
 //
-// Session upkeep (protocol section 3, issue 4): tokens live minutes. While the
+// Session upkeep (docs/protocol.md section 3): tokens live minutes. While the
 // user is active the client swaps its token for a fresh one shortly before it
 // expires; an idle widget lets it lapse, so a token left behind on an unattended
 // screen soon stops working. A lapsed or refused session is revived once through
@@ -22,10 +23,7 @@ export class ApiError extends Error {
   }
 }
 
-export interface SessionInfo {
-  user: { id: string; name: string | null };
-  context: string;
-}
+export type SessionInfo = Pick<OpenedSessionJson, 'user' | 'context'>;
 
 export type SessionStatus = 'active' | 'expired';
 
@@ -85,7 +83,7 @@ function lifetimeOf(token: string, expiresAt: string, now: number): number {
   return Math.max(0, Date.parse(expiresAt) - now);
 }
 
-export function createApiClient(initial: { token: string; expiresAt: string }, options: ApiClientOptions = {}): ApiClient {
+export function createApiClient(initial: RefreshedJson, options: ApiClientOptions = {}): ApiClient {
   const fetchImpl = options.fetch ?? fetch.bind(globalThis);
   const timers = options.timers ?? browserTimers;
   const hostLink = options.hostLink ?? null;
@@ -113,7 +111,7 @@ export function createApiClient(initial: { token: string; expiresAt: string }, o
     timer = undefined;
   };
 
-  function adopt(next: { token: string; expiresAt: string }) {
+  function adopt(next: RefreshedJson) {
     const now = timers.now();
     token = next.token;
     lifetime = lifetimeOf(next.token, next.expiresAt, now);
@@ -162,7 +160,7 @@ export function createApiClient(initial: { token: string; expiresAt: string }, o
   async function refreshOnce(): Promise<void> {
     clearTimer();
     try {
-      adopt(await parse<{ token: string; expiresAt: string }>(await send('POST', '/api/session/refresh', undefined, token)));
+      adopt(await parse<RefreshedJson>(await send('POST', '/api/session/refresh', undefined, token)));
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {
         await renew();
@@ -192,7 +190,7 @@ export function createApiClient(initial: { token: string; expiresAt: string }, o
     try {
       const jwt = hostLink ? await hostLink.requestLaunchToken() : null;
       if (jwt) {
-        const opened = await parse<{ token: string; expiresAt: string } & SessionInfo>(await send('POST', '/api/session', { jwt }, null));
+        const opened = await parse<OpenedSessionJson>(await send('POST', '/api/session', { jwt }, null));
         adopt(opened);
         emit('active', { user: opened.user, context: opened.context });
         return true;

@@ -1,5 +1,5 @@
 import type { HostLink } from './hostLink.ts';
-import { envelope, parseHostMessage, type WidgetMessage } from './host/messages.ts';
+import { envelope, parseHostMessage, type WidgetMessage } from '../contract/hostMessages.ts';
 
 export interface HostBridgeOptions {
   /** The tenant's registered host origins: the only ones we talk to. */
@@ -15,7 +15,7 @@ export interface HostBridgeOptions {
  * messages from the parent window at a registered origin are read.
  * Returns null when the widget is not framed by a host.
  */
-export function createHostBridge({ hostOrigins, win = window, launchTimeoutMs = 10_000 }: HostBridgeOptions): (HostLink & { dispose(): void }) | null {
+export function createHostBridge({ hostOrigins, win = window, launchTimeoutMs = 10_000 }: HostBridgeOptions): HostLink | null {
   const parent = win.parent;
   if (!parent || parent === win || hostOrigins.length === 0) return null;
 
@@ -49,6 +49,7 @@ export function createHostBridge({ hostOrigins, win = window, launchTimeoutMs = 
 
   return {
     requestLaunchToken() {
+      // The browser's own generator: the uuid package would add to every iframe's download.
       const requestId = crypto.randomUUID();
       return new Promise<string | null>((resolve) => {
         const timer = setTimeout(() => {
@@ -70,11 +71,6 @@ export function createHostBridge({ hostOrigins, win = window, launchTimeoutMs = 
       if (rounded === lastHeight) return;
       lastHeight = rounded;
       send({ kind: 'resize', height: rounded });
-    },
-    dispose() {
-      win.removeEventListener('message', onMessage);
-      for (const resolve of pending.values()) resolve(null);
-      pending.clear();
     },
   };
 }

@@ -19,7 +19,7 @@ if (!bootstrap) {
   const api = createApiClient(bootstrap, { hostLink });
   trackActivity(api);
   if (hostLink) reportHeight(root, hostLink);
-  const initial = bootstrap.notes ? { notes: bootstrap.notes, nextCursor: bootstrap.nextCursor ?? null } : null;
+  const initial = { notes: bootstrap.notes, nextCursor: bootstrap.nextCursor };
   const app = <App api={api} session={{ user: bootstrap.user, context: bootstrap.context }} initial={initial} renderedAt={bootstrap.renderedAt} />;
   // The launch page carries server-rendered markup: adopt it instead of repainting.
   if (root.firstElementChild) hydrate(app, root);

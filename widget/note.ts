@@ -1,17 +1,4 @@
-// Wire shapes of GET/POST/PATCH /api/notes (protocol section 4).
-export interface Note {
-  id: string;
-  body: string;
-  author: { id: string; name: string | null };
-  createdAt: string;
-  updatedAt: string;
-  /** Client-only: shown before the server confirmed it. */
-  pending?: boolean;
-}
+import type { Note as NoteJson } from '../contract/notes.ts';
 
-export interface NotesPage {
-  notes: Note[];
-  nextCursor: string | null;
-}
-
-export const NOTE_MAX_CHARS = 4000;
+/** A note as the thread shows it: the wire shape, pending until the server confirmed it. */
+export type Note = NoteJson & { pending?: boolean };

@@ -1,52 +1,18 @@
 import crypto from 'node:crypto';
 import { v4 as uuidv4 } from 'uuid';
-import { checkJwksUrl, JwksUrlError } from '../auth/jwksFetcher.ts';
-import { KeyMaterialError, MIN_SECRET_BYTES, publicKeyFor, type LaunchAlg } from '../auth/verificationKey.ts';
-import { MAX_CANDIDATE_KEYS } from '../auth/verifyLaunchToken.ts';
+import type { LaunchAlg } from '../../contract/launch.ts';
+import { checkJwksUrl, JwksUrlError } from '../auth/launch/jwksFetcher.ts';
+import { MIN_SECRET_BYTES } from '../auth/launch/verificationKey.ts';
+import { MAX_CANDIDATE_KEYS } from '../auth/launch/verifyLaunchToken.ts';
 import type { Db } from '../db/connect.ts';
 import { isUniqueViolation } from '../db/isUniqueViolation.ts';
 import { deleteTenantKey, insertTenantKey, listTenantKeys, type TenantKeyRow } from '../db/tenantKeys.ts';
-import { findTenantByIssuer, insertTenant, setTenantOrigins, type TenantRow } from '../db/tenants.ts';
+import { deleteTenant, findTenantByIssuer, insertTenant, listTenants, setTenantOrigins, type TenantRow } from '../db/tenants.ts';
+import { AdminInputError, fingerprintOf, parseAsymmetricAlg, parseIssuer, parseKid, parseOrigins, parsePublicKeyPem } from './adminInput.ts';
 
-// Tenant registration and key rotation, shared by the CLI and the development
-// tenant. Everything an operator types is validated here, before it is stored.
-
-export class AdminInputError extends Error {}
-
-/** An origin as browsers send it (scheme://host[:port]); anything else would break or widen the CSP. */
-export function parseOrigin(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new AdminInputError(`"${raw}" is not an origin; use the form https://host.example.com`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AdminInputError(`"${raw}" must use https (or http for local development)`);
-  if (url.origin !== raw.replace(/\/$/, '')) {
-    throw new AdminInputError(`"${raw}" is not a bare origin: drop the path, query and credentials (did you mean ${url.origin}?)`);
-  }
-  return url.origin;
-}
-
-export function parseOrigins(raw: string[]): string[] {
-  const origins = [...new Set(raw.map(parseOrigin))];
-  if (origins.length === 0) throw new AdminInputError('give at least one --origin: the host page origin allowed to frame the widget');
-  return origins;
-}
-
-export function parseIssuer(raw: string): string {
-  const issuer = raw.trim();
-  if (issuer.length === 0 || issuer.length > 255 || issuer !== raw) throw new AdminInputError('the issuer must be 1-255 characters without surrounding spaces');
-  // Control characters are never part of a real issuer, and PostgreSQL cannot store NUL.
-  if (/[\u0000-\u001f\u007f]/.test(issuer)) throw new AdminInputError('the issuer must not contain control characters');
-  return issuer;
-}
-
-/** Printable ASCII without spaces: a kid is copied between config files and headers. */
-export function parseKid(raw: string): string {
-  if (!/^[\x21-\x7e]{1,255}$/.test(raw)) throw new AdminInputError('--kid must be 1-255 printable ASCII characters without spaces');
-  return raw;
-}
+// The tenant registry: every way a tenant and its keys are created, changed,
+// listed or removed, for the CLI and the development tenant alike. Input is
+// validated (adminInput.ts) before anything is stored.
 
 export const newSharedSecret = () => crypto.randomBytes(MIN_SECRET_BYTES).toString('base64url');
 
@@ -77,39 +43,6 @@ export interface RegisteredTenant {
   secret?: string;
 }
 
-const ASYMMETRIC_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
-type AsymmetricAlg = (typeof ASYMMETRIC_ALGS)[number];
-
-function parseAsymmetricAlg(raw: string, what: string): AsymmetricAlg {
-  if (!(ASYMMETRIC_ALGS as readonly string[]).includes(raw)) {
-    throw new AdminInputError(`--alg must be one of ${ASYMMETRIC_ALGS.join(', ')} for ${what}, got "${raw}"`);
-  }
-  return raw as AsymmetricAlg;
-}
-
-/**
- * A public key for `alg`, normalised to SPKI PEM. A private key is refused
- * rather than silently reduced to its public half: it should never have left
- * the host, and the operator needs to know that it did.
- */
-export function parsePublicKeyPem(pem: string, algRaw: string): { pem: string; fingerprint: string } {
-  const alg = parseAsymmetricAlg(algRaw, '--public-key');
-  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
-    throw new AdminInputError('this file holds a PRIVATE key; give the public key only (e.g. `openssl pkey -in private.pem -pubout -out public.pem`) and keep the private key on the host');
-  }
-  if (!pem.includes('-----BEGIN ')) throw new AdminInputError('the file is not PEM; expected "-----BEGIN PUBLIC KEY-----" (or a certificate)');
-  try {
-    const key = publicKeyFor(alg, pem);
-    const der = key.export({ type: 'spki', format: 'der' });
-    return { pem: key.export({ type: 'spki', format: 'pem' }).toString(), fingerprint: fingerprintOf(der) };
-  } catch (err) {
-    if (err instanceof KeyMaterialError) throw new AdminInputError(`the key does not fit --alg ${alg}: ${err.message}`);
-    throw err;
-  }
-}
-
-const fingerprintOf = (spkiDer: Buffer) => `SHA256:${crypto.createHash('sha256').update(spkiDer).digest('base64').replace(/=+$/, '')}`;
-
 export function summarizeKey(row: TenantKeyRow): KeySummary {
   const summary: KeySummary = { id: row.id, kid: row.kid, alg: row.alg, kind: row.kind };
   if (row.kind === 'jwks') summary.url = row.material;
@@ -131,8 +64,8 @@ function buildKey(tenantId: string, input: KeyInput, now: number, production: bo
     return { row: { ...base, kid: input.kid ? parseKid(input.kid) : null, alg: 'HS256', kind: 'secret', material: secret }, secret };
   }
   if (input.type === 'pem') {
-    const { pem } = parsePublicKeyPem(input.pem, input.alg);
-    return { row: { ...base, kid: input.kid ? parseKid(input.kid) : null, alg: input.alg as AsymmetricAlg, kind: 'pem', material: pem } };
+    const { pem, alg } = parsePublicKeyPem(input.pem, input.alg);
+    return { row: { ...base, kid: input.kid ? parseKid(input.kid) : null, alg, kind: 'pem', material: pem } };
   }
   const alg = parseAsymmetricAlg(input.alg, '--jwks-url');
   let url: URL;
@@ -179,7 +112,8 @@ export async function registerHs256Tenant(db: Db, input: { issuer: string; origi
   return { id: t.id, issuer: t.issuer, origins: t.origins, secret: t.secret! };
 }
 
-async function requireTenant(db: Db, issuerRaw: string): Promise<TenantRow> {
+/** The tenant with this issuer, or a message that says how to find the right one. */
+export async function requireTenant(db: Db, issuerRaw: string): Promise<TenantRow> {
   const issuer = parseIssuer(issuerRaw);
   const tenant = await findTenantByIssuer(db, issuer);
   if (!tenant) throw new AdminInputError(`no tenant with issuer "${issuer}" (see \`npm run tenant -- list\`)`);
@@ -221,6 +155,29 @@ export async function replaceTenantOrigins(db: Db, input: { issuer: string; orig
   const tenant = await requireTenant(db, input.issuer);
   await setTenantOrigins(db, tenant.id, origins);
   return { issuer: tenant.issuer, origins };
+}
+
+export interface ListedTenant {
+  id: string;
+  issuer: string;
+  origins: string[];
+  keys: KeySummary[];
+}
+
+/** Tenants with their keys as operators see them: never a secret. */
+export async function listTenantsWithKeys(db: Db): Promise<ListedTenant[]> {
+  const listed: ListedTenant[] = [];
+  for (const t of await listTenants(db)) {
+    listed.push({ id: t.id, issuer: t.issuer, origins: t.origins, keys: (await listTenantKeys(db, t.id)).map(summarizeKey) });
+  }
+  return listed;
+}
+
+/** Deletes a tenant with its keys, users, sessions and notes (the foreign keys cascade). */
+export async function removeTenant(db: Db, issuer: string): Promise<TenantRow> {
+  const tenant = await requireTenant(db, issuer);
+  await deleteTenant(db, tenant.id);
+  return tenant;
 }
 
 export const DEV_TENANT_ISSUER = 'dev-harness';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { PROJECT_ROOT } from './widgetBuild.ts';
+import { PROJECT_ROOT } from '../projectPaths.ts';
 
 export const SERVER_BUNDLE = path.join(PROJECT_ROOT, 'dist/server/main.js');
 
@@ -9,7 +9,6 @@ export const SERVER_BUNDLE = path.join(PROJECT_ROOT, 'dist/server/main.js');
  * The server as one plain ES module for production (`npm run start:prod`):
  * no TypeScript loader at run time, which costs a worker thread with its own
  * V8 heap (~30 MB RSS) and start-up work. Packages stay external (node_modules).
- * dist/server sits as deep as server/assets, so PROJECT_ROOT resolves the same.
  */
 export async function buildServer(outfile = SERVER_BUNDLE): Promise<string> {
   await build({

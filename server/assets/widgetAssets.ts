@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WidgetPageAssets } from '../page/renderWidgetPage.ts';
-import { WIDGET_DIST } from './widgetBuild.ts';
+import { WIDGET_DIST } from '../projectPaths.ts';
 
 export interface AssetFile {
   body: Buffer;

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { PROJECT_ROOT, WIDGET_DIST } from '../projectPaths.ts';
 
-export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
-export const WIDGET_DIST = path.join(PROJECT_ROOT, 'dist/widget');
 const MANIFEST = path.join(WIDGET_DIST, '.vite/manifest.json');
-const SOURCES = [path.join(PROJECT_ROOT, 'widget'), path.join(PROJECT_ROOT, 'vite.config.ts')];
+// The widget imports the shared contract too: a change there is a change to the widget.
+const SOURCES = ['widget', 'contract', 'vite.config.ts'].map((source) => path.join(PROJECT_ROOT, source));
 
 function newestMtime(target: string): number {
   const stat = fs.statSync(target);

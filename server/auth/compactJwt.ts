@@ -4,6 +4,12 @@
 
 export const MAX_TOKEN_LENGTH = 8192;
 
+/**
+ * The `typ` of our own session tokens. Launch verification refuses it and
+ * session verification requires it, so the two kinds never pass for each other.
+ */
+export const SESSION_TOKEN_TYPE = 'widget-session+jwt';
+
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 export class MalformedJwt extends Error {}

@@ -1,33 +1,68 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, loadConfig } from '../config.ts';
-import { createDb, migrateLatest, type Db } from '../db/connect.ts';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { createDb, type Db } from '../db/connect.ts';
+import { describeDatabase, prepareDatabase } from '../db/prepareDatabase.ts';
+import { AdminInputError } from '../admin/adminInput.ts';
+
+// What every admin command shares: where it writes, how it opens the database,
+// and how a failure becomes one line and an exit code. Commands are functions
+// of (args, io), so tests run them in process and widgetAdmin.ts runs them for real.
+
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  /** The command's result (one JSON document with --json): stdout. */
+  out(text: string): void;
+  /** Everything else (which database, errors): stderr, so stdout stays parseable. */
+  err(text: string): void;
+}
+
+export const processIo: CliIo = {
+  env: process.env,
+  out: (text) => process.stdout.write(text + '\n'),
+  err: (text) => process.stderr.write(text + '\n'),
+};
 
 /** A mistake in what the operator typed: printed as one line, exit code 1, no stack. */
 export class CliInputError extends Error {}
 
-/** Opens the configured database (migrated), runs `body`, closes it, and turns failures into messages. */
-export async function runCli(name: string, body: (db: Db) => Promise<void>): Promise<void> {
+export type Command = (args: string[], io: CliIo) => Promise<number>;
+
+/**
+ * Opens the configured database, prepared by the same rule as the server at
+ * start (migrated outside production, refused with pending migrations in
+ * production: `npm run migrate` first), runs `body`, closes it.
+ * Returns the exit code; every failure is a message on stderr.
+ */
+export async function withDatabase(name: string, io: CliIo, body: (db: Db, config: Config) => Promise<void>, prepare: { migrate?: boolean } = {}): Promise<number> {
   let db: Db | null = null;
   try {
-    db = createDb(loadConfig().database);
-    await migrateLatest(db);
-    await body(db);
+    const config = loadConfig(io.env);
+    io.err(`${name}: using ${describeDatabase(config.database)}`);
+    db = createDb(config.database);
+    await prepareDatabase(db, { database: config.database, migrateOnStart: prepare.migrate ?? config.migrateOnStart });
+    await body(db, config);
+    return 0;
   } catch (err) {
-    if (err instanceof ConfigError) console.error(err.message);
-    else if (err instanceof CliInputError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`${name}: ${(err as Error).message}`);
-    else console.error(`${name}: failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
+    io.err(failureMessage(name, err));
+    return 1;
   } finally {
     await db?.destroy();
   }
 }
 
-/** parseArgs, but a mistyped option is a one-line message and exit code 1, not a stack trace. */
-export function parseCliArgs<T extends ParseArgsConfig>(name: string, config: T): ReturnType<typeof parseArgs<T>> {
+export function failureMessage(name: string, err: unknown): string {
+  if (err instanceof ConfigError) return err.message;
+  if (err instanceof CliInputError || err instanceof AdminInputError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    return `${name}: ${(err as Error).message}`;
+  }
+  return `${name}: failed: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/** parseArgs, but a mistyped option is a CliInputError (one line, exit code 1), not a stack trace. */
+export function parseCliArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
   try {
     return parseArgs(config);
   } catch (err) {
-    console.error(`${name}: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+    throw new CliInputError(err instanceof Error ? err.message : String(err));
   }
 }

@@ -1,7 +1,6 @@
+import { revokeSessionsOfTenant, revokeSessionsOfUser } from '../admin/sessions.ts';
 import { systemClock } from '../clock.ts';
-import { revokeTenantSessions, revokeUserSessions } from '../db/sessions.ts';
-import { findTenantByIssuer } from '../db/tenants.ts';
-import { CliInputError, parseCliArgs, runCli } from './runCli.ts';
+import { CliInputError, parseCliArgs, withDatabase, type Command } from './runCli.ts';
 
 const USAGE = `Usage: npm run sessions -- revoke (--user UUID | --issuer ISS)
 
@@ -10,29 +9,27 @@ const USAGE = `Usage: npm run sessions -- revoke (--user UUID | --issuer ISS)
 
 Revocation takes effect on the next API call, on every server node.`;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const { positionals, values } = parseCliArgs('sessions', {
-  args: process.argv.slice(2),
-  allowPositionals: true,
-  options: { user: { type: 'string' }, issuer: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-});
-
-if (values.help || positionals.length === 0) {
-  console.log(USAGE);
-} else {
-  await runCli('sessions', async (db) => {
-    if (positionals[0] !== 'revoke') throw new CliInputError(`unknown command "${positionals[0]}"\n\n${USAGE}`);
+export const sessionsCommand: Command = async (args, io) => {
+  const { positionals, values } = parseCliArgs({
+    args,
+    allowPositionals: true,
+    options: { user: { type: 'string' }, issuer: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command] = positionals;
+  if (values.help || !command) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (command !== 'revoke') throw new CliInputError(`unknown command "${command}"\n\n${USAGE}`);
+  const { user, issuer } = values;
+  if ((user === undefined) === (issuer === undefined)) throw new CliInputError(`give exactly one of --user UUID or --issuer ISS\n\n${USAGE}`);
+  return withDatabase('sessions', io, async (db) => {
     const now = systemClock.now();
-    if (values.user !== undefined && values.issuer === undefined) {
-      if (!UUID.test(values.user)) throw new CliInputError('--user takes the user UUID (e.g. from GET /api/me), not the host user id');
-      console.log(`Revoked ${await revokeUserSessions(db, values.user.toLowerCase(), now)} session(s) of user ${values.user}.`);
-    } else if (values.issuer !== undefined && values.user === undefined) {
-      const tenant = await findTenantByIssuer(db, values.issuer);
-      if (!tenant) throw new CliInputError(`no tenant with issuer "${values.issuer}"`);
-      console.log(`Revoked ${await revokeTenantSessions(db, tenant.id, now)} session(s) of ${tenant.issuer}.`);
+    if (user !== undefined) {
+      io.out(`Revoked ${await revokeSessionsOfUser(db, user, now)} session(s) of user ${user}.`);
     } else {
-      throw new CliInputError(`give exactly one of --user UUID or --issuer ISS\n\n${USAGE}`);
+      const result = await revokeSessionsOfTenant(db, issuer!, now);
+      io.out(`Revoked ${result.revoked} session(s) of ${result.issuer}.`);
     }
   });
-}
+};

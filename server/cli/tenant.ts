@@ -1,22 +1,17 @@
 import fs from 'node:fs';
+import { AdminInputError, parseIssuer } from '../admin/adminInput.ts';
 import {
   addTenantKey,
-  AdminInputError,
-  parseIssuer,
+  listTenantsWithKeys,
   registerTenant,
+  removeTenant,
   removeTenantKey,
   replaceTenantOrigins,
-  summarizeKey,
   type KeyInput,
   type KeySummary,
 } from '../admin/tenants.ts';
 import { systemClock } from '../clock.ts';
-import { loadConfig } from '../config.ts';
-import type { Db } from '../db/connect.ts';
-import { revokeTenantSessions } from '../db/sessions.ts';
-import { listTenantKeys } from '../db/tenantKeys.ts';
-import { deleteTenant, findTenantByIssuer, listTenants } from '../db/tenants.ts';
-import { CliInputError, parseCliArgs, runCli } from './runCli.ts';
+import { CliInputError, parseCliArgs, withDatabase, type CliIo, type Command } from './runCli.ts';
 
 const USAGE = `Usage: npm run tenant -- <command> [options]
 
@@ -29,7 +24,6 @@ const USAGE = `Usage: npm run tenant -- <command> [options]
   list [--json]                        Show tenants, origins and keys (never secrets).
   set-origins --issuer ISS --origin ORIGIN [--origin ...]
                                        Replace the origins allowed to frame the widget.
-  revoke-sessions --issuer ISS         End every session of the tenant at once.
   remove --issuer ISS                  Delete the tenant with its users, sessions and notes.
 
 KEY (one of):
@@ -39,6 +33,7 @@ KEY (one of):
   --jwks-url URL --alg ALG             Keys fetched from the host's JWKS (https); the
                                        token's kid picks the key.
 
+To end a tenant's sessions: npm run sessions -- revoke --issuer ISS.
 Uses the same DATABASE_URL as the server. See docs/integrating.md.`;
 
 interface Options {
@@ -53,6 +48,7 @@ interface Options {
   help?: boolean;
 }
 
+/** Reads the key options (and the key file) before anything is written: a typo should cost nothing. */
 function keyInputFrom(values: Options): KeyInput {
   const file = values['public-key'];
   const url = values['jwks-url'];
@@ -83,113 +79,91 @@ function requireIssuer(values: Options): string {
   return parseIssuer(values.issuer);
 }
 
-async function requireTenant(db: Db, values: Options) {
-  const issuer = requireIssuer(values);
-  const tenant = await findTenantByIssuer(db, issuer);
-  if (!tenant) throw new AdminInputError(`no tenant with issuer "${issuer}" (see \`npm run tenant -- list\`)`);
-  return tenant;
-}
-
 const describeKey = (k: KeySummary) =>
   `${k.alg} ${k.kind === 'secret' ? 'shared secret' : k.kind === 'pem' ? `public key ${k.fingerprint}` : `JWKS ${k.url}`}${k.kid ? ` kid=${k.kid}` : ''} (id ${k.id})`;
 
-function printSecret(secret: string | undefined): void {
-  if (secret !== undefined) console.log(`HS256 shared secret (shown once; sign with this string as the key):\n${secret}`);
+function printSecret(io: CliIo, secret: string | undefined): void {
+  if (secret !== undefined) io.out(`HS256 shared secret (shown once; sign with this string as the key):\n${secret}`);
 }
 
-async function dispatch(db: Db, command: string, values: Options, key: KeyInput | null, production: boolean): Promise<void> {
-  const now = systemClock.now();
-  switch (command) {
-    case 'add': {
-      const tenant = await registerTenant(db, { issuer: requireIssuer(values), origins: values.origin ?? [], now, key: key!, production });
-      if (values.json) {
-        // HS256: exactly { id, issuer, origins, secret } (protocol section 6); other keys: the key instead of a secret.
-        const { id, issuer, origins } = tenant;
-        console.log(JSON.stringify(tenant.secret !== undefined ? { id, issuer, origins, secret: tenant.secret } : { id, issuer, origins, key: tenant.key }));
-      } else {
-        console.log(`Registered tenant ${tenant.issuer} (${tenant.id})`);
-        console.log(`Origins: ${tenant.origins.join(' ')}`);
-        console.log(`Key: ${describeKey(tenant.key)}`);
-        printSecret(tenant.secret);
-      }
-      return;
-    }
-    case 'add-key': {
-      const added = await addTenantKey(db, { issuer: requireIssuer(values), key: key!, now, production });
-      if (values.json) console.log(JSON.stringify(added));
-      else {
-        console.log(`Added to ${added.issuer}: ${describeKey(added.key)}`);
-        printSecret(added.secret);
-        console.log('The new key verifies beside the existing ones; once the host signs only with it, remove the old one with remove-key.');
-      }
-      return;
-    }
-    case 'remove-key': {
-      const removed = await removeTenantKey(db, { issuer: requireIssuer(values), kid: values.kid, keyId: values['key-id'] });
-      if (values.json) console.log(JSON.stringify(removed));
-      else console.log(`Removed from ${removed.issuer}: ${describeKey(removed.key)} (servers stop using it within 30 seconds)`);
-      return;
-    }
-    case 'list': {
-      const rows = [];
-      for (const t of await listTenants(db)) {
-        rows.push({ id: t.id, issuer: t.issuer, origins: t.origins, keys: (await listTenantKeys(db, t.id)).map(summarizeKey) });
-      }
-      if (values.json) console.log(JSON.stringify(rows));
-      else if (rows.length === 0) console.log('No tenants registered.');
-      else for (const r of rows) console.log(`${r.issuer}  ${r.id}\n  origins: ${r.origins.join(' ')}\n${r.keys.map((k) => `  key: ${describeKey(k)}`).join('\n')}`);
-      return;
-    }
-    case 'set-origins': {
-      const updated = await replaceTenantOrigins(db, { issuer: requireIssuer(values), origins: values.origin ?? [] });
-      console.log(`Origins of ${updated.issuer}: ${updated.origins.join(' ')}`);
-      return;
-    }
-    case 'revoke-sessions': {
-      const tenant = await requireTenant(db, values);
-      const count = await revokeTenantSessions(db, tenant.id, now);
-      console.log(`Revoked ${count} session(s) of ${tenant.issuer}.`);
-      return;
-    }
-    case 'remove': {
-      const tenant = await requireTenant(db, values);
-      await deleteTenant(db, tenant.id);
-      console.log(`Removed tenant ${tenant.issuer}.`);
-      return;
-    }
-    default:
-      throw new AdminInputError(`unknown command "${command}"\n\n${USAGE}`);
+const COMMANDS = ['add', 'add-key', 'remove-key', 'list', 'set-origins', 'remove'];
+
+export const tenantCommand: Command = async (args, io) => {
+  const { positionals, values } = parseCliArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      issuer: { type: 'string' },
+      origin: { type: 'string', multiple: true },
+      kid: { type: 'string' },
+      'key-id': { type: 'string' },
+      'public-key': { type: 'string' },
+      'jwks-url': { type: 'string' },
+      alg: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command] = positionals;
+  if (values.help || !command) {
+    io.out(USAGE);
+    return 0;
   }
-}
+  if (!COMMANDS.includes(command)) throw new CliInputError(`unknown command "${command}"\n\n${USAGE}`);
+  const key = command === 'add' || command === 'add-key' ? keyInputFrom(values) : null;
 
-const { positionals, values } = parseCliArgs('tenant', {
-  args: process.argv.slice(2),
-  allowPositionals: true,
-  options: {
-    issuer: { type: 'string' },
-    origin: { type: 'string', multiple: true },
-    kid: { type: 'string' },
-    'key-id': { type: 'string' },
-    'public-key': { type: 'string' },
-    'jwks-url': { type: 'string' },
-    alg: { type: 'string' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
-
-const [command] = positionals;
-if (values.help || !command) {
-  console.log(USAGE);
-} else {
-  await runCli('tenant', async (db) => {
-    try {
-      // Read the key file before writing anything: a typo should cost nothing.
-      const key = command === 'add' || command === 'add-key' ? keyInputFrom(values) : null;
-      await dispatch(db, command, values, key, loadConfig().production);
-    } catch (err) {
-      if (err instanceof AdminInputError) throw new CliInputError(err.message);
-      throw err;
+  return withDatabase('tenant', io, async (db, config) => {
+    const now = systemClock.now();
+    const production = config.production;
+    switch (command) {
+      case 'add': {
+        const tenant = await registerTenant(db, { issuer: requireIssuer(values), origins: values.origin ?? [], now, key: key!, production });
+        if (values.json) {
+          // HS256: exactly { id, issuer, origins, secret } (docs/protocol.md section 6); other keys: the key instead of a secret.
+          const { id, issuer, origins } = tenant;
+          io.out(JSON.stringify(tenant.secret !== undefined ? { id, issuer, origins, secret: tenant.secret } : { id, issuer, origins, key: tenant.key }));
+          return;
+        }
+        io.out(`Registered tenant ${tenant.issuer} (${tenant.id})`);
+        io.out(`Origins: ${tenant.origins.join(' ')}`);
+        io.out(`Key: ${describeKey(tenant.key)}`);
+        printSecret(io, tenant.secret);
+        return;
+      }
+      case 'add-key': {
+        const added = await addTenantKey(db, { issuer: requireIssuer(values), key: key!, now, production });
+        if (values.json) {
+          io.out(JSON.stringify(added));
+          return;
+        }
+        io.out(`Added to ${added.issuer}: ${describeKey(added.key)}`);
+        printSecret(io, added.secret);
+        io.out('The new key verifies beside the existing ones; once the host signs only with it, remove the old one with remove-key.');
+        return;
+      }
+      case 'remove-key': {
+        const removed = await removeTenantKey(db, { issuer: requireIssuer(values), kid: values.kid, keyId: values['key-id'] });
+        if (values.json) io.out(JSON.stringify(removed));
+        else io.out(`Removed from ${removed.issuer}: ${describeKey(removed.key)} (servers stop using it within ${config.cacheTtl} seconds)`);
+        return;
+      }
+      case 'list': {
+        const rows = await listTenantsWithKeys(db);
+        if (values.json) io.out(JSON.stringify(rows));
+        else if (rows.length === 0) io.out('No tenants registered.');
+        else for (const r of rows) io.out(`${r.issuer}  ${r.id}\n  origins: ${r.origins.join(' ')}\n${r.keys.map((k) => `  key: ${describeKey(k)}`).join('\n')}`);
+        return;
+      }
+      case 'set-origins': {
+        const updated = await replaceTenantOrigins(db, { issuer: requireIssuer(values), origins: values.origin ?? [] });
+        io.out(`Origins of ${updated.issuer}: ${updated.origins.join(' ')}`);
+        return;
+      }
+      case 'remove': {
+        const removed = await removeTenant(db, requireIssuer(values));
+        io.out(`Removed tenant ${removed.issuer}.`);
+        return;
+      }
     }
   });
-}
+};

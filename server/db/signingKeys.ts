@@ -1,5 +1,22 @@
-import type { SigningKeyStore, StoredSigningKey } from '../auth/sessionKeyRing.ts';
 import type { Db } from './connect.ts';
+
+/** One of our own session-signing keys as stored (shared by every server node). */
+export interface StoredSigningKey {
+  kid: string;
+  alg: 'HS256';
+  secret: string; // base64url
+  createdAt: number;
+  retiredAt: number | null;
+}
+
+/** The signing-key table; an in-memory one serves tests and the benchmark. */
+export interface SigningKeyStore {
+  list(): Promise<StoredSigningKey[]>;
+  insert(key: StoredSigningKey): Promise<void>;
+  retire(kid: string, at: number): Promise<void>;
+  /** Deletes keys retired before `before`; returns how many. */
+  removeRetiredBefore(before: number): Promise<number>;
+}
 
 export function signingKeyStore(db: Db): SigningKeyStore {
   return {

@@ -1,5 +1,17 @@
-import type { StoredTenantKey } from '../auth/verificationKey.ts';
+import type { LaunchAlg } from '../../contract/launch.ts';
 import type { Db } from './connect.ts';
+
+export type KeyKind = 'secret' | 'pem' | 'jwks';
+
+/** A tenant's verification key as registered: the algorithm is fixed with it. */
+export interface StoredTenantKey {
+  id: string;
+  kid: string | null;
+  alg: LaunchAlg;
+  kind: KeyKind;
+  /** The HS256 secret, the SPKI PEM, or the JWKS URL. */
+  material: string;
+}
 
 export interface TenantKeyRow extends StoredTenantKey {
   tenantId: string;

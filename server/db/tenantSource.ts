@@ -1,7 +1,16 @@
-import type { TenantSource } from '../auth/tenantDirectory.ts';
 import type { Db } from './connect.ts';
-import { listTenantKeys } from './tenantKeys.ts';
+import { listTenantKeys, type StoredTenantKey } from './tenantKeys.ts';
 import { findTenantByIssuer } from './tenants.ts';
+
+/** What launch verification needs of a tenant: who it is, where it may be framed, and its keys. */
+export interface TenantWithKeys {
+  tenant: { id: string; issuer: string; origins: string[] };
+  keys: StoredTenantKey[];
+}
+
+export interface TenantSource {
+  findByIssuer(issuer: string): Promise<TenantWithKeys | undefined>;
+}
 
 export function dbTenantSource(db: Db): TenantSource {
   return {

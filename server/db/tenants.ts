@@ -28,11 +28,6 @@ export async function findTenantByIssuer(db: Db, issuer: string): Promise<Tenant
   return row ? fromRow(row) : undefined;
 }
 
-export async function findTenantById(db: Db, id: string): Promise<TenantRow | undefined> {
-  const row = await db<RawTenant>('tenants').where({ id }).first();
-  return row ? fromRow(row) : undefined;
-}
-
 export async function listTenants(db: Db): Promise<TenantRow[]> {
   return (await db<RawTenant>('tenants').orderBy('created_at')).map(fromRow);
 }

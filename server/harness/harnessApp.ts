@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import Koa from 'koa';
 import Router from '@koa/router';
+import { v4 as uuidv4 } from 'uuid';
 import { nowSeconds, type Clock } from '../clock.ts';
 import { readJsonObject } from '../http/readBody.ts';
 import { jsonForScriptElement } from '../page/escape.ts';
@@ -36,7 +37,7 @@ export function signHarnessLaunch(deps: Pick<HarnessDeps, 'issuer' | 'audience' 
     sub: input.sub,
     iat,
     exp: iat + (input.lifetime ?? 60),
-    jti: crypto.randomUUID(),
+    jti: uuidv4(),
     ctx: input.ctx || 'default',
   };
   if (input.name) claims.name = input.name;

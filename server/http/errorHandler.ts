@@ -1,10 +1,12 @@
-import crypto from 'node:crypto';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Context, Middleware } from 'koa';
-import { WidgetError, type ErrorCode } from '../errors.ts';
+import type { Middleware } from 'koa';
+import { v4 as uuidv4 } from 'uuid';
+import type { ErrorCode } from '../../contract/errors.ts';
+import { WidgetError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { renderErrorPage } from '../page/renderErrorPage.ts';
+import type { WidgetContext, WidgetState } from './state.ts';
 
 // The one place where a failure becomes an HTTP answer: JSON for the API,
 // an HTML page for browser navigations (the launch answers inside the iframe).
@@ -28,22 +30,26 @@ export function toWidgetError(err: unknown): WidgetError | null {
   return null;
 }
 
-function wantsHtml(ctx: Context): boolean {
+/** A page route answers its errors as a page too; undeclared paths follow what the client accepts. */
+function wantsHtml(ctx: WidgetContext): boolean {
+  const route = ctx.state.route;
+  if (route) return route.page;
   if (ctx.path.startsWith('/api/')) return false;
-  if (ctx.path === '/launch') return true;
   return ctx.accepts('json', 'html') === 'html';
 }
 
 // RFC 6750 section 3: error_description may not contain '"' or '\'.
 const headerSafe = (text: string) => text.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, ' ');
 
-export function sendError(ctx: Context, error: WidgetError): void {
+export function sendError(ctx: WidgetContext, error: WidgetError): void {
   ctx.status = error.status;
   for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
-  if (error.status === 401 && !ctx.path.startsWith('/launch')) {
+  const asPage = wantsHtml(ctx);
+  // A 401 from the API is a bearer-token challenge; a launch page has no bearer to ask for.
+  if (error.status === 401 && !asPage) {
     ctx.set('WWW-Authenticate', `Bearer realm="widget", error="invalid_token", error_description="${headerSafe(error.message)}"`);
   }
-  if (wantsHtml(ctx)) {
+  if (asPage) {
     const { html, csp } = renderErrorPage(error.code, error.message);
     ctx.set('Content-Security-Policy', csp);
     ctx.type = 'text/html; charset=utf-8';
@@ -53,9 +59,7 @@ export function sendError(ctx: Context, error: WidgetError): void {
   }
 }
 
-const isLaunchRequest = (ctx: Context) => ctx.path === '/launch' || (ctx.method === 'POST' && ctx.path === '/api/session');
-
-export function errorHandler(logger: Logger): Middleware {
+export function errorHandler(logger: Logger): Middleware<WidgetState> {
   return async (ctx, next) => {
     try {
       await next();
@@ -68,7 +72,7 @@ export function errorHandler(logger: Logger): Middleware {
       ctx.remove('Content-Security-Policy');
       if (known) {
         ctx.state.errorCode = known.code;
-        if (isLaunchRequest(ctx)) {
+        if (ctx.state.route?.access === 'launch') {
           // A host developer debugging an integration asks the operator "why?":
           // the reason is ours, never the token (which may sit in the query string).
           logger.warn('launch_rejected', { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, code: known.code, reason: known.message });
@@ -109,7 +113,7 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, lo
     socket.destroy();
     return;
   }
-  const requestId = crypto.randomUUID();
+  const requestId = uuidv4();
   const { status, error } = describeClientError(err.code);
   const body = JSON.stringify({ error: { code: error.code, message: error.message } });
   logger.info('request', { requestId, status, code: error.code, rejectedBy: 'http_parser', reason: err.code ?? 'unknown' });

@@ -1,12 +1,14 @@
 import type { Middleware } from 'koa';
 import type { RateLimiter } from './rateLimit.ts';
+import type { WidgetState } from './state.ts';
 
-const isLaunchAttempt = (method: string, path: string) => path === '/launch' || (method === 'POST' && path === '/api/session');
-
-/** Per client address limit on the endpoints that take launch tokens (the expensive, unauthenticated ones). */
-export function limitLaunchAttempts(limiter: RateLimiter): Middleware {
+/**
+ * The per-address limit on routes declared with access 'launch' (unauthenticated
+ * and the most expensive): checked before any token work, so a flood costs a map lookup.
+ */
+export function limitLaunchAttempts(limiter: RateLimiter): Middleware<WidgetState> {
   return async (ctx, next) => {
-    if (isLaunchAttempt(ctx.method, ctx.path)) limiter.hit(ctx.ip, 'launch attempts from this address');
+    limiter.hit(ctx.ip, 'launch attempts from this address');
     await next();
   };
 }

@@ -1,6 +1,7 @@
-import crypto from 'node:crypto';
 import type { Middleware } from 'koa';
+import { v4 as uuidv4 } from 'uuid';
 import type { Logger } from '../logger.ts';
+import type { WidgetState } from './state.ts';
 
 // A token pasted into a path (a misconfigured host) must not reach the log either;
 // every JWS starts with the base64url of '{"': eyJ.
@@ -13,10 +14,10 @@ export function loggablePath(path: string): string {
 
 // One log line per request, with an id the client sees as X-Request-Id. Only
 // the path is logged: a query string may carry a launch token (GET /launch?jwt=).
-export function requestLog(logger: Logger): Middleware {
+export function requestLog(logger: Logger): Middleware<WidgetState> {
   return async (ctx, next) => {
     const started = performance.now();
-    const requestId = crypto.randomUUID();
+    const requestId = uuidv4();
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
     try {

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { ErrorCode } from '../errors.ts';
+import type { ErrorCode } from '../../contract/errors.ts';
 import { escapeHtml } from './escape.ts';
 
 const TITLES: Partial<Record<ErrorCode, string>> = {

@@ -1,10 +1,10 @@
 import { renderToString } from 'preact-render-to-string';
 import { ApiError, type ApiClient } from '../../widget/api.ts';
 import { App } from '../../widget/App.tsx';
-import type { OpenedSession } from '../auth/sessionService.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/connect.ts';
-import { readNotesPage } from '../routes/notes.ts';
+import { readNotesPage } from '../notes/notesPage.ts';
+import type { AppRenderer } from '../routes/launch.ts';
 
 // Effects and handlers never run in a server render, so the app gets a client
 // that cannot be used: nothing here may make a request or hold a token.
@@ -21,8 +21,8 @@ const inertApi: ApiClient = {
  * First paint without a second round trip: the launch page carries the thread
  * as markup plus the same data in the bootstrap block, and the widget hydrates it.
  */
-export function notesAppRenderer({ db, clock }: { db: Db; clock: Clock }) {
-  return async (opened: OpenedSession) => {
+export function notesAppRenderer({ db, clock }: { db: Db; clock: Clock }): AppRenderer {
+  return async (opened) => {
     const page = await readNotesPage(db, { tenantId: opened.claims.tid, ctx: opened.claims.ctx });
     const renderedAt = clock.now();
     const html = renderToString(<App api={inertApi} session={{ user: opened.user, context: opened.context }} initial={page} renderedAt={renderedAt} />);

@@ -1,3 +1,4 @@
+import { BOOTSTRAP_ELEMENT_ID, type WidgetBootstrap } from '../../contract/bootstrap.ts';
 import { escapeHtml, jsonForScriptElement } from './escape.ts';
 
 export interface WidgetPageAssets {
@@ -9,29 +10,26 @@ export interface WidgetPageAssets {
 
 export interface RenderWidgetPageInput {
   nonce: string;
-  bootstrap: unknown;
+  bootstrap: WidgetBootstrap;
   assets: WidgetPageAssets;
   /** Server-rendered markup for the app root, already HTML. */
-  appHtml?: string;
-  title?: string;
-  /** The host's colour scheme: 'auto' follows the user's system setting. */
-  theme?: 'light' | 'dark' | 'auto';
+  appHtml: string;
 }
 
-export function renderWidgetPage({ nonce, bootstrap, assets, appHtml = '', title = 'Notes', theme = 'auto' }: RenderWidgetPageInput): string {
+export function renderWidgetPage({ nonce, bootstrap, assets, appHtml }: RenderWidgetPageInput): string {
   const styles = assets.styles.map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`).join('');
   const preloads = assets.preloads.map((href) => `<link rel="modulepreload" nonce="${nonce}" href="${escapeHtml(href)}">`).join('');
   const scripts = assets.scripts.map((src) => `<script type="module" nonce="${nonce}" src="${escapeHtml(src)}"></script>`).join('');
   return `<!doctype html>
-<html lang="en" data-theme="${escapeHtml(theme)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="en" data-theme="${escapeHtml(bootstrap.theme)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<title>${escapeHtml(title)}</title>${styles}${preloads}</head>
+<title>Notes</title>${styles}${preloads}</head>
 <body><div id="app">${appHtml}</div>
-<script type="application/json" id="widget-bootstrap">${jsonForScriptElement(bootstrap)}</script>
+<script type="application/json" id="${BOOTSTRAP_ELEMENT_ID}">${jsonForScriptElement(bootstrap)}</script>
 ${scripts}</body></html>`;
 }
 
-/** CSP for the widget page (protocol section 2). */
+/** CSP for the widget page (docs/protocol.md section 2). */
 export function widgetPageCsp(nonce: string, frameAncestors: string[]): string {
   const ancestors = frameAncestors.length > 0 ? frameAncestors.join(' ') : "'none'";
   return [

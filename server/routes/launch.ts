@@ -1,40 +1,27 @@
 import crypto from 'node:crypto';
-import Router from '@koa/router';
-import type { Context } from 'koa';
-import type { OpenedSession, SessionService } from '../auth/sessionService.ts';
+import { BOOTSTRAP_VERSION, themeFrom, type WidgetBootstrap } from '../../contract/bootstrap.ts';
+import type { OpenedSession, SessionService } from '../auth/session/sessionService.ts';
+import type { LaunchRequest } from '../auth/launch/verifyLaunchToken.ts';
 import { WidgetError } from '../errors.ts';
 import { readForm } from '../http/readBody.ts';
+import type { RouteSpec } from '../http/route.ts';
+import type { RouteContext } from '../http/state.ts';
 import { renderWidgetPage, widgetPageCsp, type WidgetPageAssets } from '../page/renderWidgetPage.ts';
+
+/** Server-rendered content of the widget page for a new session: the app's markup and the data it hydrates from. */
+export type AppRenderer = (opened: OpenedSession) => Promise<{ html: string; data: Pick<WidgetBootstrap, 'notes' | 'nextCursor' | 'renderedAt'> }>;
 
 export interface LaunchRouteDeps {
   sessions: SessionService;
   pageAssets: WidgetPageAssets;
-  /** Adds server-rendered content (e.g. the first page of notes) to the widget page. */
-  renderApp?: (opened: OpenedSession) => Promise<{ html: string; data: Record<string, unknown> }>;
+  renderApp: AppRenderer;
 }
 
-/** What the widget reads from <script id="widget-bootstrap">; versioned so old pages fail clearly. */
-export interface WidgetBootstrap {
-  v: 1;
-  token: string;
-  expiresAt: string;
-  user: { id: string; name: string | null };
-  context: string;
-  /** Host origins the widget may talk to with postMessage. */
-  hostOrigins: string[];
-  /** Colour scheme the host asked for; 'auto' follows prefers-color-scheme. */
-  theme: Theme;
-  [extra: string]: unknown;
-}
+/** The request a launch token arrived with, for its optional "qsh" claim. */
+export const launchRequestOf = (ctx: RouteContext): LaunchRequest => ({ method: ctx.method, path: ctx.path, query: ctx.querystring });
 
-const THEMES = ['light', 'dark', 'auto'] as const;
-type Theme = (typeof THEMES)[number];
-const themeFrom = (value: unknown): Theme => (THEMES as readonly unknown[]).includes(value) ? (value as Theme) : 'auto';
-
-export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDeps): Router {
-  const router = new Router();
-
-  async function launch(ctx: Context, jwt: unknown, theme: unknown) {
+export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDeps): RouteSpec[] {
+  async function launch(ctx: RouteContext, jwt: unknown, theme: unknown) {
     if (Array.isArray(jwt)) {
       // Two tokens in one request: which one a proxy or qsh saw is ambiguous.
       throw new WidgetError('validation_failed', 'The launch request has more than one "jwt" field; send exactly one launch token.');
@@ -42,10 +29,10 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
     if (typeof jwt !== 'string' || jwt === '') {
       throw new WidgetError('validation_failed', 'The launch request has no "jwt" field; post the signed launch token as form field "jwt".');
     }
-    const opened = await sessions.open(jwt, { method: ctx.method, path: ctx.path, query: ctx.querystring });
-    const rendered = renderApp ? await renderApp(opened) : { html: '', data: {} };
+    const opened = await sessions.open(jwt, launchRequestOf(ctx));
+    const rendered = await renderApp(opened);
     const bootstrap: WidgetBootstrap = {
-      v: 1,
+      v: BOOTSTRAP_VERSION,
       token: opened.token,
       expiresAt: opened.expiresAt,
       user: opened.user,
@@ -57,19 +44,30 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
     const nonce = crypto.randomBytes(16).toString('base64');
     ctx.set('Content-Security-Policy', widgetPageCsp(nonce, opened.tenant.origins));
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = renderWidgetPage({ nonce, bootstrap, assets: pageAssets, appHtml: rendered.html, theme: bootstrap.theme });
+    ctx.body = renderWidgetPage({ nonce, bootstrap, assets: pageAssets, appHtml: rendered.html });
   }
 
-  router.post('/launch', async (ctx) => {
-    const form = await readForm(ctx);
-    const jwts = form.getAll('jwt');
-    await launch(ctx, jwts.length > 1 ? jwts : jwts[0], form.get('theme'));
-  });
-
-  // Atlassian-Connect style; POST is preferred because it keeps the token out of URLs.
-  router.get('/launch', async (ctx) => {
-    await launch(ctx, ctx.query.jwt, ctx.query.theme);
-  });
-
-  return router;
+  return [
+    {
+      method: 'POST',
+      path: '/launch',
+      access: 'launch',
+      page: true,
+      async handler(ctx) {
+        const form = await readForm(ctx);
+        const jwts = form.getAll('jwt');
+        await launch(ctx, jwts.length > 1 ? jwts : jwts[0], form.get('theme'));
+      },
+    },
+    {
+      // Atlassian-Connect style; POST is preferred because it keeps the token out of URLs.
+      method: 'GET',
+      path: '/launch',
+      access: 'launch',
+      page: true,
+      async handler(ctx) {
+        await launch(ctx, ctx.query.jwt, ctx.query.theme);
+      },
+    },
+  ];
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { PROJECT_ROOT } from '../../server/assets/widgetBuild.ts';
+import { PROJECT_ROOT } from '../../server/projectPaths.ts';
 
 // Real `server/main.ts` processes for tests that need more than one node or
 // the startup path itself. Every child is killed when its test stops it, and

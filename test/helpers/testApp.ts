@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { registerHs256Tenant, registerTenant, type KeyInput } from '../../server/admin/tenants.ts';
 import { createApp, type AppDeps } from '../../server/app.ts';
 import { loadWidgetAssets } from '../../server/assets/widgetAssets.ts';
-import { SessionKeyRing } from '../../server/auth/sessionKeyRing.ts';
+import { SessionKeyRing } from '../../server/auth/session/sessionKeyRing.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { createDb, migrateLatest, type Db } from '../../server/db/connect.ts';
 import { signingKeyStore } from '../../server/db/signingKeys.ts';

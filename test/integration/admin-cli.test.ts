@@ -1,18 +1,15 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.ts';
 import { createDb } from '../../server/db/connect.ts';
+import { adminCli } from '../helpers/adminCli.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 
-const run = promisify(execFile);
 let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase();
 });
 afterAll(() => database.drop());
-const cli = (script: string, ...args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', `server/cli/${script}.ts`, ...args], { env: { ...process.env, ...database.env, NODE_OPTIONS: '' } });
+const cli = (command: string, ...args: string[]) => adminCli({ ...process.env, ...database.env }, command, ...args);
 
 describe('npm run keys', () => {
   it('rotate makes a new active key and keeps the old one for verification', async () => {
@@ -49,5 +46,37 @@ describe('npm run sessions', () => {
 
   it('refuses a host user id where the UUID is expected', async () => {
     await expect(cli('sessions', 'revoke', '--user', 'alice@example.com')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('UUID') });
+  });
+});
+
+describe('npm run sessions -- revoke --issuer', () => {
+  it('ends every live session of the tenant and names it', async () => {
+    const db = createDb(loadConfig(database.env).database);
+    const tenantId = '44444444-4444-4444-8444-444444444444';
+    const userId = '55555555-5555-4555-8555-555555555555';
+    await db('tenants').insert({ id: tenantId, issuer: 'revoke-host', origins: '[]', created_at: 0 });
+    await db('users').insert({ id: userId, tenant_id: tenantId, external_id: 'y', display_name: null, created_at: 0, updated_at: 0 });
+    for (const id of ['66666666-6666-4666-8666-666666666666', '77777777-7777-4777-8777-777777777777']) {
+      await db('sessions').insert({ id, tenant_id: tenantId, user_id: userId, ctx: 'c', created_at: 0, expires_at: Date.now() + 60_000, revoked_at: null });
+    }
+    const { stdout } = await cli('sessions', 'revoke', '--issuer', 'revoke-host');
+    expect(stdout).toContain('Revoked 2 session(s) of revoke-host');
+    expect(await db('sessions').where({ tenant_id: tenantId }).whereNull('revoked_at')).toEqual([]);
+    await db.destroy();
+  });
+
+  it('refuses an unknown or malformed issuer with exit code 1', async () => {
+    await expect(cli('sessions', 'revoke', '--issuer', 'nobody-registered')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('no tenant with issuer "nobody-registered"') });
+    await expect(cli('sessions', 'revoke', '--issuer', ' padded ')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('without surrounding spaces') });
+  });
+
+  it('was the only way: tenant has no revoke-sessions command', async () => {
+    await expect(cli('tenant', 'revoke-sessions', '--issuer', 'revoke-host')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('unknown command "revoke-sessions"') });
+  });
+
+  it('says which database it used, on stderr', async () => {
+    const { stderr, stdout } = await cli('keys', 'list');
+    expect(stderr).toMatch(/keys: using (SQLite file|PostgreSQL at)/);
+    expect(stdout).not.toContain('using');
   });
 });

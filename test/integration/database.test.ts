@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v4 as uuidv4 } from 'uuid';
-import { AdminInputError, registerHs256Tenant } from '../../server/admin/tenants.ts';
+import { AdminInputError } from '../../server/admin/adminInput.ts';
+import { registerHs256Tenant } from '../../server/admin/tenants.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createDb, migrateLatest, pendingMigrations, type Db } from '../../server/db/connect.ts';
 import { recordLaunchJti } from '../../server/db/launchJtis.ts';

@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTenantKey, removeTenantKey } from '../../server/admin/tenants.ts';
 import { purgeExpiredLaunchJtis } from '../../server/db/launchJtis.ts';
-import { queryStringHash } from '../../server/auth/queryStringHash.ts';
+import { queryStringHash } from '../../server/auth/launch/queryStringHash.ts';
 import { generateKeyPair, signAsymmetric, signHs256, type AsymmetricAlg } from '../helpers/signJwt.ts';
 import { startJwksServer, type JwksServer } from '../helpers/jwksServer.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';

@@ -18,7 +18,8 @@ interface NoteJson {
 }
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+// Note ids are time-ordered UUIDs (v7): new notes append to the primary-key index.
+const NOTE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 // Each test gets its own context so threads do not bleed into each other.
 let contextSeq = 0;
@@ -58,7 +59,7 @@ describe('POST /api/notes', () => {
     expect(response.status).toBe(201);
     const { note } = (await response.json()) as { note: NoteJson };
     expect(note).toEqual({
-      id: expect.stringMatching(UUID),
+      id: expect.stringMatching(NOTE_ID),
       body: 'Hello there',
       author: { id: alice.userId, name: 'Alice' },
       createdAt: new Date(t.clock.now()).toISOString(),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerHs256Tenant } from '../../server/admin/tenants.ts';
 import { buildServer } from '../../server/assets/serverBuild.ts';
-import { PROJECT_ROOT } from '../../server/assets/widgetBuild.ts';
+import { PROJECT_ROOT } from '../../server/projectPaths.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createDb, migrateLatest } from '../../server/db/connect.ts';
 import { startServer, stopAllServers, type ChildServer } from '../helpers/childServer.ts';

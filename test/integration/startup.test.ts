@@ -51,7 +51,7 @@ describe('pending migrations in production', () => {
   });
 
   it('starts once `npm run migrate` has run', async () => {
-    const { stderr } = await run(process.execPath, ['--import', 'tsx', 'server/cli/migrate.ts'], { env: { PATH: process.env.PATH ?? '', ...env } });
+    const { stderr } = await run(process.execPath, ['--import', 'tsx', 'server/cli/widgetAdmin.ts', 'migrate'], { env: { PATH: process.env.PATH ?? '', ...env } });
     expect(stderr).toContain('database is up to date');
 
     const server = await startServer(env);

@@ -1,13 +1,11 @@
-import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminCli } from '../helpers/adminCli.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 
-const run = promisify(execFile);
 // Key files the CLI reads; the database is the suite's own (SQLite or PostgreSQL).
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'widget-cli-'));
 let database: TestDatabase;
@@ -18,8 +16,7 @@ afterAll(async () => {
   await database.drop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
-const tenant = (...args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', 'server/cli/tenant.ts', ...args], { env: { ...process.env, ...database.env, NODE_OPTIONS: '' } });
+const tenant = (...args: string[]) => adminCli({ ...process.env, ...database.env }, 'tenant', ...args);
 
 describe('npm run tenant', () => {
   let secret = '';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueSessionToken } from '../../server/auth/sessionToken.ts';
+import { issueSessionToken } from '../../server/auth/session/sessionToken.ts';
 import { signHs256 } from '../helpers/signJwt.ts';
 import { startTestApp, type TestApp, type TestTenant } from '../helpers/testApp.ts';
 

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JwksCache, JwksUnavailable, type JwksSource } from '../../server/auth/jwksCache.ts';
-import { checkJwksUrl, fetchJwksDocument, JwksFetchError, JwksUrlError, type JwksFetchOptions } from '../../server/auth/jwksFetcher.ts';
-import { JwksDocumentError, keySetFromJwks } from '../../server/auth/jwksKeySet.ts';
+import { JwksCache, JwksUnavailable, type JwksSource } from '../../server/auth/launch/jwksCache.ts';
+import { checkJwksUrl, fetchJwksDocument, JwksFetchError, JwksUrlError, type JwksFetchOptions } from '../../server/auth/launch/jwksFetcher.ts';
+import { JwksDocumentError, keySetFromJwks } from '../../server/auth/launch/jwksKeySet.ts';
 import { FakeClock } from '../helpers/fakeClock.ts';
 import { startJwksServer, type JwksServer } from '../helpers/jwksServer.ts';
 

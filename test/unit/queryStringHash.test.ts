@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalRequest, QueryStringError, queryStringHash } from '../../server/auth/queryStringHash.ts';
+import { canonicalRequest, QueryStringError, queryStringHash } from '../../server/auth/launch/queryStringHash.ts';
 
 // Vectors published in Atlassian's atlassian-jwt test suite (test/jwt_test.ts).
 const HELLO_WORLD_QUERY =

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SessionKeyRing } from '../../server/auth/sessionKeyRing.ts';
-import { issueSessionToken, verifySessionToken } from '../../server/auth/sessionToken.ts';
+import { SessionKeyRing } from '../../server/auth/session/sessionKeyRing.ts';
+import { issueSessionToken, verifySessionToken } from '../../server/auth/session/sessionToken.ts';
 import { WidgetError } from '../../server/errors.ts';
 import { FakeClock } from '../helpers/fakeClock.ts';
 import { memorySigningKeyStore } from '../helpers/memorySigningKeyStore.ts';

@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_JWKS_CACHE, JwksCache } from '../../server/auth/jwksCache.ts';
-import { TenantDirectory, type TenantSource } from '../../server/auth/tenantDirectory.ts';
-import type { StoredTenantKey } from '../../server/auth/verificationKey.ts';
+import { DEFAULT_JWKS_CACHE, JwksCache } from '../../server/auth/launch/jwksCache.ts';
+import { TenantDirectory } from '../../server/auth/launch/tenantDirectory.ts';
+import type { StoredTenantKey } from '../../server/db/tenantKeys.ts';
+import type { TenantSource } from '../../server/db/tenantSource.ts';
 import { FakeClock } from '../helpers/fakeClock.ts';
 
 // The directory is a per-node cache of what every node shares in the database;

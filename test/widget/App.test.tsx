@@ -5,7 +5,7 @@ import { act } from 'preact/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient, type SessionInfo, type SessionListener } from '../../widget/api.ts';
 import { App } from '../../widget/App.tsx';
-import type { Note, NotesPage } from '../../widget/note.ts';
+import type { Note, NotesPage } from '../../contract/notes.ts';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 const ME: SessionInfo = { user: { id: 'u-me', name: 'Ada' }, context: 'page:42' };

@@ -2,9 +2,8 @@
 //   import { mount } from 'https://widget.example.com/sdk/embed.js';
 //   const widget = mount(document.getElementById('notes'), { getLaunchToken, ctx: 'page:42' });
 // No dependencies; everything it does is on the host page's behalf.
-import { envelope, parseWidgetMessage, type HostMessage, type WidgetMessage } from './messages.ts';
-
-export type Theme = 'light' | 'dark' | 'auto';
+import type { Theme } from '../../contract/bootstrap.ts';
+import { envelope, parseWidgetMessage, type HostMessage, type WidgetMessage } from '../../contract/hostMessages.ts';
 
 export interface MountOptions {
   /** Asks the host's backend for a fresh, signed launch token (called at mount and whenever the widget's session cannot be refreshed). */

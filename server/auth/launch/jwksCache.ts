@@ -1,15 +1,16 @@
-import type { Clock } from '../clock.ts';
-import type { Logger } from '../logger.ts';
+import type { Clock } from '../../clock.ts';
+import type { Logger } from '../../logger.ts';
 import { checkJwksUrl, DEFAULT_JWKS_FETCH, fetchJwksDocument, JwksFetchError, JwksUrlError, type JwksFetchOptions } from './jwksFetcher.ts';
 import { JwksDocumentError, keySetFromJwks } from './jwksKeySet.ts';
-import type { LaunchAlg, VerificationKey } from './verificationKey.ts';
+import type { AsymmetricAlg } from '../../../contract/launch.ts';
+import type { VerificationKey } from './verificationKey.ts';
 
 /** A JWKS URL registered as one of a tenant's keys. */
 export interface JwksSource {
   /** The tenant_keys row id. */
   id: string;
   tenantId: string;
-  alg: Exclude<LaunchAlg, 'HS256'>;
+  alg: AsymmetricAlg;
   url: string;
 }
 

@@ -1,13 +1,11 @@
-import crypto from 'node:crypto';
 import { v4 as uuidv4 } from 'uuid';
-import { WidgetError } from '../errors.ts';
-import { decodeCompactJwt, decodeJsonSegment, MalformedJwt, MAX_TOKEN_LENGTH } from './compactJwt.ts';
+import { WidgetError } from '../../errors.ts';
+import { decodeCompactJwt, decodeJsonSegment, MalformedJwt, MAX_TOKEN_LENGTH, SESSION_TOKEN_TYPE } from '../compactJwt.ts';
+import { hasValidJwsSignature, hmacSha256 } from '../jwsSignature.ts';
 import type { RingKey, SessionKeyRing } from './sessionKeyRing.ts';
 
 // Session tokens: what the widget sends on every API call. HS256 under our own
 // key ring, typed so that they can never pass as launch tokens and vice versa.
-
-export const SESSION_TOKEN_TYPE = 'widget-session+jwt';
 
 export interface SessionClaims {
   iss: string;
@@ -55,8 +53,7 @@ export function issueSessionToken(
   };
   const header = { alg: 'HS256', typ: SESSION_TOKEN_TYPE, kid: signing.kid };
   const input = `${b64json(header)}.${b64json(claims)}`;
-  const signature = crypto.createHmac('sha256', signing.key).update(input).digest('base64url');
-  return { token: `${input}.${signature}`, claims };
+  return { token: `${input}.${hmacSha256(input, signing.key)}`, claims };
 }
 
 const b64json = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -98,7 +95,7 @@ function verifyOwnHeader(token: string, ring: SessionKeyRing, nowSec: number, ru
   const key = kid === undefined ? undefined : ring.knownKey(kid);
   if (!key) return null;
 
-  if (!hasValidSignature(token, last, key)) return null;
+  if (!hasValidJwsSignature(token, { alg: 'HS256', key: key.key }, last)) return null;
 
   let payload: Record<string, unknown>;
   try {
@@ -126,7 +123,7 @@ async function verifyStrictly(token: string, ring: SessionKeyRing, nowSec: numbe
   const key = await ring.verificationKey(header.kid);
   if (!key) throw invalid('The token was signed by an unknown key.');
 
-  if (!hasValidSignature(token, token.lastIndexOf('.'), key)) throw invalid('The token signature is invalid.');
+  if (!hasValidJwsSignature(token, { alg: 'HS256', key: key.key })) throw invalid('The token signature is invalid.');
 
   const headerSegment = token.slice(0, token.indexOf('.'));
   if (!knownHeaders.has(headerSegment)) {
@@ -134,16 +131,6 @@ async function verifyStrictly(token: string, ring: SessionKeyRing, nowSec: numbe
     knownHeaders.set(headerSegment, header.kid);
   }
   return checkClaims(payload, key, nowSec, rules);
-}
-
-/**
- * HMAC-SHA256 over the signing input, compared in constant time. Comparing the
- * base64url text (not decoded bytes) also refuses any other spelling of the signature.
- */
-function hasValidSignature(token: string, lastDot: number, key: RingKey): boolean {
-  const expected = Buffer.from(crypto.createHmac('sha256', key.key).update(token.slice(0, lastDot)).digest('base64url'));
-  const given = Buffer.from(token.slice(lastDot + 1));
-  return given.length === expected.length && crypto.timingSafeEqual(given, expected);
 }
 
 function checkClaims(payload: Record<string, unknown>, key: RingKey, nowSec: number, rules: Omit<SessionTokenRules, 'ttl'>): SessionClaims {

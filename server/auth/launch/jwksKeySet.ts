@@ -1,5 +1,6 @@
 import type crypto from 'node:crypto';
-import { KeyMaterialError, publicKeyFor, type LaunchAlg, type VerificationKey } from './verificationKey.ts';
+import type { AsymmetricAlg } from '../../../contract/launch.ts';
+import { KeyMaterialError, publicKeyFor, type VerificationKey } from './verificationKey.ts';
 
 // A JWKS document (RFC 7517 section 5) turned into verification keys for the
 // one algorithm the tenant registered the JWKS URL for. Keys that cannot mean
@@ -16,7 +17,7 @@ export interface JwksKeySet {
   skipped: number;
 }
 
-export function keySetFromJwks(document: unknown, alg: Exclude<LaunchAlg, 'HS256'>, sourceId: string): JwksKeySet {
+export function keySetFromJwks(document: unknown, alg: AsymmetricAlg, sourceId: string): JwksKeySet {
   if (document === null || typeof document !== 'object' || !Array.isArray((document as { keys?: unknown }).keys)) {
     throw new JwksDocumentError('the document is not a JWKS ({"keys": [...]})');
   }
@@ -32,7 +33,7 @@ export function keySetFromJwks(document: unknown, alg: Exclude<LaunchAlg, 'HS256
   return { keys, skipped };
 }
 
-function verificationKeyFromJwk(entry: unknown, alg: Exclude<LaunchAlg, 'HS256'>, id: string): VerificationKey | null {
+function verificationKeyFromJwk(entry: unknown, alg: AsymmetricAlg, id: string): VerificationKey | null {
   if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return null;
   const jwk = entry as Record<string, unknown>;
   if (jwk.use !== undefined && jwk.use !== 'sig') return null;

@@ -1,7 +1,7 @@
-import { isStorableText } from '../db/storableText.ts';
-import { WidgetError } from '../errors.ts';
+import { isStorableText } from '../../../contract/text.ts';
+import { WidgetError } from '../../errors.ts';
 
-// Claim rules for launch tokens (protocol.md section 2). Pure: the caller has
+// Claim rules for launch tokens (docs/protocol.md section 2). Pure: the caller has
 // already checked the signature and passes the time in.
 
 export interface LaunchClaimRules {

@@ -1,25 +1,10 @@
 import crypto, { type KeyObject } from 'node:crypto';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../clock.ts';
+import type { SigningKeyStore, StoredSigningKey } from '../../db/signingKeys.ts';
 
 // Our own keys for session tokens, shared by every server node through the
 // database. They are never a tenant's secret: a host that leaks its secret can
 // forge launches, not sessions.
-
-export interface StoredSigningKey {
-  kid: string;
-  alg: 'HS256';
-  secret: string; // base64url
-  createdAt: number;
-  retiredAt: number | null;
-}
-
-export interface SigningKeyStore {
-  list(): Promise<StoredSigningKey[]>;
-  insert(key: StoredSigningKey): Promise<void>;
-  retire(kid: string, at: number): Promise<void>;
-  /** Deletes keys retired before `before`; returns how many. */
-  removeRetiredBefore(before: number): Promise<number>;
-}
 
 export interface RingKey {
   kid: string;

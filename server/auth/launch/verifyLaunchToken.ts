@@ -1,11 +1,11 @@
-import { isStorableText } from '../db/storableText.ts';
-import { WidgetError } from '../errors.ts';
-import { decodeCompactJwt, MalformedJwt } from './compactJwt.ts';
+import { isLaunchAlg, LAUNCH_ALGS } from '../../../contract/launch.ts';
+import { isStorableText } from '../../../contract/text.ts';
+import { WidgetError } from '../../errors.ts';
+import { decodeCompactJwt, MalformedJwt, SESSION_TOKEN_TYPE } from '../compactJwt.ts';
+import { hasValidJwsSignature } from '../jwsSignature.ts';
 import { checkLaunchClaims, type LaunchClaims } from './launchClaims.ts';
-import { SESSION_TOKEN_TYPE } from './sessionToken.ts';
 import { QueryStringError, queryStringHash, type CanonicalRequestInput } from './queryStringHash.ts';
-import { hasValidSignature } from './verifySignature.ts';
-import { isLaunchAlg, LAUNCH_ALGS, type VerificationKey } from './verificationKey.ts';
+import type { VerificationKey } from './verificationKey.ts';
 
 export interface LaunchTenant {
   id: string;
@@ -40,7 +40,7 @@ export const MAX_CANDIDATE_KEYS = 5;
  */
 export type LaunchRequest = CanonicalRequestInput;
 
-export async function verifyLaunchToken(token: string, deps: LaunchVerifierDeps, request?: LaunchRequest): Promise<VerifiedLaunch> {
+export async function verifyLaunchToken(token: string, deps: LaunchVerifierDeps, request: LaunchRequest): Promise<VerifiedLaunch> {
   let decoded;
   try {
     decoded = decodeCompactJwt(token);
@@ -87,7 +87,7 @@ export async function verifyLaunchToken(token: string, deps: LaunchVerifierDeps,
         : `No key with this "kid" and algorithm "${header.alg}" is registered for this host platform.`,
     );
   }
-  if (!keys.some((key) => hasValidSignature(token, key))) {
+  if (!keys.some((key) => hasValidJwsSignature(token, key))) {
     throw new WidgetError('launch_invalid', 'The launch token signature is invalid; sign it with the key registered for this host platform.');
   }
 
@@ -101,8 +101,7 @@ export async function verifyLaunchToken(token: string, deps: LaunchVerifierDeps,
   return { tenant, claims };
 }
 
-function checkQueryStringHash(qsh: string, request: LaunchRequest | undefined): void {
-  if (!request) throw new WidgetError('launch_invalid', 'The launch token carries a "qsh" claim, which cannot be checked here; leave it out.');
+function checkQueryStringHash(qsh: string, request: LaunchRequest): void {
   let expected: string;
   try {
     expected = queryStringHash(request);

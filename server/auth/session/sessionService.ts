@@ -1,21 +1,19 @@
-import { v4 as uuidv4 } from 'uuid';
-import { nowSeconds, type Clock } from '../clock.ts';
-import type { Config } from '../config.ts';
-import type { Db } from '../db/connect.ts';
-import { recordLaunchJti } from '../db/launchJtis.ts';
-import { findSessionState, insertSession, revokeSession } from '../db/sessions.ts';
-import { findOrCreateUser } from '../db/users.ts';
-import { WidgetError } from '../errors.ts';
+import { v4 as uuidv4, validate as isUuid } from 'uuid';
+import type { OpenedSessionJson, RefreshedJson } from '../../../contract/session.ts';
+import { nowSeconds, type Clock } from '../../clock.ts';
+import type { Config } from '../../config.ts';
+import type { Db } from '../../db/connect.ts';
+import { recordLaunchJti } from '../../db/launchJtis.ts';
+import { findSessionState, insertSession, revokeSession } from '../../db/sessions.ts';
+import { findOrCreateUser } from '../../db/users.ts';
+import { WidgetError } from '../../errors.ts';
+import type { TenantDirectory } from '../launch/tenantDirectory.ts';
+import { verifyLaunchToken, type LaunchRequest, type LaunchTenant } from '../launch/verifyLaunchToken.ts';
 import type { SessionKeyRing } from './sessionKeyRing.ts';
 import { issueSessionToken, verifySessionToken, type SessionClaims } from './sessionToken.ts';
-import type { TenantDirectory } from './tenantDirectory.ts';
-import { verifyLaunchToken, type LaunchRequest, type LaunchTenant } from './verifyLaunchToken.ts';
 
-export interface OpenedSession {
-  token: string;
-  expiresAt: string;
-  user: { id: string; name: string | null };
-  context: string;
+/** A session just opened by a launch: what the browser gets, plus what the server needs to render for it. */
+export interface OpenedSession extends OpenedSessionJson {
   tenant: LaunchTenant;
   claims: SessionClaims;
 }
@@ -34,10 +32,8 @@ export interface SessionServiceDeps {
   ring: SessionKeyRing;
   tenants: TenantDirectory;
   /** Called with each verified launch before any write; may throw (e.g. a per-tenant rate limit). */
-  admitLaunch?: (tenant: LaunchTenant) => void;
+  admitLaunch: (tenant: LaunchTenant) => void;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const isoSeconds = (sec: number) => new Date(sec * 1000).toISOString();
 
@@ -51,16 +47,20 @@ export function createSessionService({ db, config, clock, ring, tenants, admitLa
   };
 
   /** `request` is what the token came with, for the optional "qsh" claim. */
-  async function open(launchToken: string, request?: LaunchRequest): Promise<OpenedSession> {
-    const { tenant, claims } = await verifyLaunchToken(launchToken, {
-      findTenant: (issuer) => tenants.find(issuer),
-      keysFor: (t, header) => tenants.keysFor(t, header),
-      nowSec: () => nowSeconds(clock),
-      audience: config.audience,
-      clockSkew: config.clockSkew,
-      maxLifetime: config.launchMaxLifetime,
-    }, request);
-    admitLaunch?.(tenant);
+  async function open(launchToken: string, request: LaunchRequest): Promise<OpenedSession> {
+    const { tenant, claims } = await verifyLaunchToken(
+      launchToken,
+      {
+        findTenant: (issuer) => tenants.find(issuer),
+        keysFor: (t, header) => tenants.keysFor(t, header),
+        nowSec: () => nowSeconds(clock),
+        audience: config.audience,
+        clockSkew: config.clockSkew,
+        maxLifetime: config.launchMaxLifetime,
+      },
+      request,
+    );
+    admitLaunch(tenant);
     // Kept until the token could no longer pass the expiry check anyway.
     const keepUntil = (claims.exp + config.clockSkew) * 1000;
     if (!(await recordLaunchJti(db, tenant.id, claims.jti, keepUntil))) {
@@ -86,7 +86,7 @@ export function createSessionService({ db, config, clock, ring, tenants, admitLa
   async function authenticate(token: string): Promise<AuthenticatedSession> {
     const claims = await verifySessionToken(token, ring, nowSeconds(clock), tokenRules);
     // Malformed ids cannot exist; checking here also keeps them away from PostgreSQL's uuid parser.
-    if (!UUID.test(claims.sid)) throw new WidgetError('token_invalid', 'The token names no session.');
+    if (!isUuid(claims.sid)) throw new WidgetError('token_invalid', 'The token names no session.');
     const state = await findSessionState(db, claims.sid);
     if (!state || state.revokedAt !== null) throw new WidgetError('session_revoked', 'This session was ended; launch the widget again.');
     // The session row, not the token, is the authority on whose session it is: a
@@ -99,7 +99,7 @@ export function createSessionService({ db, config, clock, ring, tenants, admitLa
     return { ...claims, sessionEndsAt: state.expiresAt, userName: state.userName };
   }
 
-  function reissue(session: AuthenticatedSession): { token: string; expiresAt: string } {
+  function reissue(session: AuthenticatedSession): RefreshedJson {
     const issued = issueSessionToken(ring, session, nowSeconds(clock), tokenRules, Math.floor(session.sessionEndsAt / 1000));
     return { token: issued.token, expiresAt: isoSeconds(issued.claims.exp) };
   }

@@ -1,13 +1,10 @@
-import type { Clock } from '../clock.ts';
-import { WidgetError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import type { Clock } from '../../clock.ts';
+import type { TenantSource } from '../../db/tenantSource.ts';
+import { WidgetError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
 import { JwksUnavailable, type JwksCache, type JwksSource } from './jwksCache.ts';
 import type { LaunchTenant } from './verifyLaunchToken.ts';
-import { KeyMaterialError, makeVerificationKey, type StoredTenantKey, type VerificationKey } from './verificationKey.ts';
-
-export interface TenantSource {
-  findByIssuer(issuer: string): Promise<{ tenant: LaunchTenant; keys: StoredTenantKey[] } | undefined>;
-}
+import { KeyMaterialError, makeVerificationKey, type VerificationKey } from './verificationKey.ts';
 
 interface Entry {
   tenant: LaunchTenant;
@@ -93,11 +90,6 @@ export class TenantDirectory {
       throw new WidgetError('launch_invalid', `The host platform's key set (JWKS URL) could not be loaded: ${failure.reason}. The host must serve it over https within 2 seconds.`);
     }
     return chosen;
-  }
-
-  invalidate(issuer?: string): void {
-    if (issuer === undefined) this.cache.clear();
-    else this.cache.delete(issuer);
   }
 
   private async entry(issuer: string): Promise<Entry | undefined> {

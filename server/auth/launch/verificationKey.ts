@@ -1,36 +1,21 @@
 import crypto, { type KeyObject } from 'node:crypto';
+import type { AsymmetricAlg, LaunchAlg } from '../../../contract/launch.ts';
+import type { StoredTenantKey } from '../../db/tenantKeys.ts';
+import type { JwsKey } from '../jwsSignature.ts';
 
 // A tenant's registered key, turned into a KeyObject once. The algorithm is a
 // property of the key, fixed at registration: a token is only ever checked with
 // it, whatever its header asks for.
 
-export const LAUNCH_ALGS = ['HS256', 'RS256', 'ES256', 'EdDSA'] as const;
-export type LaunchAlg = (typeof LAUNCH_ALGS)[number];
-
-export type KeyKind = 'secret' | 'pem' | 'jwks';
-
-export interface StoredTenantKey {
+export interface VerificationKey extends JwsKey {
   id: string;
   kid: string | null;
   alg: LaunchAlg;
-  kind: KeyKind;
-  material: string;
-}
-
-export interface VerificationKey {
-  id: string;
-  kid: string | null;
-  alg: LaunchAlg;
-  key: KeyObject;
 }
 
 export const MIN_SECRET_BYTES = 32;
 
 export class KeyMaterialError extends Error {}
-
-export function isLaunchAlg(value: unknown): value is LaunchAlg {
-  return typeof value === 'string' && (LAUNCH_ALGS as readonly string[]).includes(value);
-}
 
 /**
  * The shared secret is used as-is, as its UTF-8 bytes, the way host JWT
@@ -43,7 +28,7 @@ export function secretKeyFrom(secret: string): KeyObject {
 }
 
 /** Parses a public key and checks that it can only mean the registered algorithm. */
-export function publicKeyFor(alg: Exclude<LaunchAlg, 'HS256'>, input: string | crypto.JsonWebKey): KeyObject {
+export function publicKeyFor(alg: AsymmetricAlg, input: string | crypto.JsonWebKey): KeyObject {
   let key: KeyObject;
   try {
     key = typeof input === 'string' ? crypto.createPublicKey(input) : crypto.createPublicKey({ key: input, format: 'jwk' });

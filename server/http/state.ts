@@ -1,0 +1,25 @@
+import type { ParameterizedContext } from 'koa';
+import type { AuthenticatedSession } from '../auth/session/sessionService.ts';
+import type { ErrorCode } from '../../contract/errors.ts';
+import type { RouteInfo } from './route.ts';
+
+/** Everything middleware and routes put on ctx.state, declared once. */
+export interface WidgetState {
+  /** Set by requestLog for every request; the client sees it as X-Request-Id. */
+  requestId: string;
+  /** The declared route this request matched, if any (what it is, for guards and errors). */
+  route?: RouteInfo;
+  /** Set by requireSession on routes declared with access 'session'. */
+  session?: AuthenticatedSession;
+  /** The protocol code of the error this request was answered with, for the request log. */
+  errorCode?: ErrorCode;
+}
+
+/** Koa's context as every middleware here sees it. */
+export type WidgetContext = ParameterizedContext<WidgetState>;
+
+/** The context of a declared route: its path parameters come from the router. */
+export type RouteContext = WidgetContext & { params: Record<string, string> };
+
+/** The context of a route declared with access 'session': the session is there, typed. */
+export type SessionContext = RouteContext & { state: WidgetState & { session: AuthenticatedSession } };

@@ -1,0 +1,27 @@
+import type { Note, NotesPage } from '../../contract/notes.ts';
+import type { Db } from '../db/connect.ts';
+import { listNotes, type NotePosition, type NoteRow, type NoteScope } from '../db/notes.ts';
+import { encodeCursor } from './noteCursor.ts';
+
+// The notes read model: one page of a thread in its wire shape. The API route
+// and the launch page's server render both read through here.
+
+export const NOTES_PAGE_DEFAULT = 50;
+export const NOTES_PAGE_MAX = 100;
+
+export const toNoteJson = (n: NoteRow): Note => ({
+  id: n.id,
+  body: n.body,
+  author: { id: n.authorId, name: n.authorName },
+  createdAt: new Date(n.createdAt).toISOString(),
+  updatedAt: new Date(n.updatedAt).toISOString(),
+});
+
+/** One page of a thread, newest first. */
+export async function readNotesPage(db: Db, scope: NoteScope, options: { limit?: number; before?: NotePosition } = {}): Promise<NotesPage> {
+  const limit = options.limit ?? NOTES_PAGE_DEFAULT;
+  const rows = await listNotes(db, scope, { limit: limit + 1, before: options.before });
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { notes: page.map(toNoteJson), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+}
