@@ -1,30 +1,12 @@
 import Router, { type RouterMiddleware } from '@koa/router';
 import type { Middleware } from 'koa';
 import { WidgetError } from '../errors.ts';
-import type { RouteContext, SessionContext, WidgetState } from './state.ts';
+import type { Access, Method, RouteContext, RouteInfo, SessionContext, WidgetState } from './state.ts';
 
 // Every route is declared once, with what it is. The guards, the error
 // handler and the request log read that declaration; nothing compares path
 // strings to guess it, so no spelling of a path can reach a handler without
 // its guards (a case-insensitive router once let /API/me in without a session).
-
-/**
- * - public: answers anyone (health, assets).
- * - launch: takes a launch token (unauthenticated and expensive): per-address limit, audit log line.
- * - session: needs a live session token (Authorization: Bearer).
- */
-export type Access = 'public' | 'launch' | 'session';
-
-export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-
-/** What a matched request is, as ctx.state.route. */
-export interface RouteInfo {
-  method: Method;
-  path: string;
-  access: Access;
-  /** Answers with an HTML page (a browser navigation inside the iframe), errors included. */
-  page: boolean;
-}
 
 type Handler<C> = (ctx: C) => Promise<void> | void;
 

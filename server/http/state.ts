@@ -1,7 +1,24 @@
 import type { ParameterizedContext } from 'koa';
 import type { AuthenticatedSession } from '../auth/session/sessionService.ts';
 import type { ErrorCode } from '../../contract/errors.ts';
-import type { RouteInfo } from './route.ts';
+
+/**
+ * - public: answers anyone (health, assets).
+ * - launch: takes a launch token (unauthenticated and expensive): per-address limit, audit log line.
+ * - session: needs a live session token (Authorization: Bearer).
+ */
+export type Access = 'public' | 'launch' | 'session';
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** What a matched request is, as ctx.state.route. */
+export interface RouteInfo {
+  method: Method;
+  path: string;
+  access: Access;
+  /** Answers with an HTML page (a browser navigation inside the iframe), errors included. */
+  page: boolean;
+}
 
 /** Everything middleware and routes put on ctx.state, declared once. */
 export interface WidgetState {

@@ -1,10 +1,11 @@
 import { renderToString } from 'preact-render-to-string';
 import { ApiError, type ApiClient } from '../../widget/api.ts';
 import { App } from '../../widget/App.tsx';
+import type { WidgetBootstrap } from '../../contract/bootstrap.ts';
+import type { OpenedSession } from '../auth/session/sessionService.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/connect.ts';
 import { readNotesPage } from '../notes/notesPage.ts';
-import type { AppRenderer } from '../routes/launch.ts';
 
 // Effects and handlers never run in a server render, so the app gets a client
 // that cannot be used: nothing here may make a request or hold a token.
@@ -16,6 +17,9 @@ const inertApi: ApiClient = {
   subscribe: () => () => {},
   stop() {},
 };
+
+/** Server-rendered content of the widget page for a new session: the app's markup and the data it hydrates from. */
+export type AppRenderer = (opened: OpenedSession) => Promise<{ html: string; data: Pick<WidgetBootstrap, 'notes' | 'nextCursor' | 'renderedAt'> }>;
 
 /**
  * First paint without a second round trip: the launch page carries the thread

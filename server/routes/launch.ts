@@ -1,15 +1,13 @@
 import crypto from 'node:crypto';
 import { BOOTSTRAP_VERSION, themeFrom, type WidgetBootstrap } from '../../contract/bootstrap.ts';
-import type { OpenedSession, SessionService } from '../auth/session/sessionService.ts';
+import type { SessionService } from '../auth/session/sessionService.ts';
 import type { LaunchRequest } from '../auth/launch/verifyLaunchToken.ts';
 import { WidgetError } from '../errors.ts';
 import { readForm } from '../http/readBody.ts';
 import type { RouteSpec } from '../http/route.ts';
 import type { RouteContext } from '../http/state.ts';
+import type { AppRenderer } from '../page/renderNotesApp.tsx';
 import { renderWidgetPage, widgetPageCsp, type WidgetPageAssets } from '../page/renderWidgetPage.ts';
-
-/** Server-rendered content of the widget page for a new session: the app's markup and the data it hydrates from. */
-export type AppRenderer = (opened: OpenedSession) => Promise<{ html: string; data: Pick<WidgetBootstrap, 'notes' | 'nextCursor' | 'renderedAt'> }>;
 
 export interface LaunchRouteDeps {
   sessions: SessionService;

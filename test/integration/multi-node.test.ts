@@ -110,7 +110,7 @@ describe('two server nodes on one PostgreSQL', () => {
   it('verifies on node B a token node A signs with a freshly rotated key', async () => {
     const before = await openSession(nodeA);
     // The operator rotates from anywhere: a new key in the shared ring, the old one retired.
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'server/cli/keys.ts', 'rotate'], { env: { PATH: process.env.PATH ?? '', ...database.env } });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'server/cli/widgetAdmin.ts', 'keys', 'rotate'], { env: { PATH: process.env.PATH ?? '', ...database.env } });
     const fresh = { kid: /New active session key (\S+);/.exec(stdout)![1]! };
     expect(kidOf(before.token)).not.toBe(fresh.kid);
 

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRoutes } from '../../server/app.ts';
+import { loadWidgetAssets } from '../../server/assets/widgetAssets.ts';
+import type { SessionService } from '../../server/auth/session/sessionService.ts';
+import { startTestApp, type TestApp } from '../helpers/testApp.ts';
+
+// Routes are declared once with what they are (server/http/route.ts), and the
+// router matches exactly: a path spelled any other way is 404, never a handler
+// without its guards.
+
+describe('the route table', () => {
+  // Only the declarations are read: no handler runs, so no service is needed.
+  const routes = appRoutes({ db: null as never, clock: { now: () => 0 }, assets: loadWidgetAssets(), sessions: {} as SessionService });
+
+  it('needs a session for every /api route except the one that takes a launch token', () => {
+    const api = routes.filter((r) => r.path.startsWith('/api/'));
+    expect(api.length).toBeGreaterThan(5);
+    for (const route of api) {
+      const expected = route.method === 'POST' && route.path === '/api/session' ? 'launch' : 'session';
+      expect(`${route.method} ${route.path} ${route.access}`).toBe(`${route.method} ${route.path} ${expected}`);
+    }
+  });
+
+  it('declares every route that takes a launch token as a launch attempt', () => {
+    const launches = routes.filter((r) => r.access === 'launch').map((r) => `${r.method} ${r.path}`);
+    expect(launches.sort()).toEqual(['GET /launch', 'POST /api/session', 'POST /launch']);
+  });
+
+  it('declares each method and path once', () => {
+    const keys = routes.map((r) => `${r.method} ${r.path}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('path spellings', () => {
+  let t: TestApp;
+  const lines: Array<Record<string, unknown>> = [];
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: { LAUNCH_RATE_PER_IP: '3' },
+      logger: { info: (event, fields) => lines.push({ event, ...fields }), warn: (event, fields) => lines.push({ event, ...fields }), error: (event, fields) => lines.push({ event, ...fields }) },
+    });
+  });
+  afterAll(() => t.close());
+
+  const status = async (method: string, path: string, token?: string) => {
+    const response = await fetch(`${t.url}${path}`, {
+      method,
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), 'Content-Type': 'application/json' },
+      body: method === 'GET' ? undefined : '{}',
+    });
+    await response.arrayBuffer();
+    return response.status;
+  };
+
+  it.each([
+    ['GET', '/API/me'],
+    ['GET', '/Api/Me'],
+    ['GET', '/api/me/'],
+    ['GET', '/api/ME'],
+    ['POST', '/API/notes'],
+    ['POST', '/api/notes/'],
+    ['POST', '/API/session/logout'],
+    ['POST', '/api/session/refresh/'],
+    ['GET', '/API/notes'],
+  ])('answers %s %s without a token with 404, never a handler without its guard', async (method, path) => {
+    expect(await status(method, path)).toBe(404);
+  });
+
+  it('answers the same spellings with 404 even with a valid token: only the declared path reaches the route', async () => {
+    const { token } = await t.launch();
+    expect(await status('GET', '/API/me', token)).toBe(404);
+    expect(await status('GET', '/api/me', token)).toBe(200);
+  });
+
+  it('answers other spellings of the launch routes with 404, and they never reach the launch handler', async () => {
+    for (const path of ['/LAUNCH', '/Launch', '/launch/', '/API/session', '/api/session/', '/api/Session']) {
+      for (let i = 0; i < 4; i++) expect(await status('POST', path)).toBe(404);
+    }
+    // Twenty-four misspelled attempts spent none of this address's budget of 3.
+    expect((await t.api('POST', '/api/session', undefined, { jwt: t.launchToken() })).status).toBe(200);
+  });
+
+  it('logs launch_rejected for every refused launch on a declared launch route', async () => {
+    lines.length = 0;
+    await fetch(`${t.url}/launch`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'jwt=garbage' });
+    expect(lines.filter((l) => l.event === 'launch_rejected')).toEqual([expect.objectContaining({ code: 'launch_invalid', path: '/launch' })]);
+  });
+});
