@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import type { WidgetAssets } from './assets/widgetAssets.ts';
+import { createHostApiAuth } from './auth/launch/hostApiAuth.ts';
 import { DEFAULT_JWKS_CACHE, JwksCache, type JwksCacheOptions } from './auth/launch/jwksCache.ts';
 import { TenantDirectory } from './auth/launch/tenantDirectory.ts';
 import type { SessionKeyRing } from './auth/session/sessionKeyRing.ts';
@@ -12,6 +13,7 @@ import { errorHandler } from './http/errorHandler.ts';
 import { limitLaunchAttempts } from './http/limitLaunchAttempts.ts';
 import { RateLimiter } from './http/rateLimit.ts';
 import { requestLog } from './http/requestLog.ts';
+import { requireHostToken } from './http/requireHostToken.ts';
 import { requireSession } from './http/requireSession.ts';
 import { methodRefusals, routerFor, type RouteSpec } from './http/route.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
@@ -20,6 +22,7 @@ import { silentLogger, type Logger } from './logger.ts';
 import { notesAppRenderer } from './page/renderNotesApp.tsx';
 import { assetRoutes } from './routes/assets.ts';
 import { healthRoutes } from './routes/health.ts';
+import { hostApiRoutes } from './routes/hostApi.ts';
 import { launchRoutes } from './routes/launch.ts';
 import { notesRoutes } from './routes/notes.ts';
 import { sessionRoutes } from './routes/session.ts';
@@ -42,6 +45,7 @@ export function appRoutes({ db, clock, assets, sessions }: Pick<AppDeps, 'db' | 
     ...launchRoutes({ sessions, pageAssets: assets.page, renderApp: notesAppRenderer({ db, clock }) }),
     ...sessionRoutes({ sessions }),
     ...notesRoutes({ db, clock }),
+    ...hostApiRoutes({ db, clock }),
   ];
 }
 
@@ -68,7 +72,14 @@ export function createApp({ db, config, clock, ring, assets, logger = silentLogg
   app.use(securityHeaders());
   app.use(errorHandler(logger));
   app.use(assetRoutes(assets));
-  const router = routerFor(appRoutes({ db, clock, assets, sessions }), { launch: limitLaunchAttempts(perIp), session: requireSession(sessions) });
+  const authenticateHostCall = createHostApiAuth({ db, clock, clockSkew: config.clockSkew, findTenant: (issuer) => tenants.find(issuer), keysFor: (t, header) => tenants.keysFor(t, header) });
+  const guards = {
+    launch: [limitLaunchAttempts(perIp)],
+    session: [requireSession(sessions)],
+    // Host API calls are unauthenticated until their signature is checked: they share the launch budget per address.
+    host: [limitLaunchAttempts(perIp), requireHostToken(authenticateHostCall, config.publicUrl)],
+  };
+  const router = routerFor(appRoutes({ db, clock, assets, sessions }), guards);
   app.use(router.routes());
   app.use(router.allowedMethods(methodRefusals));
   return app;

@@ -72,10 +72,11 @@ export function errorHandler(logger: Logger): Middleware<WidgetState> {
       ctx.remove('Content-Security-Policy');
       if (known) {
         ctx.state.errorCode = known.code;
-        if (ctx.state.route?.access === 'launch') {
+        const access = ctx.state.route?.access;
+        if (access === 'launch' || access === 'host') {
           // A host developer debugging an integration asks the operator "why?":
           // the reason is ours, never the token (which may sit in the query string).
-          logger.warn('launch_rejected', { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, code: known.code, reason: known.message });
+          logger.warn(access === 'launch' ? 'launch_rejected' : 'host_call_rejected', { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, code: known.code, reason: known.message });
         }
         sendError(ctx, known);
         return;

@@ -1,4 +1,5 @@
 import type { ParameterizedContext } from 'koa';
+import type { HostApiCaller } from '../auth/launch/hostApiAuth.ts';
 import type { AuthenticatedSession } from '../auth/session/sessionService.ts';
 import type { ErrorCode } from '../../contract/errors.ts';
 
@@ -6,8 +7,10 @@ import type { ErrorCode } from '../../contract/errors.ts';
  * - public: answers anyone (health, assets).
  * - launch: takes a launch token (unauthenticated and expensive): per-address limit, audit log line.
  * - session: needs a live session token (Authorization: Bearer).
+ * - host: the host API, called by a host's backend with a host API token it signed (Authorization: Bearer);
+ *   per-address limit as for launches, audit log line.
  */
-export type Access = 'public' | 'launch' | 'session';
+export type Access = 'public' | 'launch' | 'session' | 'host';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -28,6 +31,8 @@ export interface WidgetState {
   route?: RouteInfo;
   /** Set by requireSession on routes declared with access 'session'. */
   session?: AuthenticatedSession;
+  /** Set by requireHostToken on routes declared with access 'host'. */
+  hostCaller?: HostApiCaller;
   /** The protocol code of the error this request was answered with, for the request log. */
   errorCode?: ErrorCode;
 }
@@ -40,3 +45,6 @@ export type RouteContext = WidgetContext & { params: Record<string, string> };
 
 /** The context of a route declared with access 'session': the session is there, typed. */
 export type SessionContext = RouteContext & { state: WidgetState & { session: AuthenticatedSession } };
+
+/** The context of a route declared with access 'host': the verified host and its claims are there, typed. */
+export type HostContext = RouteContext & { state: WidgetState & { hostCaller: HostApiCaller } };
