@@ -50,7 +50,8 @@ export function sendError(ctx: WidgetContext, error: WidgetError): void {
     ctx.set('WWW-Authenticate', `Bearer realm="widget", error="invalid_token", error_description="${headerSafe(error.message)}"`);
   }
   if (asPage) {
-    const { html, csp } = renderErrorPage(error.code, error.message);
+    const report = ctx.state.route?.access === 'launch' ? { requestId: ctx.state.requestId, hostOrigins: ctx.state.launchTenant?.origins ?? null } : null;
+    const { html, csp } = renderErrorPage(error.code, error.message, report);
     ctx.set('Content-Security-Policy', csp);
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = html;

@@ -1,5 +1,6 @@
 import type { ParameterizedContext } from 'koa';
 import type { HostApiCaller } from '../auth/launch/hostApiAuth.ts';
+import type { LaunchTenant } from '../auth/launch/verifyHostSignature.ts';
 import type { AuthenticatedSession } from '../auth/session/sessionService.ts';
 import type { ErrorCode } from '../../contract/errors.ts';
 
@@ -31,6 +32,12 @@ export interface WidgetState {
   route?: RouteInfo;
   /** Set by requireSession on routes declared with access 'session'. */
   session?: AuthenticatedSession;
+  /**
+   * On launch routes: the host platform the launch token names by its "iss",
+   * set before the token is verified, so a refused launch is still reported
+   * to that host's registered origins (and may be logged with its tenant).
+   */
+  launchTenant?: LaunchTenant;
   /** Set by requireHostToken on routes declared with access 'host'. */
   hostCaller?: HostApiCaller;
   /** The protocol code of the error this request was answered with, for the request log. */

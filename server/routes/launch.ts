@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { BOOTSTRAP_VERSION, themeFrom, type WidgetBootstrap } from '../../contract/bootstrap.ts';
 import type { SessionService } from '../auth/session/sessionService.ts';
-import type { LaunchRequest } from '../auth/launch/verifyLaunchToken.ts';
+import type { LaunchRequest, LaunchTenant } from '../auth/launch/verifyLaunchToken.ts';
 import { WidgetError } from '../errors.ts';
 import { readForm } from '../http/readBody.ts';
 import type { RouteSpec } from '../http/route.ts';
@@ -18,6 +18,11 @@ export interface LaunchRouteDeps {
 /** The request a launch token arrived with, for its optional "qsh" claim. */
 export const launchRequestOf = (ctx: RouteContext): LaunchRequest => ({ method: ctx.method, path: ctx.path, query: ctx.querystring });
 
+/** Keeps the tenant a launch token names on ctx.state, for the answer and the log if the launch is refused. */
+export const noteLaunchTenant = (ctx: RouteContext) => (tenant: LaunchTenant) => {
+  ctx.state.launchTenant = tenant;
+};
+
 export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDeps): RouteSpec[] {
   async function launch(ctx: RouteContext, jwt: unknown, theme: unknown) {
     if (Array.isArray(jwt)) {
@@ -27,7 +32,7 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
     if (typeof jwt !== 'string' || jwt === '') {
       throw new WidgetError('validation_failed', 'The launch request has no "jwt" field; post the signed launch token as form field "jwt".');
     }
-    const opened = await sessions.open(jwt, launchRequestOf(ctx));
+    const opened = await sessions.open(jwt, launchRequestOf(ctx), noteLaunchTenant(ctx));
     const rendered = await renderApp(opened);
     const bootstrap: WidgetBootstrap = {
       v: BOOTSTRAP_VERSION,
