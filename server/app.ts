@@ -9,6 +9,7 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/connect.ts';
 import { dbTenantSource } from './db/tenantSource.ts';
+import { compressBody } from './http/compressBody.ts';
 import { errorHandler } from './http/errorHandler.ts';
 import { limitLaunchAttempts } from './http/limitLaunchAttempts.ts';
 import { RateLimiter } from './http/rateLimit.ts';
@@ -70,6 +71,7 @@ export function createApp({ db, config, clock, ring, assets, logger = silentLogg
 
   app.use(requestLog(logger));
   app.use(securityHeaders());
+  app.use(compressBody());
   app.use(errorHandler(logger));
   app.use(assetRoutes(assets));
   const authenticateHostCall = createHostApiAuth({ db, clock, clockSkew: config.clockSkew, findTenant: (issuer) => tenants.find(issuer), keysFor: (t, header) => tenants.keysFor(t, header) });
