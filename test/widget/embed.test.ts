@@ -150,36 +150,28 @@ describe('every way a mount can fail is an error event with a stable code', () =
     expect(errors).toEqual([]);
   });
 
-  it('never_ready when nothing at all happens within readyTimeout', async () => {
-    vi.useFakeTimers();
-    try {
+  describe('after readyTimeout', () => {
+    beforeEach(() => void vi.useFakeTimers());
+    afterEach(() => void vi.useRealTimers());
+
+    it('never_ready when nothing at all happens', async () => {
       await mounted(undefined, { readyTimeout: 3000 });
       const errors = errorsOf(handle!);
       await vi.advanceTimersByTimeAsync(2999);
       expect(errors).toEqual([]);
       await vi.advanceTimersByTimeAsync(1);
       expect(errors).toEqual([{ code: 'never_ready', message: expect.stringContaining('3000 ms') }]);
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    });
 
-  it('frame_blocked (frame-ancestors) when the frame loaded but the widget never spoke', async () => {
-    vi.useFakeTimers();
-    try {
+    it('frame_blocked (frame-ancestors) when the frame loaded but the widget never spoke', async () => {
       await mounted(undefined, { readyTimeout: 3000 });
       const errors = errorsOf(handle!);
       handle!.iframe.dispatchEvent(new Event('load'));
       await vi.advanceTimersByTimeAsync(3000);
       expect(errors).toEqual([{ code: 'frame_blocked', directive: 'frame-ancestors', message: expect.stringContaining('not registered') }]);
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    });
 
-  it('nothing once the widget answered, and nothing with readyTimeout 0', async () => {
-    vi.useFakeTimers();
-    try {
+    it('nothing once the widget answered, and nothing with readyTimeout 0', async () => {
       await mounted(undefined, { readyTimeout: 3000 });
       const errors = errorsOf(handle!);
       fromWidget(env({ kind: 'ready' }));
@@ -190,9 +182,7 @@ describe('every way a mount can fail is an error event with a stable code', () =
       const silent = errorsOf(handle!);
       await vi.advanceTimersByTimeAsync(600_000);
       expect(silent).toEqual([]);
-    } finally {
-      vi.useRealTimers();
-    }
+    });
   });
 
   it('frame_blocked at once when this page\'s CSP refuses the launch post, naming the directive', async () => {
