@@ -15,12 +15,13 @@ export function compressBody(): Middleware<WidgetState> {
     if (body === null || body === undefined || body instanceof Stream || ctx.response.get('Content-Encoding')) return;
     if (!isCompressibleType(ctx.response.type)) return;
     const raw = typeof body === 'string' ? Buffer.from(body) : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+    // Koa would serialise it again; the bytes are made now. A Buffer body keeps the Content-Type already set.
+    ctx.body = raw;
     if (raw.length < MIN_COMPRESS_BYTES) return;
     // The answer depends on Accept-Encoding from here on, whichever coding this client gets.
     ctx.vary('Accept-Encoding');
     const encoding = ctx.method === 'HEAD' ? null : chooseEncoding(ctx);
     if (!encoding) return;
-    // A Buffer body keeps the Content-Type already set.
     ctx.body = await encode(raw, encoding, 'dynamic');
     ctx.set('Content-Encoding', encoding);
   };
