@@ -11,6 +11,10 @@ import type { HostLink } from './hostLink.ts';
 // screen soon stops working. A lapsed or refused session is revived once through
 // the host (a new launch token, POST /api/session); when that is not possible
 // the client reports `expired` and the UI offers a one-click retry.
+//
+// A relaunch may open a session for someone else (the host switched accounts
+// in another tab, issue 19 item 8). A call begun as one person is never
+// retried as another: it fails with `session_changed` and the UI keeps what was typed.
 
 export class ApiError extends Error {
   // Assigned, not parameter properties: class fields would pull Babel-style helpers into the bundle.
@@ -67,7 +71,12 @@ export const refreshLead = (lifetime: number) => Math.min(60_000, lifetime / 4);
 /** Transient refresh failures (network, 5xx) are retried this often until the token expires. */
 export const REFRESH_RETRY_MS = 10_000;
 
+// Both are 401s the UI explains with its session message, not per call.
 const sessionExpiredError = () => new ApiError(401, 'session_expired', 'Your session has expired.');
+const sessionChangedError = () => new ApiError(401, 'session_changed', 'You are signed in as someone else now.');
+
+/** User ids are per tenant (opaque UUIDs), so the same id means the same tenant too. */
+const samePerson = (a: SessionInfo, b: SessionInfo) => a.user.id === b.user.id && a.context === b.context;
 
 /**
  * Token lifetime in ms from its own iat/exp, so a client whose clock is off
@@ -83,13 +92,14 @@ function lifetimeOf(token: string, expiresAt: string, now: number): number {
   return Math.max(0, Date.parse(expiresAt) - now);
 }
 
-export function createApiClient(initial: RefreshedJson, options: ApiClientOptions = {}): ApiClient {
+export function createApiClient(initial: OpenedSessionJson, options: ApiClientOptions = {}): ApiClient {
   const fetchImpl = options.fetch ?? fetch.bind(globalThis);
   const timers = options.timers ?? browserTimers;
   const hostLink = options.hostLink ?? null;
   const listeners = new Set<SessionListener>();
 
   let token = '';
+  let session: SessionInfo = initial;
   let lifetime = 0;
   let expiresLocal = 0;
   let timer: unknown;
@@ -192,7 +202,8 @@ export function createApiClient(initial: RefreshedJson, options: ApiClientOption
       if (jwt) {
         const opened = await parse<OpenedSessionJson>(await send('POST', '/api/session', { jwt }, null));
         adopt(opened);
-        emit('active', { user: opened.user, context: opened.context });
+        session = { user: opened.user, context: opened.context };
+        emit('active', session);
         return true;
       }
     } catch {
@@ -210,13 +221,16 @@ export function createApiClient(initial: RefreshedJson, options: ApiClientOption
 
   async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
     if (status === 'expired') throw sessionExpiredError();
+    const asked = session;
     // A token known to be dead would only earn a 401: revive first.
     if (lapsed && !(await renew())) throw sessionExpiredError();
+    if (!samePerson(session, asked)) throw sessionChangedError();
     const sentWith = token;
     const response = await send(method, path, body, token);
     if (response.status !== 401) return parse<T>(response);
     // One renewal and one retry, never a loop. If another call renewed meanwhile, just retry.
     if (token === sentWith && !(await renew())) throw sessionExpiredError();
+    if (!samePerson(session, asked)) throw sessionChangedError();
     const retried = await send(method, path, body, token);
     if (retried.status === 401) {
       expire();
