@@ -1,5 +1,6 @@
 import type { OpenedSessionJson, RefreshedJson } from '../contract/session.ts';
 import type { HostLink } from './hostLink.ts';
+import { strings } from './strings.ts';
 
 // The only owner of the session token: kept in this closure, never written to
 // localStorage, sessionStorage or a cookie, and sent as a Bearer header on
@@ -72,11 +73,11 @@ export const refreshLead = (lifetime: number) => Math.min(60_000, lifetime / 4);
 export const REFRESH_RETRY_MS = 10_000;
 
 // Both are 401s the UI explains with its session message, not per call.
-const sessionExpiredError = () => new ApiError(401, 'session_expired', 'Your session has expired.');
-const sessionChangedError = () => new ApiError(401, 'session_changed', 'You are signed in as someone else now.');
+const sessionExpiredError = () => new ApiError(401, 'session_expired', strings.sessionExpired);
+const sessionChangedError = () => new ApiError(401, 'session_changed', strings.sessionChanged);
 
 /** User ids are per tenant (opaque UUIDs), so the same id means the same tenant too. */
-const samePerson = (a: SessionInfo, b: SessionInfo) => a.user.id === b.user.id && a.context === b.context;
+export const samePerson = (a: SessionInfo, b: SessionInfo) => a.user.id === b.user.id && a.context === b.context;
 
 /**
  * Token lifetime in ms from its own iat/exp, so a client whose clock is off
@@ -154,7 +155,7 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
     try {
       return await fetchImpl(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
     } catch {
-      throw new ApiError(0, 'network_error', 'The server could not be reached. Check your connection and try again.');
+      throw new ApiError(0, 'network_error', strings.unreachable);
     }
   }
 
@@ -162,7 +163,7 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
     if (response.status === 204) return undefined as T;
     const data = (await response.json().catch(() => null)) as ({ error?: { code?: string; message?: string } } & Record<string, unknown>) | null;
     if (!response.ok) {
-      throw new ApiError(response.status, data?.error?.code ?? 'http_error', data?.error?.message ?? `The server answered ${response.status}.`);
+      throw new ApiError(response.status, data?.error?.code ?? 'http_error', data?.error?.message ?? strings.serverAnswered(response.status));
     }
     return data as T;
   }
