@@ -58,7 +58,7 @@ export function App({ api, session: launched, initial, renderedAt, locale, conte
     void api.logout();
   }
 
-  const name = <strong dir="auto">{session.user.name ?? strings.anonymous}</strong>;
+  const name = session.user.name ?? strings.anonymous;
   const signedOut = ended === 'signed-out';
 
   return (
@@ -66,7 +66,7 @@ export function App({ api, session: launched, initial, renderedAt, locale, conte
       <header class="who">
         {strings.signedInAs(
           <strong dir="auto" data-testid="user-name">
-            {session.user.name ?? strings.anonymous}
+            {name}
           </strong>,
         )}
         {contextLabel && (

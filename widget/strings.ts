@@ -18,7 +18,8 @@ export const strings = {
   signedOut: 'You signed out of the notes.',
   signInAgain: 'Sign in again',
   signInFailed: 'Could not sign you in: sign in to this site first, then try again.',
-  switched: (name: ComponentChild): ComponentChild[] => ['You are now signed in as ', name, '. Text you had not posted was kept, not sent.'],
+  // U+2068..U+2069 isolate the name, so a right-to-left name cannot reorder the sentence around it.
+  switched: (name: string) => `You are now signed in as \u2068${name}\u2069. Text you had not posted was kept, not sent.`,
 
   thread: 'Notes',
   newNote: 'New note',

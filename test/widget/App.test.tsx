@@ -538,7 +538,7 @@ describe('a silent re-launch that signs in someone else (issue 19 item 8)', () =
     await settle();
     expect(($('composer-input') as HTMLTextAreaElement).value).toBe('Typed by Ada');
     expect($('user-name')!.textContent).toBe('Bob Builder');
-    expect($('session-switched')!.textContent).toContain('You are now signed in as Bob Builder.');
+    expect($('session-switched')!.textContent).toContain('You are now signed in as \u2068Bob Builder\u2069.');
     expect($('notice')).toBeNull();
     expect(root.querySelectorAll('[role=alert], [role=status]')).toHaveLength(1);
     expect(bodies()).not.toContain('Typed by Ada');
