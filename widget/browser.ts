@@ -3,8 +3,18 @@
 // `hydrated` false and answer what the server would; after hydration the
 // browser's own answer replaces it.
 
-/** The locale for dates and times: the one the host gave, else the browser's language. */
-export const localeFor = (given: string | undefined, hydrated: boolean): string => given ?? (hydrated ? navigator.language : 'en');
+/**
+ * The locale for dates and times: the one the host gave, else the browser's
+ * language. Not always a valid tag (WebKitGTK in a C locale says "C"), and Intl
+ * throws on one, so anything it cannot read means English.
+ */
+export function localeFor(given: string | undefined, hydrated: boolean): string {
+  try {
+    return Intl.getCanonicalLocales(given ?? (hydrated ? navigator.language : 'en'))[0] ?? 'en';
+  } catch {
+    return 'en';
+  }
+}
 
 /** Macs (and iPads with a keyboard) submit with ⌘+Enter; everyone else with Ctrl+Enter. */
 export const isMac = (hydrated: boolean): boolean => hydrated && /Mac|iP/.test(navigator.platform);

@@ -254,6 +254,13 @@ describe('the thread people read (issue 16)', () => {
     await addNote(frame, 'שלום עולם.');
     const hebrew = frame.locator('[data-testid=note-body]', { hasText: 'שלום' });
     expect(await hebrew.evaluate((el) => getComputedStyle(el).direction)).toBe('rtl');
+    // It ends at the right edge, where a right-to-left reader starts.
+    const edges = await hebrew.evaluate((el) => {
+      const text = document.createRange();
+      text.selectNodeContents(el);
+      return [el.getBoundingClientRect().right, text.getBoundingClientRect().right];
+    });
+    expect(Math.abs(edges[0]! - edges[1]!)).toBeLessThanOrEqual(2);
     const plain = frame.locator('[data-testid=note]', { hasText: 'Plain one-liner' });
     expect(await plain.evaluate((el) => el.getBoundingClientRect().height)).toBeLessThan(60);
 

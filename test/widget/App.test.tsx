@@ -224,6 +224,15 @@ describe('right-to-left text and the reader\'s locale', () => {
     expect($('note')!.querySelector('time')!.textContent).toMatch(/^il y a 5\smin$/);
   });
 
+  it('falls back to English when the locale is not one Intl can read (WebKitGTK in a C locale says "C")', async () => {
+    pretendBrowser({ language: 'C' });
+    await mount(fakeApi().api, page([mine]));
+    expect($('note')!.querySelector('time')!.textContent).toBe('5 min. ago');
+    await act(() => render(null, root));
+    await mount(fakeApi().api, page([mine]), { locale: 'not a locale!' });
+    expect($('note')!.querySelector('time')!.textContent).toBe('5 min. ago');
+  });
+
   it('shows ⌘+Enter on a Mac and Ctrl+Enter elsewhere', async () => {
     await mount(fakeApi().api, page([]));
     expect($('composer-input')!.closest('form')!.textContent).toContain('Ctrl+Enter to post');
