@@ -90,7 +90,7 @@ export function App({ api, session: launched, initial, renderedAt, locale, conte
           primary
           busy={recovery === 'trying'}
         >
-          {recovery === 'failed' ? (signedOut ? strings.signInFailed : strings.reconnectFailed) : signedOut ? strings.signedOut : strings.sessionEnded}
+          {recovery === 'failed' ? strings.recoverFailed : signedOut ? strings.signedOut : strings.sessionEnded}
         </Notice>
       ) : (
         switched && (

@@ -13,11 +13,10 @@ export const strings = {
   sessionEnded: 'Your session has ended.',
   reconnect: 'Reconnect',
   reconnecting: 'Reconnecting…',
-  // Reloading cannot help while the host refuses: only signing in to the host can.
-  reconnectFailed: 'Could not reconnect: this site did not sign you in again. Sign in to the site, then try again.',
+  // After Reconnect or Sign in again failed. Reloading cannot help while the host refuses: only signing in to the host can.
+  recoverFailed: 'This site did not sign you in again. Sign in to the site, then try again.',
   signedOut: 'You signed out of the notes.',
   signInAgain: 'Sign in again',
-  signInFailed: 'Could not sign you in: sign in to this site first, then try again.',
   // U+2068..U+2069 isolate the name, so a right-to-left name cannot reorder the sentence around it.
   switched: (name: string) => `You are now signed in as \u2068${name}\u2069. Text you had not posted was kept, not sent.`,
 

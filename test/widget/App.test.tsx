@@ -459,7 +459,7 @@ describe('signing out', () => {
     await click($('session-recover'));
     await settle();
     expect($$('session-expired')).toHaveLength(1);
-    expect($('session-expired')!.textContent).toMatch(/sign in to this site first/);
+    expect($('session-expired')!.textContent).toMatch(/did not sign you in again\. Sign in to the site, then try again\./);
     expect($('session-expired')!.getAttribute('role')).toBe('alert');
   });
 });
@@ -495,7 +495,7 @@ describe('session expiry', () => {
     await click($('session-recover'));
     await settle();
     expect($$('session-expired')).toHaveLength(1);
-    expect($('session-expired')!.textContent).toMatch(/Could not reconnect/);
+    expect($('session-expired')!.textContent).toMatch(/did not sign you in again/);
     expect($('session-expired')!.textContent).toMatch(/Sign in to the site, then try again/);
     expect($('session-expired')!.textContent).not.toMatch(/reload/i);
     expect(($('session-recover') as HTMLButtonElement).disabled).toBe(false);
