@@ -49,7 +49,8 @@ const text = (value: unknown, max = 255): string | undefined => (typeof value ==
 export function createHarnessApp(deps: HarnessDeps): Koa {
   const app = new Koa();
   app.silent = true;
-  const router = new Router();
+  // Strict and case-sensitive like the widget server's: /LAUNCH-TOKEN is not /launch-token.
+  const router = new Router({ strict: true, sensitive: true });
   // Host users who "signed out" of the fake host: it refuses to sign launches for them.
   const signedOut = new Set<string>();
 

@@ -62,6 +62,13 @@ describe('the harness backend', () => {
     expect((await harness('/launch-token', { sub: 'carol' })).status).toBe(200);
   });
 
+  it('matches its paths exactly: other spellings are 404 and sign nothing', async () => {
+    for (const path of ['/LAUNCH-TOKEN', '/Launch-Token', '/launch-token/', '/%6Caunch-token', '/Expire-Session', '/sign-out/']) {
+      const response = await harness(path, { sub: 'alice' });
+      expect(`${path} ${response.status}`).toBe(`${path} 404`);
+    }
+  });
+
   it('serves a page that embeds the widget through the SDK from the widget origin', async () => {
     const response = await fetch(harnessUrl);
     const html = await response.text();
