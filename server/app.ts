@@ -60,7 +60,9 @@ export function createApp({ db, config, clock, ring, assets, logger = silentLogg
     admitLaunch: (tenant) => perTenant.hit(tenant.id, 'launches for this host platform'),
   });
 
-  const app = new Koa<WidgetState>({ proxy: config.production });
+  // Only the addresses our own proxies appended are trusted: the left part of
+  // X-Forwarded-For is whatever the client wrote (ctx.ip is the hops-th from the right).
+  const app = new Koa<WidgetState>({ proxy: config.trustProxyHops > 0, maxIpsCount: config.trustProxyHops });
   // Errors are answered by errorHandler; Koa's own handler would print stacks for them.
   app.silent = true;
 

@@ -38,6 +38,11 @@ export interface Config {
   /** Launch attempts (POST/GET /launch, POST /api/session) per minute, per client address and per tenant. */
   launchRatePerIp: number;
   launchRatePerTenant: number;
+  /**
+   * Proxies in front of us that append to X-Forwarded-For (TRUST_PROXY_HOPS): the client
+   * address is the one the outermost of them added, counted from the right. 0: the socket's.
+   */
+  trustProxyHops: number;
   /** The `aud` launch tokens must carry. */
   audience: string;
   /** The `iss`/`aud` of our own session tokens. */
@@ -129,6 +134,7 @@ export function loadConfig(env: Env = process.env): Config {
   const sessionKeyMaxAge = int('SESSION_KEY_MAX_AGE', 7 * 24 * 3600, 600, 365 * 24 * 3600);
   const launchRatePerIp = int('LAUNCH_RATE_PER_IP', 120, 1, 1_000_000);
   const launchRatePerTenant = int('LAUNCH_RATE_PER_TENANT', 3000, 1, 10_000_000);
+  const trustProxyHops = int('TRUST_PROXY_HOPS', production ? 1 : 0, 0, 10);
 
   let audience = publicUrl;
   if (env.WIDGET_AUDIENCE !== undefined && env.WIDGET_AUDIENCE !== '') {
@@ -162,6 +168,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionKeyMaxAge,
     launchRatePerIp,
     launchRatePerTenant,
+    trustProxyHops,
     audience,
     sessionIssuer: publicUrl,
     sessionAudience: `${publicUrl}/api`,

@@ -118,3 +118,15 @@ describe('loadConfig: scaling out', () => {
     expect(() => loadConfig({ CACHE_TTL: '0' })).toThrow(/CACHE_TTL must be between 1 and 300/);
   });
 });
+
+describe('loadConfig: security settings', () => {
+  const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://w.example' };
+
+  it('trusts one proxy hop in production and none outside it (TRUST_PROXY_HOPS)', () => {
+    expect(loadConfig(production).trustProxyHops).toBe(1);
+    expect(loadConfig({}).trustProxyHops).toBe(0);
+    expect(loadConfig({ ...production, TRUST_PROXY_HOPS: '2' }).trustProxyHops).toBe(2);
+    expect(loadConfig({ ...production, TRUST_PROXY_HOPS: '0' }).trustProxyHops).toBe(0);
+    expect(() => loadConfig({ TRUST_PROXY_HOPS: 'all' })).toThrow(/TRUST_PROXY_HOPS must be a whole number/);
+  });
+});
