@@ -57,7 +57,10 @@ export function createApp({ db, config, clock, ring, assets, logger = silentLogg
     clock,
     ring,
     tenants,
-    admitLaunch: (tenant) => perTenant.hit(tenant.id, 'launches for this host platform'),
+    launchBudget: {
+      ensureRoom: (tenant) => perTenant.ensureRoom(tenant.id, 'launches for this host platform'),
+      spend: (tenant) => perTenant.spend(tenant.id),
+    },
   });
 
   // Only the addresses our own proxies appended are trusted: the left part of

@@ -46,6 +46,31 @@ describe('launch rate limits', () => {
     expect((await postLaunch(t, t.launchToken())).status).toBe(429);
     expect((await postLaunch(t, t.launchToken({}, other))).status).toBe(200);
   });
+
+  it('never charges a replayed launch to the tenant: replaying one used token does not lock its other users out', async () => {
+    t = await startTestApp({ env: { LAUNCH_RATE_PER_TENANT: '3' } });
+    const used = t.launchToken();
+    expect((await postLaunch(t, used)).status).toBe(200);
+    const replays = [];
+    for (let i = 0; i < 60; i++) {
+      const response = i % 2 === 0 ? await postLaunch(t, used) : await t.api('POST', '/api/session', undefined, { jwt: used });
+      replays.push(`${response.status} ${/launch_replayed/.test(await response.text()) ? 'launch_replayed' : 'other'}`);
+    }
+    expect(new Set(replays)).toEqual(new Set(['401 launch_replayed']));
+    expect((await postLaunch(t, t.launchToken({ sub: 'user-2' }))).status).toBe(200);
+    expect((await postLaunch(t, t.launchToken({ sub: 'user-3' }))).status).toBe(200);
+    // Three real launches spent the budget of three: the limit itself still holds.
+    expect((await postLaunch(t, t.launchToken({ sub: 'user-4' }))).status).toBe(429);
+  });
+
+  it('leaves a launch token that the tenant budget refused unspent, so it works once the window turns', async () => {
+    t = await startTestApp({ env: { LAUNCH_RATE_PER_TENANT: '1' } });
+    expect((await postLaunch(t, t.launchToken())).status).toBe(200);
+    const refused = t.launchToken({ sub: 'user-2' });
+    expect((await postLaunch(t, refused)).status).toBe(429);
+    t.clock.advance(61); // past exp (60 s) but within CLOCK_SKEW
+    expect((await postLaunch(t, refused)).status).toBe(200);
+  });
 });
 
 describe('the client address behind proxies (TRUST_PROXY_HOPS)', () => {

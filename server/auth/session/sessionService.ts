@@ -31,14 +31,24 @@ export interface SessionServiceDeps {
   clock: Clock;
   ring: SessionKeyRing;
   tenants: TenantDirectory;
-  /** Called with each verified launch before any write; may throw (e.g. a per-tenant rate limit). */
-  admitLaunch: (tenant: LaunchTenant) => void;
+  /** The per-tenant launch budget. */
+  launchBudget: LaunchBudget;
+}
+
+/**
+ * What a tenant may spend on launches. Only a launch that passed every check
+ * spends: a replayed or forged token must not lock the tenant's users out.
+ */
+export interface LaunchBudget {
+  /** Throws (rate_limited) when the tenant has nothing left to spend; spends nothing. */
+  ensureRoom(tenant: LaunchTenant): void;
+  spend(tenant: LaunchTenant): void;
 }
 
 export const isoSeconds = (sec: number) => new Date(sec * 1000).toISOString();
 
 /** Launch -> session -> token, and the checks every API call makes. */
-export function createSessionService({ db, config, clock, ring, tenants, admitLaunch }: SessionServiceDeps) {
+export function createSessionService({ db, config, clock, ring, tenants, launchBudget }: SessionServiceDeps) {
   const tokenRules = {
     issuer: config.sessionIssuer,
     audience: config.sessionAudience,
@@ -60,12 +70,17 @@ export function createSessionService({ db, config, clock, ring, tenants, admitLa
       },
       request,
     );
-    admitLaunch(tenant);
+    // Asked before the jti is recorded, so a launch the budget refuses leaves its
+    // token unspent: the host can send it again once the window turns.
+    launchBudget.ensureRoom(tenant);
     // Kept until the token could no longer pass the expiry check anyway.
     const keepUntil = (claims.exp + config.clockSkew) * 1000;
     if (!(await recordLaunchJti(db, tenant.id, claims.jti, keepUntil))) {
       throw new WidgetError('launch_replayed', 'This launch token was already used; sign a new one (with a new "jti") for every launch.');
     }
+    // Spent only now, when every check passed; concurrent launches between the two calls may
+    // overshoot the budget by how many were in flight, never by what a replaying client sends.
+    launchBudget.spend(tenant);
     const now = clock.now();
     const user = await findOrCreateUser(db, { tenantId: tenant.id, externalId: claims.sub, name: claims.name, now });
     const sid = uuidv4();
