@@ -3,10 +3,11 @@ import type { OpenedSessionJson, RefreshedJson } from '../../../contract/session
 import { nowSeconds, type Clock } from '../../clock.ts';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/connect.ts';
-import { recordLaunchJti } from '../../db/launchJtis.ts';
+import { NODE_CLOCK_TOLERANCE_MS, recordLaunchJti } from '../../db/launchJtis.ts';
 import { findSessionState, insertSession, revokeSession } from '../../db/sessions.ts';
 import { findOrCreateUser } from '../../db/users.ts';
 import { WidgetError } from '../../errors.ts';
+import { launchRefusedFromMs } from '../launch/launchClaims.ts';
 import type { TenantDirectory } from '../launch/tenantDirectory.ts';
 import { verifyLaunchToken, type LaunchRequest, type LaunchTenant } from '../launch/verifyLaunchToken.ts';
 import type { SessionKeyRing } from './sessionKeyRing.ts';
@@ -73,8 +74,8 @@ export function createSessionService({ db, config, clock, ring, tenants, launchB
     // Asked before the jti is recorded, so a launch the budget refuses leaves its
     // token unspent: the host can send it again once the window turns.
     launchBudget.ensureRoom(tenant);
-    // Kept until the token could no longer pass the expiry check anyway.
-    const keepUntil = (claims.exp + config.clockSkew) * 1000;
+    // Kept until no node's expiry check could pass the token any more.
+    const keepUntil = launchRefusedFromMs(claims.exp, config.clockSkew) + NODE_CLOCK_TOLERANCE_MS;
     if (!(await recordLaunchJti(db, tenant.id, claims.jti, keepUntil))) {
       throw new WidgetError('launch_replayed', 'This launch token was already used; sign a new one (with a new "jti") for every launch.');
     }
