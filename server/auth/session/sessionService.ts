@@ -8,6 +8,7 @@ import { findSessionState, insertSession, revokeSession } from '../../db/session
 import { findOrCreateUser } from '../../db/users.ts';
 import { WidgetError } from '../../errors.ts';
 import { launchRefusedFromMs } from '../launch/launchClaims.ts';
+import { checkLaunchSource, type LaunchDoor, type LaunchSource } from '../launch/launchSource.ts';
 import type { TenantDirectory } from '../launch/tenantDirectory.ts';
 import { verifyLaunchToken, type LaunchRequest, type LaunchTenant } from '../launch/verifyLaunchToken.ts';
 import type { SessionKeyRing } from './sessionKeyRing.ts';
@@ -46,6 +47,13 @@ export interface LaunchBudget {
   spend(tenant: LaunchTenant): void;
 }
 
+/** A launch token as it arrived: the request it came with (for "qsh") and what the browser said about it. */
+export interface LaunchAttempt {
+  request: LaunchRequest;
+  door: LaunchDoor;
+  source: LaunchSource;
+}
+
 export const isoSeconds = (sec: number) => new Date(sec * 1000).toISOString();
 
 /** Launch -> session -> token, and the checks every API call makes. */
@@ -57,8 +65,7 @@ export function createSessionService({ db, config, clock, ring, tenants, launchB
     clockSkew: config.clockSkew,
   };
 
-  /** `request` is what the token came with, for the optional "qsh" claim. */
-  async function open(launchToken: string, request: LaunchRequest): Promise<OpenedSession> {
+  async function open(launchToken: string, { request, door, source }: LaunchAttempt): Promise<OpenedSession> {
     const { tenant, claims } = await verifyLaunchToken(
       launchToken,
       {
@@ -71,6 +78,7 @@ export function createSessionService({ db, config, clock, ring, tenants, launchB
       },
       request,
     );
+    checkLaunchSource(source, door, { tenant: tenant.origins, own: config.publicUrl });
     // Asked before the jti is recorded, so a launch the budget refuses leaves its
     // token unspent: the host can send it again once the window turns.
     launchBudget.ensureRoom(tenant);
