@@ -10,7 +10,7 @@ import { purgeExpiredLaunchJtis } from './db/launchJtis.ts';
 import { prepareDatabase } from './db/prepareDatabase.ts';
 import { deleteEndedSessions, revokeHostUserSessions } from './db/sessions.ts';
 import { signingKeyStore } from './db/signingKeys.ts';
-import { createHarnessApp } from './harness/harnessApp.ts';
+import { createHarnessApp, harnessHosts } from './harness/harnessApp.ts';
 import { closeGracefully, createHttpServer } from './http/httpServer.ts';
 import { jsonLogger } from './logger.ts';
 
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
         secret: tenant.secret,
         clock,
         revokeSessionsOf: (sub) => revokeHostUserSessions(db, tenant.id, sub, clock.now()),
+        hosts: harnessHosts(config.harnessPort),
       }).callback(),
       logger,
     );
