@@ -17,6 +17,7 @@ import { methodRefusals, routerFor, type RouteSpec } from './http/route.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
 import type { WidgetState } from './http/state.ts';
 import { silentLogger, type Logger } from './logger.ts';
+import type { SecretBox } from './secrets/secretBox.ts';
 import { notesAppRenderer } from './page/renderNotesApp.tsx';
 import { assetRoutes } from './routes/assets.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -29,6 +30,8 @@ export interface AppDeps {
   config: Config;
   clock: Clock;
   ring: SessionKeyRing;
+  /** Opens the tenants' stored secrets. */
+  secrets: SecretBox;
   assets: WidgetAssets;
   logger?: Logger;
   /** JWKS fetching limits; tests shorten the timeouts. */
@@ -46,9 +49,9 @@ export function appRoutes({ db, clock, assets, sessions }: Pick<AppDeps, 'db' | 
 }
 
 /** Composes middleware and routes; never listens (main.ts and tests do). */
-export function createApp({ db, config, clock, ring, assets, logger = silentLogger, jwks }: AppDeps): Koa<WidgetState> {
+export function createApp({ db, config, clock, ring, secrets, assets, logger = silentLogger, jwks }: AppDeps): Koa<WidgetState> {
   const jwksCache = new JwksCache({ ...DEFAULT_JWKS_CACHE, ...jwks, production: config.production }, clock, logger);
-  const tenants = new TenantDirectory(dbTenantSource(db), clock, { jwks: jwksCache, logger, ttlMs: config.cacheTtl * 1000 });
+  const tenants = new TenantDirectory(dbTenantSource(db, secrets), clock, { jwks: jwksCache, logger, ttlMs: config.cacheTtl * 1000 });
   const perTenant = new RateLimiter(clock, config.launchRatePerTenant);
   const perIp = new RateLimiter(clock, config.launchRatePerIp);
   const sessions = createSessionService({

@@ -1,6 +1,8 @@
 // Environment -> typed configuration. Every bad value is reported at once, by
 // name, so an operator fixes the deployment in one pass instead of one
 // restart per mistake.
+import path from 'node:path';
+import { parseSecretsKey, type SecretsKeys } from './secrets/secretsKey.ts';
 
 export type DatabaseConfig =
   | { client: 'sqlite'; filename: string }
@@ -43,6 +45,8 @@ export interface Config {
    * address is the one the outermost of them added, counted from the right. 0: the socket's.
    */
   trustProxyHops: number;
+  /** Key-encryption keys for the secrets stored in the database (SECRETS_KEY, SECRETS_KEY_PREVIOUS). */
+  secrets: SecretsKeys;
   /** The `aud` launch tokens must carry. */
   audience: string;
   /** The `iss`/`aud` of our own session tokens. */
@@ -136,6 +140,8 @@ export function loadConfig(env: Env = process.env): Config {
   const launchRatePerTenant = int('LAUNCH_RATE_PER_TENANT', 3000, 1, 10_000_000);
   const trustProxyHops = int('TRUST_PROXY_HOPS', production ? 1 : 0, 0, 10);
 
+  const secrets = parseSecretsKeys(env, production, database, problems);
+
   let audience = publicUrl;
   if (env.WIDGET_AUDIENCE !== undefined && env.WIDGET_AUDIENCE !== '') {
     const trimmed = env.WIDGET_AUDIENCE.trim();
@@ -169,10 +175,34 @@ export function loadConfig(env: Env = process.env): Config {
     launchRatePerIp,
     launchRatePerTenant,
     trustProxyHops,
+    secrets,
     audience,
     sessionIssuer: publicUrl,
     sessionAudience: `${publicUrl}/api`,
   };
+}
+
+const KEY_FORMAT = '32 random bytes in base64, e.g. from `npm run secrets -- generate-key` or `openssl rand -base64 32`';
+
+function parseSecretsKeys(env: Env, production: boolean, database: DatabaseConfig, problems: string[]): SecretsKeys {
+  const raw = env.SECRETS_KEY?.trim();
+  let current: Buffer | null = null;
+  if (raw) {
+    current = parseSecretsKey(raw);
+    if (!current) problems.push(`SECRETS_KEY must be ${KEY_FORMAT}`);
+  } else if (production) {
+    problems.push(`SECRETS_KEY is required in production: it seals the secrets stored in the database (${KEY_FORMAT})`);
+  }
+  const previous: Buffer[] = [];
+  for (const [index, text] of (env.SECRETS_KEY_PREVIOUS ?? '').split(',').entries()) {
+    if (text.trim() === '') continue;
+    const key = parseSecretsKey(text);
+    if (key) previous.push(key);
+    else problems.push(`SECRETS_KEY_PREVIOUS must be comma-separated keys, each ${KEY_FORMAT}; entry ${index + 1} is not`);
+  }
+  // Development only: beside the SQLite file, or in ./data for PostgreSQL.
+  const dataDir = database.client === 'sqlite' && database.filename !== ':memory:' ? path.dirname(database.filename) : './data';
+  return { current, previous, developmentKeyFile: path.join(dataDir, 'secrets.key') };
 }
 
 function parseHttpUrl(raw: string): URL | null {

@@ -13,6 +13,7 @@ import { signingKeyStore } from './db/signingKeys.ts';
 import { createHarnessApp, harnessHosts } from './harness/harnessApp.ts';
 import { closeGracefully, createHttpServer } from './http/httpServer.ts';
 import { jsonLogger } from './logger.ts';
+import { openSecretBox } from './secrets/secretsKey.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -24,19 +25,23 @@ async function main(): Promise<void> {
   if (!config.production) await ensureWidgetBuild((m) => console.error(m));
   const assets = loadWidgetAssets();
 
+  const { box: secrets, source: secretsSource } = openSecretBox(config.secrets);
   const db = createDb(config.database);
-  await prepareDatabase(db, config);
-  const ring = await new SessionKeyRing(signingKeyStore(db), clock, config.cacheTtl * 1000).init();
+  await prepareDatabase(db, { ...config, secrets });
+  const ring = await new SessionKeyRing(signingKeyStore(db, secrets), clock, config.cacheTtl * 1000).init();
 
-  const app = createApp({ db, config, clock, ring, assets, logger });
+  const app = createApp({ db, config, clock, ring, secrets, assets, logger });
   const server = createHttpServer(app.callback(), logger);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
 
   const servers = [server];
-  const lines = [`widget server: ${config.publicUrl}  (listening on ${config.host}:${config.port})`];
+  const lines = [
+    `widget server: ${config.publicUrl}  (listening on ${config.host}:${config.port})`,
+    `stored secrets sealed with key id ${secrets.keyId} from ${secretsSource}`,
+  ];
   if (config.harnessPort !== null) {
     const harnessOrigin = `http://127.0.0.1:${config.harnessPort}`;
-    const tenant = await ensureDevTenant(db, harnessOrigin, clock.now());
+    const tenant = await ensureDevTenant(db, secrets, harnessOrigin, clock.now());
     const harness = createHttpServer(
       createHarnessApp({
         widgetUrl: config.publicUrl,

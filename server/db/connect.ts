@@ -3,6 +3,7 @@ import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
+import type { SecretBox } from '../secrets/secretBox.ts';
 import { migrationSource } from './migrations/index.ts';
 
 // int8 (COUNT, bigint epoch-ms columns) arrives as a string from pg; every such
@@ -26,7 +27,8 @@ const knexLog = {
   debug: () => {},
 };
 
-export function knexConfig(database: DatabaseConfig): Knex.Config {
+/** `secrets`: for the knex CLI, which migrates through this config (migrateLatest passes its own). */
+export function knexConfig(database: DatabaseConfig, secrets?: SecretBox): Knex.Config {
   if (database.client === 'sqlite') {
     return {
       client: 'better-sqlite3',
@@ -45,7 +47,7 @@ export function knexConfig(database: DatabaseConfig): Knex.Config {
           done(null, conn);
         },
       },
-      migrations: { migrationSource },
+      migrations: { migrationSource: migrationSource(secrets) },
       // Error messages reach the error log: keep the placeholders, not the bound
       // values (host user ids, note bodies, jtis).
       compileSqlOnError: false,
@@ -63,7 +65,7 @@ export function knexConfig(database: DatabaseConfig): Knex.Config {
     ...(database.schema ? { searchPath: [database.schema] } : {}),
     pool: { min: 0, max: database.poolMax },
     acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
-    migrations: { migrationSource },
+    migrations: { migrationSource: migrationSource(secrets) },
     compileSqlOnError: false,
   };
 }
@@ -99,10 +101,28 @@ function reusePreparedStatements(conn: SqliteConnection): void {
 }
 
 export function createDb(database: DatabaseConfig): Db {
-  if (database.client === 'sqlite' && database.filename !== ':memory:') {
-    fs.mkdirSync(path.dirname(path.resolve(database.filename)), { recursive: true });
-  }
+  if (database.client === 'sqlite' && database.filename !== ':memory:') keepSqliteFilesPrivate(database.filename);
   return knex(knexConfig(database));
+}
+
+/**
+ * The database holds sessions, notes and (sealed) secrets: only our own user
+ * may read it. The file is created 0600 before SQLite opens it, and SQLite
+ * gives its -wal and -shm files the mode of the database file; files left
+ * readable by an older version are tightened.
+ */
+function keepSqliteFilesPrivate(filename: string): void {
+  const file = path.resolve(filename);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  for (const existing of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((fs.statSync(existing).mode & 0o077) !== 0) fs.chmodSync(existing, 0o600);
+    } catch (err) {
+      // Gone, or owned by another user who chose its mode: not ours to change.
+      if (!['ENOENT', 'EPERM'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    }
+  }
 }
 
 /**
@@ -111,9 +131,10 @@ export function createDb(database: DatabaseConfig): Db {
  * to do (knex's own lock table fails the losers, and two nodes creating it at
  * once can even leave it with two rows that lock it for good).
  */
-export async function migrateLatest(db: Db): Promise<void> {
+export async function migrateLatest(db: Db, secrets: SecretBox): Promise<void> {
+  const source = migrationSource(secrets);
   if (!isPostgres(db)) {
-    await db.migrate.latest();
+    await db.migrate.latest({ migrationSource: source });
     return;
   }
   const schema = postgresSchema(db);
@@ -122,13 +143,19 @@ export async function migrateLatest(db: Db): Promise<void> {
       await db.raw('create schema if not exists ??', [schema]);
     }
     // A migration may rewrite a big table: the per-query timeout guards requests, not schema changes.
-    await db.migrate.latest({ beforeAll: (trx: Knex) => trx.raw('set local statement_timeout = 0') });
+    // A migration that manages its own transactions (002) runs without one: nothing to set there.
+    await db.migrate.latest({
+      migrationSource: source,
+      beforeEach: async (trx: Knex) => {
+        if (trx.isTransaction) await trx.raw('set local statement_timeout = 0');
+      },
+    });
   });
 }
 
 /** Names of migrations not yet applied, read without creating anything (a production start must not write). */
 export async function pendingMigrations(db: Db): Promise<string[]> {
-  const all = await migrationSource.getMigrations([]);
+  const all = await migrationSource().getMigrations([]);
   if (!(await db.schema.hasTable('knex_migrations'))) return all;
   const done = new Set((await db('knex_migrations').select('name')).map((row: { name: string }) => row.name));
   return all.filter((name) => !done.has(name));

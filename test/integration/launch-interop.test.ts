@@ -96,7 +96,7 @@ describe('key rotation with kid', () => {
     const oldPair = generateKeyPair('ES256');
     const newPair = generateKeyPair('ES256');
     const tenant = await t.addTenantWithKey('rotating-host', { type: 'pem', alg: 'ES256', pem: oldPair.publicPem, kid: 'old' });
-    await addTenantKey(t.db, { issuer: tenant.issuer, key: { type: 'pem', alg: 'ES256', pem: newPair.publicPem, kid: 'new' }, now: t.clock.now() });
+    await addTenantKey(t.db, t.secrets, { issuer: tenant.issuer, key: { type: 'pem', alg: 'ES256', pem: newPair.publicPem, kid: 'new' }, now: t.clock.now() });
     t.clock.advance(31); // the tenant directory caches tenants for 30 s
     const sign = (pair: typeof oldPair, kid: string) => signAsymmetric('ES256', t.launchClaims(tenant.issuer), pair.privateKey, { kid });
     expect((await postLaunch(sign(oldPair, 'old'))).status).toBe(200);
@@ -112,7 +112,7 @@ describe('key rotation with kid', () => {
 
   it('rotates HS256 secrets the same way', async () => {
     const first = await t.addTenant('hs-rotating-host');
-    const added = await addTenantKey(t.db, { issuer: first.issuer, key: { type: 'secret', kid: 'second' }, now: t.clock.now() });
+    const added = await addTenantKey(t.db, t.secrets, { issuer: first.issuer, key: { type: 'secret', kid: 'second' }, now: t.clock.now() });
     t.clock.advance(31);
     expect((await postLaunch(signHs256(t.launchClaims(first.issuer), first.secret))).status).toBe(200);
     expect((await postLaunch(signHs256(t.launchClaims(first.issuer), added.secret!, { kid: 'second' }))).status).toBe(200);

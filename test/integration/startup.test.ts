@@ -37,14 +37,14 @@ describe('pending migrations in production', () => {
   it('refuses to start, names the migrations and changes nothing', async () => {
     const result = await runServerUntilExit({ ...env, PORT: String(await freePort()) });
     expect(result.code).toBe(1);
-    expect(result.output).toContain('1 pending migration(s): 001_initial');
+    expect(result.output).toContain('2 pending migration(s): 001_initial, 002_secrets_at_rest');
     expect(result.output).toContain('npm run migrate');
 
     const db = createDb(loadConfig(env).database);
     try {
       expect(await db.schema.hasTable('knex_migrations')).toBe(false);
       expect(await db.schema.hasTable('tenants')).toBe(false);
-      expect(await pendingMigrations(db)).toEqual(['001_initial']);
+      expect(await pendingMigrations(db)).toEqual(['001_initial', '002_secrets_at_rest']);
     } finally {
       await db.destroy();
     }

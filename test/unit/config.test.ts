@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.ts';
 
+// Production needs its secrets key; any well-formed one will do here.
+const SECRETS_KEY = 'x8Qh6CK2X0ndlsbpJ8b7R1HpaJ7Gf6r5m1f1kFz3vQk=';
+
 describe('loadConfig', () => {
   it('has working defaults for development', () => {
     const config = loadConfig({});
@@ -50,7 +53,7 @@ describe('loadConfig', () => {
   });
 
   it('disables the harness in production', () => {
-    expect(loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://w.example' }).harnessPort).toBeNull();
+    expect(loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://w.example', SECRETS_KEY }).harnessPort).toBeNull();
   });
 
   it('reports every bad value at once, by name', () => {
@@ -98,7 +101,7 @@ describe('loadConfig: scaling out', () => {
   });
 
   it('migrates on start outside production only, unless MIGRATE_ON_START says otherwise', () => {
-    const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://w.example' };
+    const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://w.example', SECRETS_KEY };
     expect(loadConfig({}).migrateOnStart).toBe(true);
     expect(loadConfig(production).migrateOnStart).toBe(false);
     expect(loadConfig({ ...production, MIGRATE_ON_START: 'true' }).migrateOnStart).toBe(true);
@@ -120,7 +123,7 @@ describe('loadConfig: scaling out', () => {
 });
 
 describe('loadConfig: security settings', () => {
-  const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://w.example' };
+  const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://w.example', SECRETS_KEY };
 
   it('trusts one proxy hop in production and none outside it (TRUST_PROXY_HOPS)', () => {
     expect(loadConfig(production).trustProxyHops).toBe(1);

@@ -130,6 +130,9 @@ export class TenantDirectory {
         this.logger?.error('tenant_key_unusable', { tenantId: found.tenant.id, keyId: stored.id, reason: err.message });
       }
     }
+    for (const { keyId, reason } of found.unreadable ?? []) {
+      this.logger?.error('tenant_key_unusable', { tenantId: found.tenant.id, keyId, reason });
+    }
     const entry = { tenant: found.tenant, keys, jwks, loadedAt: now };
     this.cache.set(issuer, entry);
     return entry;
