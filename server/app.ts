@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import type { WidgetAssets } from './assets/widgetAssets.ts';
 import { DEFAULT_JWKS_CACHE, JwksCache, type JwksCacheOptions } from './auth/launch/jwksCache.ts';
+import { jwksFetchFor } from './auth/launch/jwksFetcher.ts';
 import { TenantDirectory } from './auth/launch/tenantDirectory.ts';
 import type { SessionKeyRing } from './auth/session/sessionKeyRing.ts';
 import { createSessionService, type SessionService } from './auth/session/sessionService.ts';
@@ -50,7 +51,7 @@ export function appRoutes({ db, clock, assets, sessions }: Pick<AppDeps, 'db' | 
 
 /** Composes middleware and routes; never listens (main.ts and tests do). */
 export function createApp({ db, config, clock, ring, secrets, assets, logger = silentLogger, jwks }: AppDeps): Koa<WidgetState> {
-  const jwksCache = new JwksCache({ ...DEFAULT_JWKS_CACHE, ...jwks, production: config.production }, clock, logger);
+  const jwksCache = new JwksCache({ ...DEFAULT_JWKS_CACHE, fetch: jwksFetchFor(config.production), ...jwks, production: config.production }, clock, logger);
   const tenants = new TenantDirectory(dbTenantSource(db, secrets), clock, { jwks: jwksCache, logger, ttlMs: config.cacheTtl * 1000 });
   const perTenant = new RateLimiter(clock, config.launchRatePerTenant);
   const perIp = new RateLimiter(clock, config.launchRatePerIp);

@@ -186,6 +186,20 @@ describe('a JWKS served on loopback', () => {
     jwks.behave(behaviour);
     expect(await postLaunch(signAsymmetric('ES256', t.launchClaims(broken.issuer), es1.privateKey, { kid: 'k1' }))).toMatchObject({ status: 401, code: 'launch_invalid' });
   });
+
+  it('tells the launcher the same whether a connection was made or not; only the log says which', async () => {
+    const closed = await t.addTenantWithKey('jwks-closed-port', { type: 'jwks', alg: 'ES256', url: 'http://127.0.0.1:1/jwks.json' });
+    const answering = await t.addTenantWithKey('jwks-answers-503', { type: 'jwks', alg: 'ES256', url: `${jwks.url}/answers-503.json` });
+    jwks.behave({ kind: 'raw', status: 503, body: 'down' });
+    logLines.length = 0;
+    const [refused, reached] = [
+      await postSession(signAsymmetric('ES256', t.launchClaims(closed.issuer), es1.privateKey, { kid: 'k1' })),
+      await postSession(signAsymmetric('ES256', t.launchClaims(answering.issuer), es1.privateKey, { kid: 'k1' })),
+    ];
+    expect(refused).toMatchObject({ status: 401, code: 'launch_invalid' });
+    expect(reached.body.error).toEqual(refused.body.error);
+    expect(logLines.filter((l) => l.event === 'jwks_fetch_failed').map((l) => l.reason)).toEqual([expect.stringContaining('request failed'), 'it answered HTTP 503']);
+  });
 });
 
 describe('qsh (query string hash)', () => {

@@ -87,7 +87,12 @@ export class TenantDirectory {
     }
     const chosen = selectByKid(candidates, header.kid);
     if (chosen.length === 0 && failure.reason !== null) {
-      throw new WidgetError('launch_invalid', `The host platform's key set (JWKS URL) could not be loaded: ${failure.reason}. The host must serve it over https within 2 seconds.`);
+      // The reason (refused address, connection refused, timeout, status) is logged for the
+      // operator, never told to the launcher: it would say what the server can reach.
+      throw new WidgetError(
+        'launch_invalid',
+        "The host platform's key set (JWKS URL) could not be used. It must be served over https from a public address within 2 seconds; the widget server's log (jwks_fetch_failed) says why it failed.",
+      );
     }
     return chosen;
   }
