@@ -97,6 +97,11 @@ export class TenantDirectory {
     return chosen;
   }
 
+  /** Drops a cached tenant at once: a write found that it no longer exists. */
+  forget(issuer: string): void {
+    this.cache.delete(issuer);
+  }
+
   private async entry(issuer: string): Promise<Entry | undefined> {
     const cached = this.cache.get(issuer);
     if (cached && this.clock.now() - cached.loadedAt < this.ttlMs) return cached;

@@ -6,8 +6,9 @@ import type { Db } from '../../db/connect.ts';
 import { NODE_CLOCK_TOLERANCE_MS, recordLaunchJti } from '../../db/launchJtis.ts';
 import { findSessionState, insertSession, revokeSession } from '../../db/sessions.ts';
 import { findOrCreateUser } from '../../db/users.ts';
+import { isForeignKeyViolation } from '../../db/isForeignKeyViolation.ts';
 import { WidgetError } from '../../errors.ts';
-import { launchRefusedFromMs } from '../launch/launchClaims.ts';
+import { launchRefusedFromMs, type LaunchClaims } from '../launch/launchClaims.ts';
 import { checkLaunchSource, type LaunchDoor, type LaunchSource } from '../launch/launchSource.ts';
 import type { TenantDirectory } from '../launch/tenantDirectory.ts';
 import { verifyLaunchToken, type LaunchRequest, type LaunchTenant } from '../launch/verifyLaunchToken.ts';
@@ -82,6 +83,18 @@ export function createSessionService({ db, config, clock, ring, tenants, launchB
     // Asked before the jti is recorded, so a launch the budget refuses leaves its
     // token unspent: the host can send it again once the window turns.
     launchBudget.ensureRoom(tenant);
+    try {
+      return await startSession(tenant, claims);
+    } catch (err) {
+      if (!isForeignKeyViolation(err)) throw err;
+      // Removed by an operator after this node cached it (CACHE_TTL): unknown from now on.
+      tenants.forget(tenant.issuer);
+      throw new WidgetError('unknown_issuer', 'No host platform is registered with this "iss" any more.');
+    }
+  }
+
+  /** The writes of a launch that passed every check: its jti, then the user, the session and its token. */
+  async function startSession(tenant: LaunchTenant, claims: LaunchClaims): Promise<OpenedSession> {
     // Kept until no node's expiry check could pass the token any more.
     const keepUntil = launchRefusedFromMs(claims.exp, config.clockSkew) + NODE_CLOCK_TOLERANCE_MS;
     if (!(await recordLaunchJti(db, tenant.id, claims.jti, keepUntil))) {
