@@ -14,12 +14,14 @@ import { createHarnessApp, harnessHosts } from './harness/harnessApp.ts';
 import { closeGracefully, createHttpServer } from './http/httpServer.ts';
 import { jsonLogger } from './logger.ts';
 import { openSecretBox } from './secrets/secretsKey.ts';
+import { logUnhandledRejections } from './unhandledRejections.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = jsonLogger();
+  logUnhandledRejections(process, logger);
   const clock = systemClock;
 
   if (!config.production) await ensureWidgetBuild((m) => console.error(m));
@@ -28,7 +30,7 @@ async function main(): Promise<void> {
   const { box: secrets, source: secretsSource } = openSecretBox(config.secrets);
   const db = createDb(config.database);
   await prepareDatabase(db, { ...config, secrets });
-  const ring = await new SessionKeyRing(signingKeyStore(db, secrets), clock, config.cacheTtl * 1000).init();
+  const ring = await new SessionKeyRing(signingKeyStore(db, secrets), clock, config.cacheTtl * 1000, logger).init();
 
   const app = createApp({ db, config, clock, ring, secrets, assets, logger });
   const server = createHttpServer(app.callback(), logger);
