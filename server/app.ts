@@ -52,7 +52,7 @@ export function appRoutes({ db, clock, assets, sessions }: Pick<AppDeps, 'db' | 
 /** Composes middleware and routes; never listens (main.ts and tests do). */
 export function createApp({ db, config, clock, ring, secrets, assets, logger = silentLogger, jwks }: AppDeps): Koa<WidgetState> {
   const jwksCache = new JwksCache({ ...DEFAULT_JWKS_CACHE, fetch: jwksFetchFor(config.production), ...jwks, production: config.production }, clock, logger);
-  const tenants = new TenantDirectory(dbTenantSource(db, secrets), clock, { jwks: jwksCache, logger, ttlMs: config.cacheTtl * 1000 });
+  const tenants = new TenantDirectory(dbTenantSource(db, secrets), clock, { jwks: jwksCache, logger, ttlMs: config.cacheTtl * 1000, production: config.production });
   const perTenant = new RateLimiter(clock, config.launchRatePerTenant);
   const perIp = new RateLimiter(clock, config.launchRatePerIp);
   const sessions = createSessionService({

@@ -1,4 +1,4 @@
-import { ensureDevTenant } from './admin/tenants.ts';
+import { ensureDevTenant, refuseDevTenant } from './admin/tenants.ts';
 import { createApp } from './app.ts';
 import { ensureWidgetBuild } from './assets/widgetBuild.ts';
 import { loadWidgetAssets } from './assets/widgetAssets.ts';
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   const { box: secrets, source: secretsSource } = openSecretBox(config.secrets);
   const db = createDb(config.database);
   await prepareDatabase(db, { ...config, secrets });
+  if (config.production) await refuseDevTenant(db);
   const ring = await new SessionKeyRing(signingKeyStore(db, secrets), clock, config.cacheTtl * 1000, logger).init();
 
   const app = createApp({ db, config, clock, ring, secrets, assets, logger });

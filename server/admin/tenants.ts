@@ -85,7 +85,8 @@ export async function registerTenant(
   input: { issuer: string; origins: string[]; now: number; key: KeyInput; production?: boolean },
 ): Promise<RegisteredTenant> {
   const issuer = parseIssuer(input.issuer);
-  const origins = parseOrigins(input.origins);
+  if (input.production && issuer === DEV_TENANT_ISSUER) throw new AdminInputError(`the issuer "${DEV_TENANT_ISSUER}" is kept for the development harness; choose another`);
+  const origins = parseOrigins(input.origins, { production: input.production });
   const tenant: TenantRow = { id: uuidv4(), issuer, origins, createdAt: input.now };
   const { row, secret } = buildKey(tenant.id, input.key, input.now, input.production ?? false);
   if (await findTenantByIssuer(db, issuer)) throw new AdminInputError(`a tenant with issuer "${issuer}" already exists`);
@@ -152,8 +153,8 @@ export async function removeTenantKey(db: Db, input: { issuer: string; kid?: str
   return { issuer: tenant.issuer, key: summarizeKey(target) };
 }
 
-export async function replaceTenantOrigins(db: Db, input: { issuer: string; origins: string[] }): Promise<{ issuer: string; origins: string[] }> {
-  const origins = parseOrigins(input.origins);
+export async function replaceTenantOrigins(db: Db, input: { issuer: string; origins: string[]; production?: boolean }): Promise<{ issuer: string; origins: string[] }> {
+  const origins = parseOrigins(input.origins, { production: input.production });
   const tenant = await requireTenant(db, input.issuer);
   await setTenantOrigins(db, tenant.id, origins);
   return { issuer: tenant.issuer, origins };
@@ -183,6 +184,20 @@ export async function removeTenant(db: Db, issuer: string): Promise<TenantRow> {
 }
 
 export const DEV_TENANT_ISSUER = 'dev-harness';
+
+/**
+ * Production refuses to start while the development tenant exists: its secret
+ * was handed to the harness, which signs launches for anyone who asks, so a
+ * database that was used in development must not trust it in production.
+ */
+export async function refuseDevTenant(db: Db): Promise<void> {
+  if (await findTenantByIssuer(db, DEV_TENANT_ISSUER)) {
+    throw new Error(
+      `the database holds the development tenant "${DEV_TENANT_ISSUER}", whose secret the development harness signs with for anyone; ` +
+        `production does not start while it exists. Remove it with \`NODE_ENV=production npm run tenant -- remove --issuer ${DEV_TENANT_ISSUER}\` (its users, sessions and notes go with it).`,
+    );
+  }
+}
 
 /** Outside production: the harness's tenant, created on first start and kept in step with HARNESS_PORT. */
 export async function ensureDevTenant(db: Db, secrets: SecretBox, harnessOrigin: string, now: number): Promise<HsTenant> {

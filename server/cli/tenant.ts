@@ -155,7 +155,7 @@ export const tenantCommand: Command = async (args, io) => {
         return;
       }
       case 'set-origins': {
-        const updated = await replaceTenantOrigins(db, { issuer: requireIssuer(values), origins: values.origin ?? [] });
+        const updated = await replaceTenantOrigins(db, { issuer: requireIssuer(values), origins: values.origin ?? [], production });
         io.out(`Origins of ${updated.issuer}: ${updated.origins.join(' ')}`);
         return;
       }

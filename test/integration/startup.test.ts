@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_TENANT_ISSUER, registerHs256Tenant } from '../../server/admin/tenants.ts';
 import { loadConfig } from '../../server/config.ts';
-import { createDb, pendingMigrations } from '../../server/db/connect.ts';
+import { createDb, migrateLatest, pendingMigrations } from '../../server/db/connect.ts';
 import { freePort, runServerUntilExit, startServer } from '../helpers/childServer.ts';
-import { createTestDatabase, TEST_DATABASE, type TestDatabase } from '../helpers/testDatabase.ts';
+import { createTestDatabase, secretBoxFor, TEST_DATABASE, type TestDatabase } from '../helpers/testDatabase.ts';
 
 const run = promisify(execFile);
 
@@ -60,5 +61,27 @@ describe('pending migrations in production', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('a database from development, started in production', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const db = createDb(loadConfig(database.env).database);
+    try {
+      await migrateLatest(db, secretBoxFor(database.env));
+      await registerHs256Tenant(db, secretBoxFor(database.env), { issuer: DEV_TENANT_ISSUER, origins: ['http://127.0.0.1:3001'], now: Date.now() });
+    } finally {
+      await db.destroy();
+    }
+  });
+  afterAll(() => database.drop());
+
+  it('refuses to start while the development tenant is there, and says how to remove it', async () => {
+    const result = await runServerUntilExit({ ...database.env, NODE_ENV: 'production', PUBLIC_URL: 'https://widget.example', HOST: '127.0.0.1', PORT: String(await freePort()) });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('the database holds the development tenant "dev-harness"');
+    expect(result.output).toContain('npm run tenant -- remove --issuer dev-harness');
   });
 });

@@ -36,6 +36,9 @@ const shown = (origin: string) => (origin.length > 100 ? `${origin.slice(0, 100)
 /** Throws launch_invalid when the browser reports a launch that the tenant's pages did not make. */
 export function checkLaunchSource(source: LaunchSource, door: LaunchDoor, origins: LaunchOrigins): void {
   const { origin, fetchSite, fetchDest } = source;
+  if (origins.tenant.length === 0) {
+    throw refuse('This host platform has no page origin the widget may be framed by (production accepts https origins only); its operator must register one with `npm run tenant -- set-origins`.');
+  }
   if (door === 'page' && fetchDest !== null && fetchDest !== 'iframe') {
     throw refuse(
       `A launch must open inside the host page's iframe, but the browser sent it for a "${shown(fetchDest)}" (Sec-Fetch-Dest). ` +

@@ -17,6 +17,8 @@ export interface TenantDirectoryOptions {
   jwks: JwksCache;
   logger?: Logger;
   ttlMs?: number;
+  /** Production: http host origins (registered before this rule, or in development) are not used. */
+  production?: boolean;
 }
 
 /** An unknown kid rereads its tenant at most this often, so junk kids cannot flood the database. */
@@ -35,6 +37,7 @@ export class TenantDirectory {
   private readonly jwks: JwksCache;
   private readonly logger: Logger | undefined;
   private readonly ttlMs: number;
+  private readonly production: boolean;
 
   constructor(
     private readonly source: TenantSource,
@@ -44,6 +47,7 @@ export class TenantDirectory {
     this.jwks = options.jwks;
     this.logger = options.logger;
     this.ttlMs = options.ttlMs ?? 30_000;
+    this.production = options.production ?? false;
   }
 
   async find(issuer: string): Promise<LaunchTenant | undefined> {
@@ -143,9 +147,19 @@ export class TenantDirectory {
     for (const { keyId, reason } of found.unreadable ?? []) {
       this.logger?.error('tenant_key_unusable', { tenantId: found.tenant.id, keyId, reason });
     }
-    const entry = { tenant: found.tenant, keys, jwks, loadedAt: now };
+    const entry = { tenant: { ...found.tenant, origins: this.usableOrigins(found.tenant) }, keys, jwks, loadedAt: now };
     this.cache.set(issuer, entry);
     return entry;
+  }
+
+  /** The origins that may frame the widget; in production https only, and each refused one logged loudly. */
+  private usableOrigins(tenant: { id: string; origins: string[] }): string[] {
+    if (!this.production) return tenant.origins;
+    const refused = tenant.origins.filter((origin) => !origin.startsWith('https://'));
+    for (const origin of refused) {
+      this.logger?.error('tenant_origin_refused', { tenantId: tenant.id, origin, reason: 'production frames the widget only in https pages; replace it with `npm run tenant -- set-origins`' });
+    }
+    return tenant.origins.filter((origin) => !refused.includes(origin));
   }
 }
 
