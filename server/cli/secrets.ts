@@ -10,7 +10,7 @@ const USAGE = `Usage: npm run secrets -- <command>
                 opens nothing and can be dropped from SECRETS_KEY_PREVIOUS (and destroyed).
   generate-key  Print a new random key for SECRETS_KEY (32 bytes, base64).
 
-See "Secrets at rest" in the README for the whole rotation and for backups.`;
+See "Secrets at rest" in the README (Security at the edges) for the whole rotation and for backups.`;
 
 export const secretsCommand: Command = async (args, io) => {
   const { positionals, values } = parseCliArgs({ args, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
