@@ -1,9 +1,8 @@
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminInputError } from '../../server/admin/adminInput.ts';
 import { registerTenant } from '../../server/admin/tenants.ts';
 import { jwksFetchFor } from '../../server/auth/launch/jwksFetcher.ts';
+import { startConnectionCounter, type ConnectionCounter } from '../helpers/connectionCounter.ts';
 import { generateKeyPair, signAsymmetric } from '../helpers/signJwt.ts';
 import { HOST_ORIGIN, startTestApp, type TestApp } from '../helpers/testApp.ts';
 
@@ -14,17 +13,12 @@ import { HOST_ORIGIN, startTestApp, type TestApp } from '../helpers/testApp.ts';
 const key = generateKeyPair('ES256');
 const logLines: Array<Record<string, unknown>> = [];
 let t: TestApp;
-let listener: net.Server;
+let listener: ConnectionCounter;
 let port: number;
-let connections = 0;
 
 beforeAll(async () => {
-  listener = net.createServer((socket) => {
-    connections++;
-    socket.destroy();
-  });
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  port = (listener.address() as AddressInfo).port;
+  listener = await startConnectionCounter();
+  port = listener.port;
   t = await startTestApp({
     env: { NODE_ENV: 'production', PUBLIC_URL: 'https://widget.example' },
     // The production transport, with a short timeout.
@@ -34,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t.close();
-  await new Promise<void>((resolve) => listener.close(() => resolve()));
+  await listener.close();
 });
 
 /** Registered as it might have been before this check (or from development): straight into the database. */
@@ -57,7 +51,7 @@ describe('JWKS URLs in production', () => {
     ];
     const answers = [];
     for (const issuer of issuers) answers.push(await launchFor(issuer));
-    expect(connections).toBe(0);
+    expect(listener.count()).toBe(0);
     expect(new Set(answers.map((a) => `${a.status} ${a.code} ${a.message}`)).size).toBe(1);
     expect(answers[0]).toMatchObject({ status: 401, code: 'launch_invalid' });
     expect(answers[0]!.message).not.toMatch(/loopback|private|link-local|refused|127\.0\.0\.1|localhost/);

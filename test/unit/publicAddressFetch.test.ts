@@ -1,7 +1,7 @@
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AddressRefused, notPublicReason, publicAddressFetch, type Resolve } from '../../server/auth/launch/publicAddressFetch.ts';
+import { startConnectionCounter, type ConnectionCounter } from '../helpers/connectionCounter.ts';
 
 describe('notPublicReason', () => {
   it.each([
@@ -33,19 +33,14 @@ describe('notPublicReason', () => {
 });
 
 describe('publicAddressFetch', () => {
-  // Counts TCP connections on loopback; answers none of them.
-  let server: net.Server;
+  let counter: ConnectionCounter;
   let port: number;
-  let connections = 0;
+  const connections = () => counter.count();
   beforeAll(async () => {
-    server = net.createServer((socket) => {
-      connections++;
-      socket.destroy();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
+    counter = await startConnectionCounter();
+    port = counter.port;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => counter.close());
 
   const resolver = (...answers: string[][]) => {
     const calls: string[] = [];
@@ -59,13 +54,13 @@ describe('publicAddressFetch', () => {
   const attempt = (fetchImpl: typeof fetch, url: string) => fetchImpl(url, { signal: AbortSignal.timeout(2000) }).then(() => null, (err: unknown) => err);
 
   it('refuses a name that resolves to a loopback address, without connecting', async () => {
-    const before = connections;
+    const before = connections();
     const { resolve, calls } = resolver(['127.0.0.1']);
     const err = await attempt(publicAddressFetch({ resolve }), `https://jwks.attacker.example:${port}/jwks.json`);
     expect(err).toBeInstanceOf(AddressRefused);
     expect((err as Error).message).toBe('jwks.attacker.example resolves to a loopback address');
     expect(calls).toEqual(['jwks.attacker.example']);
-    expect(connections).toBe(before);
+    expect(connections()).toBe(before);
   });
 
   it('refuses the whole name when any one of its addresses is not public', async () => {
@@ -74,28 +69,28 @@ describe('publicAddressFetch', () => {
   });
 
   it('refuses an address literal before any lookup', async () => {
-    const before = connections;
+    const before = connections();
     const { resolve, calls } = resolver(['93.184.216.34']);
     for (const url of [`https://127.0.0.1:${port}/`, 'https://[::1]/', 'https://169.254.169.254/latest/meta-data/']) {
       expect(await attempt(publicAddressFetch({ resolve }), url)).toBeInstanceOf(AddressRefused);
     }
     expect(calls).toEqual([]);
-    expect(connections).toBe(before);
+    expect(connections()).toBe(before);
   });
 
   it('connects to the address it checked: a name that changes its answer afterwards (DNS rebinding) gets no second lookup', async () => {
     // Here 127.0.0.2 stands for a public address (nothing listens there) and 127.0.0.1
     // for the internal one the name is rebound to, where the counting server waits.
     const refusal = (address: string) => (address === '127.0.0.2' ? null : 'internal');
-    const before = connections;
+    const before = connections();
     const { resolve, calls } = resolver(['127.0.0.2'], ['127.0.0.1']);
     const err = await attempt(publicAddressFetch({ resolve, refusal }), `https://rebind.example:${port}/jwks.json`);
     expect((err as NodeJS.ErrnoException).code).toBe('ECONNREFUSED'); // it went to 127.0.0.2
     expect(calls).toEqual(['rebind.example']);
-    expect(connections).toBe(before);
+    expect(connections()).toBe(before);
     // The control: when the checked address is the counting server's, that is where it connects.
     const direct = resolver(['127.0.0.1']);
     await attempt(publicAddressFetch({ resolve: direct.resolve, refusal: () => null }), `https://rebind.example:${port}/jwks.json`);
-    expect(connections).toBe(before + 1);
+    expect(connections()).toBe(before + 1);
   });
 });
