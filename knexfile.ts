@@ -1,6 +1,8 @@
-// For the knex CLI (`npx knex migrate:latest`): the same DATABASE_URL and
-// migrations as the server. `npm run migrate` does the same without the CLI.
+// For the knex CLI (`npx knex migrate:latest`): the same DATABASE_URL, migrations
+// and secrets key as the server. `npm run migrate` does the same without the CLI.
 import { loadConfig } from './server/config.ts';
 import { knexConfig } from './server/db/connect.ts';
+import { openSecretBox } from './server/secrets/secretsKey.ts';
 
-export default knexConfig(loadConfig().database);
+const config = loadConfig();
+export default knexConfig(config.database, openSecretBox(config.secrets).box);

@@ -30,6 +30,8 @@ const knexLog = {
 /** `secrets`: for the knex CLI, which migrates through this config (migrateLatest passes its own). */
 export function knexConfig(database: DatabaseConfig, secrets?: SecretBox): Knex.Config {
   if (database.client === 'sqlite') {
+    // Here rather than in createDb: the knex CLI opens the file through this config alone.
+    if (database.filename !== ':memory:') keepSqliteFilesPrivate(database.filename);
     return {
       client: 'better-sqlite3',
       log: knexLog,
@@ -101,7 +103,6 @@ function reusePreparedStatements(conn: SqliteConnection): void {
 }
 
 export function createDb(database: DatabaseConfig): Db {
-  if (database.client === 'sqlite' && database.filename !== ':memory:') keepSqliteFilesPrivate(database.filename);
   return knex(knexConfig(database));
 }
 
