@@ -3,4 +3,4 @@
 import { loadConfig } from './server/config.ts';
 import { knexConfig } from './server/db/connect.ts';
 
-export default knexConfig(loadConfig().database);
+export default knexConfig(loadConfig(process.env, { purpose: 'admin' }).database);

@@ -54,7 +54,16 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env): Config {
+export interface LoadConfigOptions {
+  /**
+   * 'server' (the default) is a node that browsers reach; 'admin' is an admin
+   * command or the knex CLI, which only open the database, so a release step
+   * like `npm run migrate` needs no PUBLIC_URL.
+   */
+  purpose?: 'server' | 'admin';
+}
+
+export function loadConfig(env: Env = process.env, { purpose = 'server' }: LoadConfigOptions = {}): Config {
   const problems: string[] = [];
   const production = env.NODE_ENV === 'production';
 
@@ -89,7 +98,11 @@ export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || (production ? '0.0.0.0' : '127.0.0.1');
 
   let publicUrl = `http://localhost:${port}`;
-  if (env.PUBLIC_URL) {
+  if (!env.PUBLIC_URL?.trim() && production && purpose === 'server') {
+    // The default (http://localhost) is the token's iss/aud and the origin in every page: in
+    // production it would start a server that no browser can use and that signs tokens for localhost.
+    problems.push('PUBLIC_URL is required in production: the https origin browsers use to reach the widget, e.g. PUBLIC_URL=https://widget.example.com');
+  } else if (env.PUBLIC_URL) {
     const parsed = parseHttpUrl(env.PUBLIC_URL);
     if (!parsed) {
       problems.push(`PUBLIC_URL must be an absolute http(s) URL such as https://widget.example.com, got ${JSON.stringify(env.PUBLIC_URL)}`);

@@ -11,7 +11,7 @@ import { prepareDatabase } from './db/prepareDatabase.ts';
 import { deleteEndedSessions, revokeHostUserSessions } from './db/sessions.ts';
 import { signingKeyStore } from './db/signingKeys.ts';
 import { createHarnessApp } from './harness/harnessApp.ts';
-import { closeGracefully, createHttpServer } from './http/httpServer.ts';
+import { closeGracefully, createHttpServer, listen } from './http/httpServer.ts';
 import { jsonLogger } from './logger.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
 
   const app = createApp({ db, config, clock, ring, assets, logger });
   const server = createHttpServer(app.callback(), logger);
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  await listen(server, { port: config.port, host: config.host, portVariable: 'PORT', hostVariable: 'HOST' });
 
   const servers = [server];
   const lines = [`widget server: ${config.publicUrl}  (listening on ${config.host}:${config.port})`];
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       }).callback(),
       logger,
     );
-    await new Promise<void>((resolve) => harness.listen(config.harnessPort!, '127.0.0.1', resolve));
+    await listen(harness, { port: config.harnessPort, host: '127.0.0.1', portVariable: 'HARNESS_PORT' });
     servers.push(harness);
     lines.push(`harness (fake host platform): ${harnessOrigin}/  <- open this in a browser`);
   }

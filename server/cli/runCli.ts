@@ -36,7 +36,7 @@ export type Command = (args: string[], io: CliIo) => Promise<number>;
 export async function withDatabase(name: string, io: CliIo, body: (db: Db, config: Config) => Promise<void>, prepare: { migrate?: boolean } = {}): Promise<number> {
   let db: Db | null = null;
   try {
-    const config = loadConfig(io.env);
+    const config = loadConfig(io.env, { purpose: 'admin' });
     io.err(`${name}: using ${describeDatabase(config.database)}`);
     db = createDb(config.database);
     await prepareDatabase(db, { database: config.database, migrateOnStart: prepare.migrate ?? config.migrateOnStart });

@@ -1,9 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import { migrationSource } from './migrations/index.ts';
+import { prepareSqliteFile } from './sqliteFile.ts';
 
 // int8 (COUNT, bigint epoch-ms columns) arrives as a string from pg; every such
 // value we store is an epoch-ms timestamp or a count, well inside 2^53.
@@ -99,9 +98,7 @@ function reusePreparedStatements(conn: SqliteConnection): void {
 }
 
 export function createDb(database: DatabaseConfig): Db {
-  if (database.client === 'sqlite' && database.filename !== ':memory:') {
-    fs.mkdirSync(path.dirname(path.resolve(database.filename)), { recursive: true });
-  }
+  if (database.client === 'sqlite' && database.filename !== ':memory:') prepareSqliteFile(database.filename);
   return knex(knexConfig(database));
 }
 

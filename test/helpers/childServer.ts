@@ -58,12 +58,17 @@ export interface ChildServer {
 /** What to run: the TypeScript entry through tsx (`npm start`), or a built bundle (`npm run start:prod`). */
 export interface ServerEntry {
   bundle?: string;
+  /** Run as this user and group (a test started as root that needs permission errors to happen). */
+  uid?: number;
+  gid?: number;
 }
 
 function spawnMain(env: Record<string, string>, entry: ServerEntry = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const args = entry.bundle ? [entry.bundle] : ['--import', 'tsx', 'server/main.ts'];
   const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
+    uid: entry.uid,
+    gid: entry.gid,
     // Only what a deployment would set: no vitest variables leak into the server.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -143,9 +148,9 @@ export async function stopAllServers(): Promise<void> {
 }
 
 /** Runs `server/main.ts` expecting it to refuse to start; resolves with its exit code, output and run time. */
-export async function runServerUntilExit(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; output: string; ms: number }> {
+export async function runServerUntilExit(env: Record<string, string>, timeoutMs = 20_000, entry: ServerEntry = {}): Promise<{ code: number | null; output: string; ms: number }> {
   const started = Date.now();
-  const { child, output, exited } = spawnMain(env);
+  const { child, output, exited } = spawnMain(env, entry);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const code = await exited;
   clearTimeout(timer);

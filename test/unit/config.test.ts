@@ -69,6 +69,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'http://w.example' })).toThrow(/https/);
   });
 
+  it('requires PUBLIC_URL in production, as the README says, but not for admin commands', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PUBLIC_URL is required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_URL: '  ' })).toThrow(/PUBLIC_URL is required in production/);
+    expect(loadConfig({ NODE_ENV: 'production' }, { purpose: 'admin' }).production).toBe(true);
+    expect(loadConfig({}).publicUrl).toBe('http://localhost:3000');
+  });
+
   it('rejects a PUBLIC_URL with a path', () => {
     expect(() => loadConfig({ PUBLIC_URL: 'https://w.example/widget' })).toThrow(/without a path/);
   });
