@@ -39,3 +39,21 @@ export async function setTenantOrigins(db: Db, id: string, origins: string[]): P
 export async function deleteTenant(db: Db, id: string): Promise<boolean> {
   return (await db('tenants').where({ id }).delete()) > 0;
 }
+
+/** What deleting a tenant takes with it (its rows cascade), for the operator to confirm. */
+export interface TenantContents {
+  users: number;
+  notes: number;
+  /** Sessions neither revoked nor past their absolute end at `now`. */
+  openSessions: number;
+}
+
+export async function countTenantContents(db: Db, tenantId: string, now: number): Promise<TenantContents> {
+  const count = async (query: ReturnType<Db>) => Number((await query.count({ n: '*' }).first())?.n ?? 0);
+  const [users, notes, openSessions] = await Promise.all([
+    count(db('users').where({ tenant_id: tenantId })),
+    count(db('notes').where({ tenant_id: tenantId })),
+    count(db('sessions').where({ tenant_id: tenantId }).whereNull('revoked_at').where('expires_at', '>', now)),
+  ]);
+  return { users, notes, openSessions };
+}

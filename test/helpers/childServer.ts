@@ -50,22 +50,28 @@ export async function freePort(): Promise<number> {
 
 export interface ChildServer {
   url: string;
+  /** The process this helper started (npm's, with `npmScript`). */
+  pid: number;
   /** stdout and stderr so far (for failure messages). */
   output(): string;
   stop(): Promise<void>;
 }
 
-/** What to run: the TypeScript entry through tsx (`npm start`), or a built bundle (`npm run start:prod`). */
+/** What to run: the TypeScript entry through tsx (`npm start`), a built bundle, or an npm script exactly as an operator types it. */
 export interface ServerEntry {
   bundle?: string;
+  /** e.g. 'start:prod': `npm run start:prod`, npm's own process being the child. */
+  npmScript?: string;
   /** Run as this user and group (a test started as root that needs permission errors to happen). */
   uid?: number;
   gid?: number;
 }
 
 function spawnMain(env: Record<string, string>, entry: ServerEntry = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const args = entry.bundle ? [entry.bundle] : ['--import', 'tsx', 'server/main.ts'];
-  const child = spawn(process.execPath, args, {
+  const [command, args] = entry.npmScript
+    ? ['npm', ['run', entry.npmScript]]
+    : [process.execPath, entry.bundle ? [entry.bundle] : ['--import', 'tsx', 'server/main.ts']];
+  const child = spawn(command, args, {
     cwd: PROJECT_ROOT,
     uid: entry.uid,
     gid: entry.gid,
@@ -134,7 +140,7 @@ async function startServerOn(env: Record<string, string>, entry: ServerEntry): P
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const server = { url, output, stop };
+  const server = { url, pid: child.pid!, output, stop };
   started.add(server);
   void exited.then(() => started.delete(server));
   return server;
