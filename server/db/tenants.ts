@@ -1,4 +1,5 @@
 import type { Db } from './connect.ts';
+import { countOpenSessions } from './sessions.ts';
 
 export interface TenantRow {
   id: string;
@@ -49,11 +50,7 @@ export interface TenantContents {
 }
 
 export async function countTenantContents(db: Db, tenantId: string, now: number): Promise<TenantContents> {
-  const count = async (query: ReturnType<Db>) => Number((await query.count({ n: '*' }).first())?.n ?? 0);
-  const [users, notes, openSessions] = await Promise.all([
-    count(db('users').where({ tenant_id: tenantId })),
-    count(db('notes').where({ tenant_id: tenantId })),
-    count(db('sessions').where({ tenant_id: tenantId }).whereNull('revoked_at').where('expires_at', '>', now)),
-  ]);
+  const count = async (table: string) => Number((await db(table).where({ tenant_id: tenantId }).count({ n: '*' }).first())?.n ?? 0);
+  const [users, notes, openSessions] = await Promise.all([count('users'), count('notes'), countOpenSessions(db, now, tenantId)]);
   return { users, notes, openSessions };
 }

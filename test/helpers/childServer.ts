@@ -67,7 +67,7 @@ export interface ServerEntry {
   gid?: number;
 }
 
-function spawnMain(env: Record<string, string>, entry: ServerEntry = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function spawnMain(env: Record<string, string>, entry: ServerEntry = {}): { child: ChildProcess; output: () => string; stderr: () => string; exited: Promise<number | null> } {
   const [command, args] = entry.npmScript
     ? ['npm', ['run', entry.npmScript]]
     : [process.execPath, entry.bundle ? [entry.bundle] : ['--import', 'tsx', 'server/main.ts']];
@@ -81,15 +81,19 @@ function spawnMain(env: Record<string, string>, entry: ServerEntry = {}): { chil
   });
   running.add(child);
   let text = '';
+  let errText = '';
   child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+    errText += chunk.toString();
+  });
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
       running.delete(child);
       resolve(code);
     });
   });
-  return { child, output: () => text, exited };
+  return { child, output: () => text, stderr: () => errText, exited };
 }
 
 class PortTaken extends Error {}
@@ -153,12 +157,16 @@ export async function stopAllServers(): Promise<void> {
   await Promise.all([...started].map((server) => server.stop()));
 }
 
-/** Runs `server/main.ts` expecting it to refuse to start; resolves with its exit code, output and run time. */
-export async function runServerUntilExit(env: Record<string, string>, timeoutMs = 20_000, entry: ServerEntry = {}): Promise<{ code: number | null; output: string; ms: number }> {
+/** Runs `server/main.ts` expecting it to refuse to start; resolves with its exit code, output (stdout and stderr; stderr alone) and run time. */
+export async function runServerUntilExit(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  entry: ServerEntry = {},
+): Promise<{ code: number | null; output: string; stderr: string; ms: number }> {
   const started = Date.now();
-  const { child, output, exited } = spawnMain(env, entry);
+  const { child, output, stderr, exited } = spawnMain(env, entry);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const code = await exited;
   clearTimeout(timer);
-  return { code, output: output(), ms: Date.now() - started };
+  return { code, output: output(), stderr: stderr(), ms: Date.now() - started };
 }

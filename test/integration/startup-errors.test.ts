@@ -20,10 +20,14 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const sqlite = (file: string) => ({ DATABASE_URL: `sqlite:${file}`, HARNESS_PORT: 'off' });
 
-/** The output as lines, and whether any looks like a stack frame. */
-function linesOf(output: string): { lines: string[]; stack: boolean } {
-  const lines = output.trim().split('\n');
-  return { lines, stack: lines.some((line) => /^\s+at /.test(line)) };
+/**
+ * What the person at the terminal reads (stderr) as lines, whether any output
+ * looks like a stack frame, and the reason the structured log gives (stdout).
+ */
+function linesOf({ stderr, output }: { stderr: string; output: string }): { lines: string[]; stack: boolean; logged: unknown } {
+  const lines = stderr.trim().split('\n');
+  const failure = output.split('\n').find((line) => line.includes('"startup_failed"'));
+  return { lines, stack: output.split('\n').some((line) => /^\s+at /.test(line)), logged: failure ? (JSON.parse(failure) as { reason: unknown }).reason : null };
 }
 
 async function occupied<T>(run: (port: number) => Promise<T>): Promise<T> {
@@ -48,16 +52,17 @@ describe.skipIf(TEST_DATABASE === 'pg')('a server that cannot start says why in 
 
   it('names the port in use and PORT', async () => {
     const result = await occupied((port) => runServerUntilExit({ ...sqlite(path.join(dir, 'port.sqlite')), PORT: String(port) }));
-    const { lines, stack } = linesOf(result.output);
+    const { lines, stack } = linesOf(result);
     expect(result.code).toBe(1);
     expect(stack).toBe(false);
     expect(lines).toEqual([expect.stringMatching(/port \d+ on 127\.0\.0\.1 is already in use \(EADDRINUSE\).*set PORT to a free port/)]);
+    expect(linesOf(result).logged).toMatch(/is already in use \(EADDRINUSE\)/);
   });
 
   it('names the harness port in use and HARNESS_PORT', async () => {
     const result = await occupied(async (port) => runServerUntilExit({ DATABASE_URL: `sqlite:${path.join(dir, 'harness.sqlite')}`, PORT: String(await freePort()), HARNESS_PORT: String(port) }));
     expect(result.code).toBe(1);
-    expect(linesOf(result.output).stack).toBe(false);
+    expect(linesOf(result).stack).toBe(false);
     expect(result.output).toMatch(/port \d+ on 127\.0\.0\.1 is already in use \(EADDRINUSE\).*set HARNESS_PORT to a free port/);
   });
 
@@ -65,7 +70,7 @@ describe.skipIf(TEST_DATABASE === 'pg')('a server that cannot start says why in 
     const file = path.join(dir, 'plain-file');
     fs.writeFileSync(file, 'not a folder');
     const result = await runServerUntilExit({ ...sqlite(path.join(file, 'data', 'widget.sqlite')), PORT: String(await freePort()) });
-    const { lines, stack } = linesOf(result.output);
+    const { lines, stack } = linesOf(result);
     expect(result.code).toBe(1);
     expect(stack).toBe(false);
     expect(lines).toEqual([expect.stringContaining(`${file} is a file, not a folder`)]);
@@ -77,7 +82,7 @@ describe.skipIf(TEST_DATABASE === 'pg')('a server that cannot start says why in 
     fs.mkdirSync(folder);
     const result = await runServerUntilExit({ ...sqlite(folder), PORT: String(await freePort()) });
     expect(result.code).toBe(1);
-    expect(linesOf(result.output).lines).toEqual([expect.stringContaining(`${folder} is a folder, not a SQLite database file`)]);
+    expect(linesOf(result).lines).toEqual([expect.stringContaining(`${folder} is a folder, not a SQLite database file`)]);
   });
 
   it('says which folder this user cannot write, instead of "cannot reach the database"', async () => {
@@ -87,7 +92,7 @@ describe.skipIf(TEST_DATABASE === 'pg')('a server that cannot start says why in 
     // root may write anywhere: run the server as an unprivileged user, as a deployment would.
     const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
     const result = await runServerUntilExit({ ...sqlite(path.join(readOnly, 'widget.sqlite')), PORT: String(await freePort()) }, 20_000, asUser);
-    const { lines, stack } = linesOf(result.output);
+    const { lines, stack } = linesOf(result);
     expect(result.code).toBe(1);
     expect(stack).toBe(false);
     expect(lines).toEqual([expect.stringMatching(new RegExp(`its folder ${readOnly} is not writable by this user \\(uid \\d+\\)`))]);
