@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import { PROJECT_ROOT } from '../../server/projectPaths.ts';
+import { createTestDatabase, type TestDatabase } from './testDatabase.ts';
 
 // Real `server/main.ts` processes for tests that need more than one node or
 // the startup path itself. Every child is killed when its test stops it, and
@@ -155,6 +157,22 @@ const started = new Set<ChildServer>();
 /** Stops every server this process started and has not stopped yet: for afterAll, whatever failed before it. */
 export async function stopAllServers(): Promise<void> {
   await Promise.all([...started].map((server) => server.stop()));
+}
+
+/**
+ * For a describe block (or a file) whose tests start server processes: a fresh
+ * database before them, and after them every server stopped and the database dropped.
+ */
+export function serverTestDatabase(): () => TestDatabase {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await stopAllServers();
+    await database?.drop();
+  });
+  return () => database!;
 }
 
 /** Runs `server/main.ts` expecting it to refuse to start; resolves with its exit code, output (stdout and stderr; stderr alone) and run time. */

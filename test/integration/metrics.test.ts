@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startServer, stopAllServers } from '../helpers/childServer.ts';
+import { freePort, serverTestDatabase, startServer } from '../helpers/childServer.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
-import { createTestDatabase, TEST_DATABASE, type TestDatabase } from '../helpers/testDatabase.ts';
+import { TEST_DATABASE } from '../helpers/testDatabase.ts';
 
 /** One sample of the Prometheus text format, or undefined: `name{labels} value`. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -81,18 +81,11 @@ describe('what the app counts', () => {
 
 // A real node, as deployed: the metrics port is its own, the public port has no /metrics.
 describe.skipIf(TEST_DATABASE === 'pg')('GET /metrics on METRICS_PORT', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await stopAllServers();
-    await database.drop();
-  });
+  const database = serverTestDatabase();
 
   it('serves Prometheus text on 127.0.0.1:METRICS_PORT and nothing on the public port', async () => {
     const metricsPort = await freePort();
-    const server = await startServer({ ...database.env, HARNESS_PORT: 'off', METRICS_PORT: String(metricsPort) });
+    const server = await startServer({ ...database().env, HARNESS_PORT: 'off', METRICS_PORT: String(metricsPort) });
     await fetch(`${server.url}/healthz`);
     const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     expect(response.status).toBe(200);

@@ -3,31 +3,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../server/assets/serverBuild.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createDb, migrateLatest, pendingMigrations } from '../../server/db/connect.ts';
 import { PROJECT_ROOT } from '../../server/projectPaths.ts';
 import { APP_VERSION } from '../../server/version.ts';
-import { startServer, stopAllServers } from '../helpers/childServer.ts';
-import { createTestDatabase, TEST_DATABASE, type TestDatabase } from '../helpers/testDatabase.ts';
+import { serverTestDatabase, startServer } from '../helpers/childServer.ts';
+import { createTestDatabase, TEST_DATABASE } from '../helpers/testDatabase.ts';
 
 // The commands exactly as docs/protocol.md section 6 and the README give them,
 // through the real npm: what npm itself adds (its banner, its .npmrc settings,
 // NODE_OPTIONS) is part of what an operator or a script gets.
 const exec = promisify(execFile);
 
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await stopAllServers();
-  await database.drop();
-});
+const database = serverTestDatabase();
 
 /** Only what a shell would have, plus the database: no vitest variables, no NODE_OPTIONS of ours. */
-const shellEnv = (extra: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...database.env, ...extra });
+const shellEnv = (extra: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...database().env, ...extra });
 
 async function npm(args: string[], env = shellEnv()): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -88,7 +81,7 @@ describe('migrating', { timeout: 60_000 }, () => {
 describe.skipIf(TEST_DATABASE === 'pg')('npm run start:prod', { timeout: 60_000 }, () => {
   beforeAll(async () => {
     await buildServer();
-    const db = createDb(loadConfig(database.env).database);
+    const db = createDb(loadConfig(database().env).database);
     await migrateLatest(db);
     await db.destroy();
   });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.ts';
 import { createDb, pendingMigrations } from '../../server/db/connect.ts';
 import { APP_VERSION } from '../../server/version.ts';
-import { freePort, runServerUntilExit, startServer, stopAllServers } from '../helpers/childServer.ts';
+import { freePort, runServerUntilExit, serverTestDatabase, startServer } from '../helpers/childServer.ts';
 import { createTestDatabase, TEST_DATABASE, type TestDatabase } from '../helpers/testDatabase.ts';
 
 const run = promisify(execFile);
@@ -65,18 +65,11 @@ describe('pending migrations in production', () => {
 });
 
 describe('start-up lines in the structured log', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await stopAllServers();
-    await database.drop();
-  });
+  const database = serverTestDatabase();
 
   it('say which database, which migrations ran, the development tenant and the URLs, as JSON on stdout', async () => {
     const [harnessPort, metricsPort] = [await freePort(), await freePort()];
-    const server = await startServer({ ...database.env, HARNESS_PORT: String(harnessPort), METRICS_PORT: String(metricsPort) });
+    const server = await startServer({ ...database().env, HARNESS_PORT: String(harnessPort), METRICS_PORT: String(metricsPort) });
     // The harness listens just after /healthz first answers.
     await expect.poll(() => server.output(), { timeout: 10_000 }).toContain('"event":"listening"');
     await server.stop();
