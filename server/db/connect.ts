@@ -1,9 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import { migrationSource } from './migrations/index.ts';
+import { prepareSqliteFile } from './sqliteFile.ts';
 
 // int8 (COUNT, bigint epoch-ms columns) arrives as a string from pg; every such
 // value we store is an epoch-ms timestamp or a count, well inside 2^53.
@@ -99,31 +98,30 @@ function reusePreparedStatements(conn: SqliteConnection): void {
 }
 
 export function createDb(database: DatabaseConfig): Db {
-  if (database.client === 'sqlite' && database.filename !== ':memory:') {
-    fs.mkdirSync(path.dirname(path.resolve(database.filename)), { recursive: true });
-  }
+  if (database.client === 'sqlite' && database.filename !== ':memory:') prepareSqliteFile(database.filename);
   return knex(knexConfig(database));
 }
 
 /**
- * Runs pending migrations. On PostgreSQL several nodes may start at once: an
+ * Runs pending migrations and names those it ran. On PostgreSQL several nodes may start at once: an
  * advisory lock lets one migrate while the others wait and then find nothing
  * to do (knex's own lock table fails the losers, and two nodes creating it at
  * once can even leave it with two rows that lock it for good).
  */
-export async function migrateLatest(db: Db): Promise<void> {
-  if (!isPostgres(db)) {
-    await db.migrate.latest();
-    return;
-  }
+export async function migrateLatest(db: Db): Promise<string[]> {
+  // knex resolves with [batch number, names of the migrations it ran].
+  const applied = ([, names]: [number, string[]]) => names;
+  if (!isPostgres(db)) return applied(await db.migrate.latest());
+  let names: string[] = [];
   const schema = postgresSchema(db);
   await withMigrationLock(db, schema ?? '', async () => {
     if (schema && !(await db('pg_namespace').where({ nspname: schema }).first())) {
       await db.raw('create schema if not exists ??', [schema]);
     }
     // A migration may rewrite a big table: the per-query timeout guards requests, not schema changes.
-    await db.migrate.latest({ beforeAll: (trx: Knex) => trx.raw('set local statement_timeout = 0') });
+    names = applied(await db.migrate.latest({ beforeAll: (trx: Knex) => trx.raw('set local statement_timeout = 0') }));
   });
+  return names;
 }
 
 /** Names of migrations not yet applied, read without creating anything (a production start must not write). */
@@ -167,4 +165,28 @@ async function withMigrationLock(db: Db, schema: string, run: () => Promise<void
   } finally {
     await db.client.releaseConnection(connection);
   }
+}
+
+/** The connection pool of a node, for metrics: connections in use and idle, callers waiting, the ceiling. */
+export interface PoolStats {
+  used: number;
+  free: number;
+  pendingAcquires: number;
+  pendingCreates: number;
+  max: number;
+}
+
+interface TarnPool {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+  numPendingCreates(): number;
+  max: number;
+}
+
+export function poolStats(db: Db): PoolStats | null {
+  // knex's pool (tarn) is not part of its typed API; absent once the database is destroyed.
+  const pool = (db.client as { pool?: TarnPool }).pool;
+  if (!pool) return null;
+  return { used: pool.numUsed(), free: pool.numFree(), pendingAcquires: pool.numPendingAcquires(), pendingCreates: pool.numPendingCreates(), max: pool.max };
 }

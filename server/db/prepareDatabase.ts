@@ -34,11 +34,11 @@ function reasonOf(err: unknown): string {
 
 /**
  * Answers whether the database is usable before the server listens: reachable,
- * and migrated. Outside production (MIGRATE_ON_START defaults to true) it
+ * and migrated; resolves with the migrations it ran. Outside production (MIGRATE_ON_START defaults to true) it
  * migrates; in production it refuses to start on pending migrations, which an
  * operator runs once with `npm run migrate`, not every node on its own.
  */
-export async function prepareDatabase(db: Db, options: { database: DatabaseConfig; migrateOnStart: boolean }): Promise<void> {
+export async function prepareDatabase(db: Db, options: { database: DatabaseConfig; migrateOnStart: boolean }): Promise<{ migrated: string[] }> {
   const where = describeDatabase(options.database);
   try {
     await db.raw('select 1');
@@ -47,11 +47,10 @@ export async function prepareDatabase(db: Db, options: { database: DatabaseConfi
   }
   if (options.migrateOnStart) {
     try {
-      await migrateLatest(db);
+      return { migrated: await migrateLatest(db) };
     } catch (err) {
       throw new DatabaseStartupError(`migrating the database (${where}) failed: ${reasonOf(err)}`);
     }
-    return;
   }
   const pending = await pendingMigrations(db);
   if (pending.length > 0) {
@@ -60,4 +59,5 @@ export async function prepareDatabase(db: Db, options: { database: DatabaseConfi
         'Run `npm run migrate` with the same DATABASE_URL, then start the server (or set MIGRATE_ON_START=true).',
     );
   }
+  return { migrated: [] };
 }

@@ -16,7 +16,13 @@ export interface LaunchRouteDeps {
 }
 
 /** The request a launch token arrived with, for its optional "qsh" claim. */
-export const launchRequestOf = (ctx: RouteContext): LaunchRequest => ({ method: ctx.method, path: ctx.path, query: ctx.querystring });
+const launchRequestOf = (ctx: RouteContext): LaunchRequest => ({ method: ctx.method, path: ctx.path, query: ctx.querystring });
+
+/** Opens a session for the launch token `jwt` that arrived with this request; the tenant goes on ctx.state as soon as it is known. */
+export const openSessionFor = (sessions: SessionService, ctx: RouteContext, jwt: string) =>
+  sessions.open(jwt, launchRequestOf(ctx), (tenant) => {
+    ctx.state.launchTenant = tenant;
+  });
 
 export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDeps): RouteSpec[] {
   async function launch(ctx: RouteContext, jwt: unknown, theme: unknown) {
@@ -27,7 +33,7 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
     if (typeof jwt !== 'string' || jwt === '') {
       throw new WidgetError('validation_failed', 'The launch request has no "jwt" field; post the signed launch token as form field "jwt".');
     }
-    const opened = await sessions.open(jwt, launchRequestOf(ctx));
+    const opened = await openSessionFor(sessions, ctx, jwt);
     const rendered = await renderApp(opened);
     const bootstrap: WidgetBootstrap = {
       v: BOOTSTRAP_VERSION,

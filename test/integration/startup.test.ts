@@ -3,7 +3,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.ts';
 import { createDb, pendingMigrations } from '../../server/db/connect.ts';
-import { freePort, runServerUntilExit, startServer } from '../helpers/childServer.ts';
+import { APP_VERSION } from '../../server/version.ts';
+import { freePort, runServerUntilExit, serverTestDatabase, startServer } from '../helpers/childServer.ts';
 import { createTestDatabase, TEST_DATABASE, type TestDatabase } from '../helpers/testDatabase.ts';
 
 const run = promisify(execFile);
@@ -60,5 +61,36 @@ describe('pending migrations in production', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('start-up lines in the structured log', () => {
+  const database = serverTestDatabase();
+
+  it('say which database, which migrations ran, the development tenant and the URLs, as JSON on stdout', async () => {
+    const [harnessPort, metricsPort] = [await freePort(), await freePort()];
+    const server = await startServer({ ...database().env, HARNESS_PORT: String(harnessPort), METRICS_PORT: String(metricsPort) });
+    // The harness listens just after /healthz first answers.
+    await expect.poll(() => server.output(), { timeout: 10_000 }).toContain('"event":"listening"');
+    await server.stop();
+    const records = server
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const byEvent = (event: string) => records.find((r) => r.event === event);
+    expect(byEvent('starting')).toMatchObject({ level: 'info', version: APP_VERSION, pid: expect.any(Number), production: false });
+    expect(byEvent('database')).toMatchObject({ database: expect.stringMatching(/^(SQLite file|PostgreSQL at)/) });
+    expect(byEvent('migrated')).toMatchObject({ migrations: ['001_initial'] });
+    expect(byEvent('dev_tenant')).toMatchObject({ issuer: 'dev-harness', tenantId: expect.stringMatching(/^[0-9a-f-]{36}$/), origins: [`http://127.0.0.1:${harnessPort}`] });
+    expect(byEvent('listening')).toMatchObject({
+      url: `http://localhost:${new URL(server.url).port}`,
+      harness: `http://127.0.0.1:${harnessPort}/`,
+      metrics: `http://127.0.0.1:${metricsPort}/metrics`,
+    });
+    // The development tenant's secret stays in the database.
+    expect(server.output()).not.toMatch(/"secret"/);
+    // The human-readable lines are still there, on stderr.
+    expect(server.output()).toContain('harness (fake host platform)');
   });
 });

@@ -46,12 +46,20 @@ export function createSessionService({ db, config, clock, ring, tenants, admitLa
     clockSkew: config.clockSkew,
   };
 
-  /** `request` is what the token came with, for the optional "qsh" claim. */
-  async function open(launchToken: string, request: LaunchRequest): Promise<OpenedSession> {
+  /**
+   * `request` is what the token came with, for the optional "qsh" claim;
+   * `onTenant` hears of the tenant its issuer names as soon as it is found, before
+   * the signature and claims are checked, so a refusal can be logged with it.
+   */
+  async function open(launchToken: string, request: LaunchRequest, onTenant: (tenant: LaunchTenant) => void = () => {}): Promise<OpenedSession> {
     const { tenant, claims } = await verifyLaunchToken(
       launchToken,
       {
-        findTenant: (issuer) => tenants.find(issuer),
+        findTenant: async (issuer) => {
+          const found = await tenants.find(issuer);
+          if (found) onTenant(found);
+          return found;
+        },
         keysFor: (t, header) => tenants.keysFor(t, header),
         nowSec: () => nowSeconds(clock),
         audience: config.audience,
