@@ -48,7 +48,9 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => ({
   publicDir: false,
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   resolve: { alias: [{ find: /^preact\/jsx-runtime$/, replacement: here('widget/jsxRuntime.ts') }] },
-  build: { target: BROWSERS, modulePreload: false },
+  // Terser in two passes: 0.35 kB gzip less of widget JS than the default minifier
+  // (oxc) on the same code, which matters against the iframe's 10 kB budget (issue 17).
+  build: { target: BROWSERS, modulePreload: false, minify: 'terser', terserOptions: { compress: { passes: 2 } } },
   environments: {
     client: {
       build: {

@@ -123,7 +123,7 @@ export interface WidgetServerOptions {
 export async function startWidgetServer({ port, databaseUrl, secretsKey, cpuProfileDir }: WidgetServerOptions): Promise<ServerProcess> {
   return spawnServer({
     name: 'widget server',
-    script: await buildServer(),
+    script: (await buildServer()).server,
     typescript: false,
     nodeFlags: [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfileDir)}`] : [])],
     env: {

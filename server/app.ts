@@ -13,11 +13,13 @@ import { errorHandler } from './http/errorHandler.ts';
 import { limitLaunchAttempts } from './http/limitLaunchAttempts.ts';
 import { RateLimiter } from './http/rateLimit.ts';
 import { requestLog } from './http/requestLog.ts';
+import { requestMetrics } from './http/requestMetrics.ts';
 import { requireSession } from './http/requireSession.ts';
 import { methodRefusals, routerFor, type RouteSpec } from './http/route.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
 import type { WidgetState } from './http/state.ts';
 import { silentLogger, type Logger } from './logger.ts';
+import { createWidgetMetrics, type WidgetMetrics } from './metrics/widgetMetrics.ts';
 import type { SecretBox } from './secrets/secretBox.ts';
 import { notesAppRenderer } from './page/renderNotesApp.tsx';
 import { assetRoutes } from './routes/assets.ts';
@@ -35,6 +37,8 @@ export interface AppDeps {
   secrets: SecretBox;
   assets: WidgetAssets;
   logger?: Logger;
+  /** Where request, launch and rate-limit figures go (main.ts serves them on METRICS_PORT); a registry of the app's own by default. */
+  metrics?: WidgetMetrics;
   /** JWKS fetching limits; tests shorten the timeouts. */
   jwks?: Partial<Omit<JwksCacheOptions, 'production'>>;
 }
@@ -50,11 +54,11 @@ export function appRoutes({ db, clock, assets, sessions }: Pick<AppDeps, 'db' | 
 }
 
 /** Composes middleware and routes; never listens (main.ts and tests do). */
-export function createApp({ db, config, clock, ring, secrets, assets, logger = silentLogger, jwks }: AppDeps): Koa<WidgetState> {
+export function createApp({ db, config, clock, ring, secrets, assets, logger = silentLogger, metrics = createWidgetMetrics({ db, clock }), jwks }: AppDeps): Koa<WidgetState> {
   const jwksCache = new JwksCache({ ...DEFAULT_JWKS_CACHE, fetch: jwksFetchFor(config.production), ...jwks, production: config.production }, clock, logger);
   const tenants = new TenantDirectory(dbTenantSource(db, secrets), clock, { jwks: jwksCache, logger, ttlMs: config.cacheTtl * 1000, production: config.production });
-  const perTenant = new RateLimiter(clock, config.launchRatePerTenant);
-  const perIp = new RateLimiter(clock, config.launchRatePerIp);
+  const perTenant = new RateLimiter(clock, config.launchRatePerTenant, { onRefused: () => metrics.countRateLimited('per_tenant') });
+  const perIp = new RateLimiter(clock, config.launchRatePerIp, { onRefused: () => metrics.countRateLimited('per_address') });
   const sessions = createSessionService({
     db,
     config,
@@ -74,6 +78,7 @@ export function createApp({ db, config, clock, ring, secrets, assets, logger = s
   app.silent = true;
 
   app.use(requestLog(logger));
+  app.use(requestMetrics(metrics));
   app.use(securityHeaders());
   app.use(errorHandler(logger));
   app.use(assetRoutes(assets));

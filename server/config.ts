@@ -1,3 +1,5 @@
+import { LOG_LEVELS, type LogLevel } from './logger.ts';
+
 // Environment -> typed configuration. Every bad value is reported at once, by
 // name, so an operator fixes the deployment in one pass instead of one
 // restart per mistake.
@@ -52,6 +54,10 @@ export interface Config {
   /** The `iss`/`aud` of our own session tokens. */
   sessionIssuer: string;
   sessionAudience: string;
+  /** LOG_LEVEL: the least severe lines written; security audit lines are written at every level. */
+  logLevel: LogLevel;
+  /** METRICS_PORT / METRICS_HOST: Prometheus GET /metrics on a port of its own, never the public one; null = off. */
+  metrics: { port: number; host: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -63,7 +69,16 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env): Config {
+export interface LoadConfigOptions {
+  /**
+   * 'server' (the default) is a node that browsers reach; 'admin' is an admin
+   * command or the knex CLI, which only open the database, so a release step
+   * like `npm run migrate` needs no PUBLIC_URL.
+   */
+  purpose?: 'server' | 'admin';
+}
+
+export function loadConfig(env: Env = process.env, { purpose = 'server' }: LoadConfigOptions = {}): Config {
   const problems: string[] = [];
   const production = env.NODE_ENV === 'production';
 
@@ -98,7 +113,11 @@ export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || (production ? '0.0.0.0' : '127.0.0.1');
 
   let publicUrl = `http://localhost:${port}`;
-  if (env.PUBLIC_URL) {
+  if (!env.PUBLIC_URL?.trim() && production && purpose === 'server') {
+    // The default (http://localhost) is the token's iss/aud and the origin in every page: in
+    // production it would start a server that no browser can use and that signs tokens for localhost.
+    problems.push('PUBLIC_URL is required in production: the https origin browsers use to reach the widget, e.g. PUBLIC_URL=https://widget.example.com');
+  } else if (env.PUBLIC_URL) {
     const parsed = parseHttpUrl(env.PUBLIC_URL);
     if (!parsed) {
       problems.push(`PUBLIC_URL must be an absolute http(s) URL such as https://widget.example.com, got ${JSON.stringify(env.PUBLIC_URL)}`);
@@ -156,6 +175,18 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`HARNESS_PORT must differ from PORT (both ${port})`);
   }
 
+  const logLevelRaw = env.LOG_LEVEL?.trim().toLowerCase() || 'info';
+  const logLevel = LOG_LEVELS.find((level) => level === logLevelRaw);
+  if (!logLevel) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`);
+
+  // Off unless asked for: several nodes (and the test suite) run on one machine, and a fixed default port would collide.
+  const metricsOff = !env.METRICS_PORT?.trim() || env.METRICS_PORT.trim().toLowerCase() === 'off';
+  const metricsPort = metricsOff ? null : int('METRICS_PORT', 0, 1, 65535);
+  if (metricsPort !== null && (metricsPort === port || (!production && metricsPort === harnessPortValue))) {
+    problems.push(`METRICS_PORT must differ from PORT and HARNESS_PORT (got ${metricsPort}): metrics are never served on the public port`);
+  }
+  const metricsHost = env.METRICS_HOST?.trim() || '127.0.0.1';
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -179,6 +210,8 @@ export function loadConfig(env: Env = process.env): Config {
     audience,
     sessionIssuer: publicUrl,
     sessionAudience: `${publicUrl}/api`,
+    logLevel: logLevel ?? 'info',
+    metrics: metricsPort === null ? null : { port: metricsPort, host: metricsHost },
   };
 }
 

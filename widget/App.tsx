@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { ApiClient, SessionInfo } from './api.ts';
-import type { NotesPage } from '../contract/notes.ts';
+import { samePerson, type ApiClient, type SessionInfo } from './api.ts';
 import { NotesThread } from './NotesThread.tsx';
+import type { NotesPage } from '../contract/notes.ts';
+import { Notice } from './Notice.tsx';
+import { strings } from './strings.ts';
 
 export interface AppProps {
   api: ApiClient;
@@ -9,64 +11,95 @@ export interface AppProps {
   /** Server-rendered first page of notes (launch bootstrap); absent: fetched on mount. */
   initial?: NotesPage | null;
   renderedAt?: number;
+  /** BCP 47 locale for dates and times; absent: the browser's language. */
+  locale?: string;
+  /** What the host calls this thread ("Page: Onboarding"); the raw context id is never shown. */
+  contextLabel?: string;
 }
 
+/** Why the session is gone: the server or host ended it, or the user signed out here. */
+type Ended = 'expired' | 'signed-out' | null;
+
 /** Rendered by the server (first paint) and hydrated in the browser: same props, same markup. */
-export function App({ api, session: launched, initial, renderedAt }: AppProps) {
+export function App({ api, session: launched, initial, renderedAt, locale, contextLabel }: AppProps) {
   const [session, setSession] = useState(launched);
-  const [expired, setExpired] = useState(false);
+  const [ended, setEnded] = useState<Ended>(null);
   const [recovery, setRecovery] = useState<'idle' | 'trying' | 'failed'>('idle');
-  const [signedOut, setSignedOut] = useState(false);
+  const [switched, setSwitched] = useState(false);
   const [generation, setGeneration] = useState(0);
 
-  useEffect(
-    () =>
-      api.subscribe((status, next) => {
-        setExpired(status === 'expired');
-        if (next) {
-          setSession(next);
-          setRecovery('idle');
-          setGeneration((g) => g + 1);
-        }
-      }),
-    [api],
-  );
+  useEffect(() => {
+    let current = launched;
+    return api.subscribe((status, next) => {
+      if (status === 'expired') {
+        setEnded((why) => why ?? 'expired');
+        setSwitched(false);
+      }
+      if (next) {
+        // A silent re-launch may bring someone else: say so once, beside the header that names them.
+        if (!samePerson(next, current)) setSwitched(true);
+        current = next;
+        setSession(next);
+        setEnded(null);
+        setRecovery('idle');
+        setGeneration((g) => g + 1);
+      }
+    });
+  }, [api]);
 
   async function recover() {
     setRecovery('trying');
-    const revived = await api.recover();
-    setRecovery(revived ? 'idle' : 'failed');
-    if (revived) setSignedOut(false);
+    // Success arrives through the subscription, which also clears the message.
+    if (!(await api.recover())) setRecovery('failed');
   }
 
   function signOut() {
-    setSignedOut(true);
+    setEnded('signed-out');
     void api.logout();
   }
+
+  const name = session.user.name ?? strings.anonymous;
+  const signedOut = ended === 'signed-out';
 
   return (
     <main class="widget">
       <header class="who">
-        Signed in as <strong data-testid="user-name">{session.user.name ?? 'Anonymous'}</strong>
-        <span class="ctx"> · {session.context}</span>
-        {!expired && (
+        {strings.signedInAs(
+          <strong dir="auto" data-testid="user-name">
+            {name}
+          </strong>,
+        )}
+        {contextLabel && (
+          <span class="ctx" dir="auto">
+            · {contextLabel}
+          </span>
+        )}
+        {!ended && (
           <button class="link" data-testid="sign-out" onClick={signOut}>
-            Sign out
+            {strings.signOut}
           </button>
         )}
       </header>
-      {expired && (
-        <div class="notice expired" role="alert" data-testid="session-expired">
-          <span>
-            {signedOut ? 'You signed out of the notes.' : 'Your session has expired.'}
-            {recovery === 'failed' ? ' Reconnecting failed; reload the page.' : ''}
-          </span>
-          <button class="primary" data-testid="session-recover" disabled={recovery === 'trying'} onClick={() => void recover()}>
-            {recovery === 'trying' ? 'Reconnecting…' : signedOut ? 'Sign in again' : 'Reconnect'}
-          </button>
-        </div>
+      {ended ? (
+        <Notice
+          testid="session-expired"
+          info={signedOut && recovery !== 'failed'}
+          action={recovery === 'trying' ? strings.reconnecting : signedOut ? strings.signInAgain : strings.reconnect}
+          onAction={() => void recover()}
+          actionTestid="session-recover"
+          primary
+          busy={recovery === 'trying'}
+        >
+          {recovery === 'failed' ? strings.recoverFailed : signedOut ? strings.signedOut : strings.sessionEnded}
+        </Notice>
+      ) : (
+        switched && (
+          <Notice testid="session-switched" info action={strings.dismiss} onAction={() => setSwitched(false)}>
+            {strings.switched(name)}
+          </Notice>
+        )
       )}
-      <NotesThread api={api} user={session.user} initial={initial} renderedAt={renderedAt} generation={generation} readOnly={expired} />
+      <NotesThread api={api} user={session.user} initial={initial} renderedAt={renderedAt} generation={generation} readOnly={!!ended} locale={locale} />
     </main>
   );
 }

@@ -1,21 +1,22 @@
 import type { Ref } from 'preact';
-import { NOTE_BODY_MAX_CHARS } from '../contract/notes.ts';
-
-/** Ctrl+Enter (Cmd+Enter on a Mac) submits, plain Enter makes a new line. */
-export const isSubmitKey = (e: KeyboardEvent) => e.key === 'Enter' && (e.ctrlKey || e.metaKey);
+import { isMac, isSubmitKey } from './browser.ts';
+import { LengthHint, charsLeft } from './LengthHint.tsx';
+import { strings } from './strings.ts';
 
 interface ComposerProps {
   draft: string;
   onDraft(text: string): void;
   onSubmit(): void;
   disabled: boolean;
+  hydrated: boolean;
   inputRef: Ref<HTMLTextAreaElement>;
 }
 
-export function Composer({ draft, onDraft, onSubmit, disabled, inputRef }: ComposerProps) {
-  const left = NOTE_BODY_MAX_CHARS - draft.length;
+export function Composer({ draft, onDraft, onSubmit, disabled, hydrated, inputRef }: ComposerProps) {
+  const left = charsLeft(draft);
+  const ready = !disabled && !!draft.trim() && left >= 0;
   const submit = () => {
-    if (!disabled && draft.trim()) onSubmit();
+    if (ready) onSubmit();
   };
   return (
     <form
@@ -26,15 +27,15 @@ export function Composer({ draft, onDraft, onSubmit, disabled, inputRef }: Compo
       }}
     >
       <label for="composer-input" class="sr-only">
-        New note
+        {strings.newNote}
       </label>
       <textarea
         id="composer-input"
         ref={inputRef}
+        dir="auto"
         data-testid="composer-input"
         rows={2}
-        maxLength={NOTE_BODY_MAX_CHARS}
-        placeholder="Add a note…"
+        placeholder={strings.placeholder}
         aria-describedby="composer-hint"
         value={draft}
         onInput={(e) => onDraft(e.currentTarget.value)}
@@ -46,11 +47,9 @@ export function Composer({ draft, onDraft, onSubmit, disabled, inputRef }: Compo
         }}
       />
       <div class="row">
-        <span id="composer-hint" class="hint">
-          {left < 400 ? `${left} characters left` : 'Ctrl+Enter to post'}
-        </span>
-        <button type="submit" class="primary" data-testid="composer-submit" disabled={disabled || !draft.trim()}>
-          Post
+        <LengthHint id="composer-hint" left={left} idle={strings.submitHint(isMac(hydrated))} />
+        <button type="submit" class="primary" data-testid="composer-submit" disabled={!ready}>
+          {strings.post}
         </button>
       </div>
     </form>

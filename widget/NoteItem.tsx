@@ -1,15 +1,18 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { isSubmitKey } from './Composer.tsx';
-import { NOTE_BODY_MAX_CHARS } from '../contract/notes.ts';
+import { isSubmitKey } from './browser.ts';
+import { LengthHint, charsLeft } from './LengthHint.tsx';
+import { withLinks } from './links.tsx';
 import type { Note } from './note.ts';
-import { relativeTime } from './relativeTime.ts';
+import { strings } from './strings.ts';
+import { fullTime, relativeTime } from './time.ts';
 
 interface NoteItemProps {
   note: Note;
   mine: boolean;
   now: number;
-  /** After hydration: locale-dependent text differs between server and browser, so it waits for this. */
-  mounted: boolean;
+  locale: string;
+  /** After hydration: the full-date tooltip and the local time zone wait for it (browser.ts). */
+  hydrated: boolean;
   /** Resolves false when the edit was rolled back. */
   onSave(note: Note, body: string): Promise<boolean>;
   onDelete(note: Note): void;
@@ -17,7 +20,7 @@ interface NoteItemProps {
 
 type Mode = 'view' | 'edit' | 'confirm';
 
-export function NoteItem({ note, mine, now, mounted, onSave, onDelete }: NoteItemProps) {
+export function NoteItem({ note, mine, now, locale, hydrated, onSave, onDelete }: NoteItemProps) {
   const [mode, setMode] = useState<Mode>('view');
   const [text, setText] = useState('');
   // Keyboard users keep their place: focus follows each mode change, never on first render.
@@ -32,27 +35,59 @@ export function NoteItem({ note, mine, now, mounted, onSave, onDelete }: NoteIte
     focusNext.current = focus;
     setMode(next);
   };
+  const left = charsLeft(text);
   const save = async () => {
-    if (!text.trim()) return;
+    if (!text.trim() || left < 0) return;
     go('view', 'note-edit');
     // A failed save must not cost the person what they typed.
     if (!(await onSave(note, text))) go('edit', 'note-edit-input');
   };
   const bodyId = `note-body-${note.id}`;
-  const edited = note.updatedAt !== note.createdAt;
+  const hintId = `edit-hint-${note.id}`;
+  // While the session is gone (or belongs to someone else now) the editor hides; what was typed stays.
+  const editing = mine && mode === 'edit';
 
   return (
     <li ref={root} class={note.pending ? 'note pending' : 'note'} data-testid="note" aria-busy={note.pending ? 'true' : undefined}>
       <div class="meta">
-        <span class="author" data-testid="note-author">
-          {note.author.name ?? 'Anonymous'}
+        <span class="author" dir="auto" data-testid="note-author">
+          {note.author.name ?? strings.anonymous}
         </span>
-        <time dateTime={note.createdAt} title={mounted ? new Date(note.createdAt).toLocaleString() : undefined}>
-          {relativeTime(note.createdAt, now)}
+        <time dateTime={note.createdAt} title={hydrated ? fullTime(note.createdAt, locale) : undefined}>
+          {relativeTime(note.createdAt, now, locale, hydrated)}
         </time>
-        {edited && <span class="edited">edited</span>}
+        {note.updatedAt !== note.createdAt && <span class="edited">{strings.edited}</span>}
+        {/* In the meta line, so a note costs no extra line for them; shown on hover or focus where a pointer can hover. */}
+        {mine && !note.pending && mode === 'view' && (
+          <span class="actions">
+            <button
+              data-testid="note-edit"
+              aria-describedby={bodyId}
+              onClick={() => {
+                setText(note.body);
+                go('edit', 'note-edit-input');
+              }}
+            >
+              {strings.edit}
+            </button>
+            <button data-testid="note-delete" aria-describedby={bodyId} onClick={() => go('confirm', 'note-delete-confirm')}>
+              {strings.delete}
+            </button>
+          </span>
+        )}
+        {mine && mode === 'confirm' && (
+          <span class="actions" role="group" aria-label={strings.confirmDelete} onKeyDown={(e) => e.key === 'Escape' && go('view', 'note-delete')}>
+            {strings.confirmDelete}
+            <button class="danger" data-testid="note-delete-confirm" onClick={() => onDelete(note)}>
+              {strings.delete}
+            </button>
+            <button data-testid="note-delete-cancel" onClick={() => go('view', 'note-delete')}>
+              {strings.keep}
+            </button>
+          </span>
+        )}
       </div>
-      {mode === 'edit' ? (
+      {editing ? (
         <form
           class="editor"
           onSubmit={(e) => {
@@ -61,13 +96,14 @@ export function NoteItem({ note, mine, now, mounted, onSave, onDelete }: NoteIte
           }}
         >
           <label for={`edit-${note.id}`} class="sr-only">
-            Edit note
+            {strings.editNote}
           </label>
           <textarea
             id={`edit-${note.id}`}
+            dir="auto"
             data-testid="note-edit-input"
             rows={3}
-            maxLength={NOTE_BODY_MAX_CHARS}
+            aria-describedby={hintId}
             value={text}
             onInput={(e) => setText(e.currentTarget.value)}
             onKeyDown={(e) => {
@@ -78,46 +114,19 @@ export function NoteItem({ note, mine, now, mounted, onSave, onDelete }: NoteIte
             }}
           />
           <div class="row">
-            <button type="submit" class="primary" data-testid="note-save" disabled={!text.trim()}>
-              Save
+            <button type="submit" class="primary" data-testid="note-save" disabled={!text.trim() || left < 0}>
+              {strings.save}
             </button>
             <button type="button" data-testid="note-cancel" onClick={() => go('view', 'note-edit')}>
-              Cancel
+              {strings.cancel}
             </button>
+            <LengthHint id={hintId} left={left} />
           </div>
         </form>
       ) : (
-        <p class="body" id={bodyId} data-testid="note-body">
-          {note.body}
+        <p class="body" dir="auto" id={bodyId} data-testid="note-body">
+          {withLinks(note.body)}
         </p>
-      )}
-      {mine && !note.pending && mode === 'view' && (
-        <div class="actions">
-          <button
-            data-testid="note-edit"
-            aria-describedby={bodyId}
-            onClick={() => {
-              setText(note.body);
-              go('edit', 'note-edit-input');
-            }}
-          >
-            Edit
-          </button>
-          <button data-testid="note-delete" aria-describedby={bodyId} onClick={() => go('confirm', 'note-delete-confirm')}>
-            Delete
-          </button>
-        </div>
-      )}
-      {mode === 'confirm' && (
-        <div class="actions" role="group" aria-label="Delete this note?" onKeyDown={(e) => e.key === 'Escape' && go('view', 'note-delete')}>
-          <span class="hint">Delete this note?</span>
-          <button class="danger" data-testid="note-delete-confirm" onClick={() => onDelete(note)}>
-            Delete
-          </button>
-          <button data-testid="note-delete-cancel" onClick={() => go('view', 'note-delete')}>
-            Keep
-          </button>
-        </div>
       )}
     </li>
   );

@@ -1,9 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type ApiClient, type SessionInfo } from './api.ts';
+import { localeFor } from './browser.ts';
 import { Composer } from './Composer.tsx';
 import type { NotesPage } from '../contract/notes.ts';
 import type { Note } from './note.ts';
 import { NoteItem } from './NoteItem.tsx';
+import { Notice } from './Notice.tsx';
+import { strings } from './strings.ts';
 
 interface NotesThreadProps {
   api: ApiClient;
@@ -15,40 +18,59 @@ interface NotesThreadProps {
   /** Bumped when a new session starts: the thread is reloaded. */
   generation: number;
   readOnly: boolean;
+  locale?: string;
 }
 
 type Phase = 'loading' | 'ready' | 'error';
 
-const messageOf = (err: unknown) => (err instanceof Error && err.message ? err.message : 'Something went wrong.');
+/**
+ * Notes shown at first and added by each "Show older notes". The SDK caps the
+ * iframe at 4,000 px by default: twenty short notes and the composer fit well
+ * within it at 320 px, fifty did not. Notes already loaded are revealed
+ * without a request.
+ */
+export const NOTES_SHOWN = 20;
+
+const messageOf = (err: unknown) => (err instanceof Error && err.message ? err.message : strings.somethingWrong);
 const isGone = (err: unknown) => err instanceof ApiError && err.status === 404;
+// The session message above the thread already tells (expired, or someone else now): one message per state.
+const isSessionLoss = (err: unknown) => err instanceof ApiError && err.status === 401;
 
 let pendingSeq = 0;
 
-export function NotesThread({ api, user, initial, renderedAt, generation, readOnly }: NotesThreadProps) {
+export function NotesThread({ api, user, initial, renderedAt, generation, readOnly, locale }: NotesThreadProps) {
   const [notes, setNotes] = useState<Note[]>(initial?.notes ?? []);
   const [cursor, setCursor] = useState<string | null>(initial?.nextCursor ?? null);
+  const [shown, setShown] = useState(NOTES_SHOWN);
   const [phase, setPhase] = useState<Phase>(initial ? 'ready' : 'loading');
   const [loadError, setLoadError] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
   const [now, setNow] = useState(renderedAt ?? Date.now());
-  const [mounted, setMounted] = useState(false);
+  const [hydrated, setHydrated] = useState(false);
   const composer = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => {
-    setMounted(true);
+    setHydrated(true);
     setNow(Date.now());
     const tick = setInterval(() => setNow(Date.now()), 30_000);
     return () => clearInterval(tick);
   }, []);
+
+  const fail = (say: (why: string) => string, err: unknown) => {
+    if (!isSessionLoss(err)) setNotice(say(messageOf(err)));
+  };
 
   async function load() {
     try {
       const page = await api.request<NotesPage>('GET', '/api/notes');
       setNotes(page.notes);
       setCursor(page.nextCursor);
+      setShown(NOTES_SHOWN);
       setPhase('ready');
     } catch (err) {
+      // Without a session there is nothing to retry here; the new session reloads.
+      if (isSessionLoss(err)) return;
       setLoadError(messageOf(err));
       setPhase('error');
     }
@@ -65,10 +87,11 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
     try {
       const page = await api.request<NotesPage>('GET', `/api/notes?before=${encodeURIComponent(before!)}`);
       setNotes((list) => list.concat(page.notes.filter((n) => !list.some((m) => m.id === n.id))));
+      setShown(notes.length + NOTES_SHOWN);
       setCursor(page.nextCursor);
     } catch (err) {
       setCursor(before);
-      setNotice(`Could not load older notes: ${messageOf(err)}`);
+      fail(strings.olderFailed, err);
     }
   }
 
@@ -86,7 +109,7 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
     } catch (err) {
       setNotes((list) => list.filter((n) => n.id !== tempId));
       setDraft((current) => current || text);
-      setNotice(`Not posted: ${messageOf(err)}`);
+      fail(strings.notPosted, err);
     }
   }
 
@@ -104,7 +127,8 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
       return true;
     } catch (err) {
       replace(before.id, isGone(err) ? null : before);
-      setNotice(isGone(err) ? 'That note was already deleted.' : `Edit not saved: ${messageOf(err)}`);
+      if (isGone(err)) setNotice(strings.alreadyDeleted);
+      else fail(strings.notSaved, err);
       return false;
     }
   }
@@ -119,51 +143,52 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
     } catch (err) {
       if (isGone(err)) return;
       setNotes((list) => [...list.slice(0, index), note, ...list.slice(index)]);
-      setNotice(`Not deleted: ${messageOf(err)}`);
+      fail(strings.notDeleted, err);
     }
   }
 
+  const hidden = notes.length - shown;
+  const lang = localeFor(locale, hydrated);
+
   return (
-    <section class="thread" aria-label="Notes">
-      <Composer draft={draft} onDraft={setDraft} onSubmit={() => void create()} disabled={readOnly} inputRef={composer} />
+    <section class="thread" aria-label={strings.thread}>
+      <Composer draft={draft} onDraft={setDraft} onSubmit={() => void create()} disabled={readOnly} hydrated={hydrated} inputRef={composer} />
       {notice && (
-        <div class="notice" role="alert" data-testid="notice">
-          <span>{notice}</span>
-          <button onClick={() => setNotice(null)}>
-            Dismiss
-          </button>
-        </div>
+        <Notice testid="notice" action={strings.dismiss} onAction={() => setNotice(null)}>
+          {notice}
+        </Notice>
       )}
-      {phase === 'loading' ? (
-        <p class="status" role="status" data-testid="notes-loading">
-          Loading notes…
-        </p>
-      ) : phase === 'error' ? (
-        <div class="notice" role="alert" data-testid="notes-error">
-          <span>Could not load notes: {loadError}</span>
-          <button
-            onClick={() => {
-              setPhase('loading');
-              void load();
-            }}
-          >
-            Try again
-          </button>
-        </div>
+      {phase === 'error' ? (
+        <Notice
+          testid="notes-error"
+          action={strings.tryAgain}
+          onAction={() => {
+            setPhase('loading');
+            void load();
+          }}
+        >
+          {strings.loadFailed(loadError)}
+        </Notice>
+      ) : phase === 'loading' ? (
+        !readOnly && (
+          <p class="status" role="status" data-testid="notes-loading">
+            {strings.loading}
+          </p>
+        )
       ) : notes.length === 0 ? (
         <p class="status" data-testid="notes-empty">
-          No notes yet.
+          {strings.empty}
         </p>
       ) : (
         <ul class="notes" data-testid="note-list">
-          {notes.map((note) => (
-            <NoteItem key={note.id} note={note} mine={!readOnly && note.author.id === user.id} now={now} mounted={mounted} onSave={save} onDelete={remove} />
+          {notes.slice(0, shown).map((note) => (
+            <NoteItem key={note.id} note={note} mine={!readOnly && note.author.id === user.id} now={now} locale={lang} hydrated={hydrated} onSave={save} onDelete={remove} />
           ))}
         </ul>
       )}
-      {phase === 'ready' && cursor && (
-        <button class="more" data-testid="notes-more" onClick={() => void loadOlder()}>
-          Show older notes
+      {phase === 'ready' && (hidden > 0 || cursor) && (
+        <button class="more" data-testid="notes-more" onClick={hidden > 0 ? () => setShown(shown + NOTES_SHOWN) : () => void loadOlder()}>
+          {hidden > 0 ? strings.showOlder(Math.min(hidden, NOTES_SHOWN)) : strings.loadOlder}
         </button>
       )}
     </section>

@@ -1,5 +1,6 @@
 import type { OpenedSessionJson, RefreshedJson } from '../contract/session.ts';
 import type { HostLink } from './hostLink.ts';
+import { strings } from './strings.ts';
 
 // The only owner of the session token: kept in this closure, never written to
 // localStorage, sessionStorage or a cookie, and sent as a Bearer header on
@@ -11,6 +12,10 @@ import type { HostLink } from './hostLink.ts';
 // screen soon stops working. A lapsed or refused session is revived once through
 // the host (a new launch token, POST /api/session); when that is not possible
 // the client reports `expired` and the UI offers a one-click retry.
+//
+// A relaunch may open a session for someone else (the host switched accounts
+// in another tab, issue 19 item 8). A call begun as one person is never
+// retried as another: it fails with `session_changed` and the UI keeps what was typed.
 
 export class ApiError extends Error {
   // Assigned, not parameter properties: class fields would pull Babel-style helpers into the bundle.
@@ -67,7 +72,12 @@ export const refreshLead = (lifetime: number) => Math.min(60_000, lifetime / 4);
 /** Transient refresh failures (network, 5xx) are retried this often until the token expires. */
 export const REFRESH_RETRY_MS = 10_000;
 
-const sessionExpiredError = () => new ApiError(401, 'session_expired', 'Your session has expired.');
+// Both are 401s the UI explains with its session message, not per call.
+const sessionExpiredError = () => new ApiError(401, 'session_expired', strings.sessionExpired);
+const sessionChangedError = () => new ApiError(401, 'session_changed', strings.sessionChanged);
+
+/** User ids are per tenant (opaque UUIDs), so the same id means the same tenant too. */
+export const samePerson = (a: SessionInfo, b: SessionInfo) => a.user.id === b.user.id && a.context === b.context;
 
 /**
  * Token lifetime in ms from its own iat/exp, so a client whose clock is off
@@ -83,13 +93,14 @@ function lifetimeOf(token: string, expiresAt: string, now: number): number {
   return Math.max(0, Date.parse(expiresAt) - now);
 }
 
-export function createApiClient(initial: RefreshedJson, options: ApiClientOptions = {}): ApiClient {
+export function createApiClient(initial: OpenedSessionJson, options: ApiClientOptions = {}): ApiClient {
   const fetchImpl = options.fetch ?? fetch.bind(globalThis);
   const timers = options.timers ?? browserTimers;
   const hostLink = options.hostLink ?? null;
   const listeners = new Set<SessionListener>();
 
   let token = '';
+  let session: SessionInfo = initial;
   let lifetime = 0;
   let expiresLocal = 0;
   let timer: unknown;
@@ -144,7 +155,7 @@ export function createApiClient(initial: RefreshedJson, options: ApiClientOption
     try {
       return await fetchImpl(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
     } catch {
-      throw new ApiError(0, 'network_error', 'The server could not be reached. Check your connection and try again.');
+      throw new ApiError(0, 'network_error', strings.unreachable);
     }
   }
 
@@ -152,7 +163,7 @@ export function createApiClient(initial: RefreshedJson, options: ApiClientOption
     if (response.status === 204) return undefined as T;
     const data = (await response.json().catch(() => null)) as ({ error?: { code?: string; message?: string } } & Record<string, unknown>) | null;
     if (!response.ok) {
-      throw new ApiError(response.status, data?.error?.code ?? 'http_error', data?.error?.message ?? `The server answered ${response.status}.`);
+      throw new ApiError(response.status, data?.error?.code ?? 'http_error', data?.error?.message ?? strings.serverAnswered(response.status));
     }
     return data as T;
   }
@@ -192,7 +203,8 @@ export function createApiClient(initial: RefreshedJson, options: ApiClientOption
       if (jwt) {
         const opened = await parse<OpenedSessionJson>(await send('POST', '/api/session', { jwt }, null));
         adopt(opened);
-        emit('active', { user: opened.user, context: opened.context });
+        session = { user: opened.user, context: opened.context };
+        emit('active', session);
         return true;
       }
     } catch {
@@ -210,13 +222,16 @@ export function createApiClient(initial: RefreshedJson, options: ApiClientOption
 
   async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
     if (status === 'expired') throw sessionExpiredError();
+    const asked = session;
     // A token known to be dead would only earn a 401: revive first.
     if (lapsed && !(await renew())) throw sessionExpiredError();
+    if (!samePerson(session, asked)) throw sessionChangedError();
     const sentWith = token;
     const response = await send(method, path, body, token);
     if (response.status !== 401) return parse<T>(response);
     // One renewal and one retry, never a loop. If another call renewed meanwhile, just retry.
     if (token === sentWith && !(await renew())) throw sessionExpiredError();
+    if (!samePerson(session, asked)) throw sessionChangedError();
     const retried = await send(method, path, body, token);
     if (retried.status === 401) {
       expire();

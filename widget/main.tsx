@@ -5,13 +5,14 @@ import { App } from './App.tsx';
 import { readBootstrap } from './bootstrap.ts';
 import { createHostBridge } from './hostBridge.ts';
 import { reportHeight } from './reportHeight.ts';
+import { strings } from './strings.ts';
 import './styles.css';
 
 const root = document.getElementById('app')!;
 const bootstrap = readBootstrap();
 
 if (!bootstrap) {
-  root.textContent = 'This widget must be opened by a host platform launch.';
+  root.textContent = strings.notLaunched;
 } else {
   // The postMessage channel to the host SDK; null when not framed, and the
   // widget then still works and shows a clear "session expired" state.

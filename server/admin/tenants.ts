@@ -8,7 +8,7 @@ import type { Db } from '../db/connect.ts';
 import type { SecretBox } from '../secrets/secretBox.ts';
 import { isUniqueViolation } from '../db/isUniqueViolation.ts';
 import { deleteTenantKey, insertTenantKey, listTenantKeys, openTenantKey, type NewTenantKey, type TenantKeyRow } from '../db/tenantKeys.ts';
-import { deleteTenant, findTenantByIssuer, insertTenant, listTenants, setTenantOrigins, type TenantRow } from '../db/tenants.ts';
+import { countTenantContents, deleteTenant, findTenantByIssuer, insertTenant, listTenants, setTenantOrigins, type TenantContents, type TenantRow } from '../db/tenants.ts';
 import { AdminInputError, fingerprintOf, parseAsymmetricAlg, parseIssuer, parseKid, parseOrigins, parsePublicKeyPem } from './adminInput.ts';
 
 // The tenant registry: every way a tenant and its keys are created, changed,
@@ -174,6 +174,12 @@ export async function listTenantsWithKeys(db: Db): Promise<ListedTenant[]> {
     listed.push({ id: t.id, issuer: t.issuer, origins: t.origins, keys: (await listTenantKeys(db, t.id)).map(summarizeKey) });
   }
   return listed;
+}
+
+/** The tenant and everything removeTenant would delete with it, for the operator to confirm first. */
+export async function previewTenantRemoval(db: Db, issuer: string, now: number): Promise<{ tenant: TenantRow; contents: TenantContents }> {
+  const tenant = await requireTenant(db, issuer);
+  return { tenant, contents: await countTenantContents(db, tenant.id, now) };
 }
 
 /** Deletes a tenant with its keys, users, sessions and notes (the foreign keys cascade). */

@@ -1,3 +1,4 @@
+import readline from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { createDb, type Db } from '../db/connect.ts';
@@ -16,12 +17,25 @@ export interface CliIo {
   out(text: string): void;
   /** Everything else (which database, errors): stderr, so stdout stays parseable. */
   err(text: string): void;
+  /** Asks the operator and resolves with the answer; absent without a terminal (a script, CI), where nobody could answer. */
+  ask?(question: string): Promise<string>;
+}
+
+async function askOnTerminal(question: string): Promise<string> {
+  // The question goes to stderr: stdout is the command's result.
+  const terminal = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await terminal.question(question);
+  } finally {
+    terminal.close();
+  }
 }
 
 export const processIo: CliIo = {
   env: process.env,
   out: (text) => process.stdout.write(text + '\n'),
   err: (text) => process.stderr.write(text + '\n'),
+  ...(process.stdin.isTTY && process.stderr.isTTY ? { ask: askOnTerminal } : {}),
 };
 
 /** A mistake in what the operator typed: printed as one line, exit code 1, no stack. */
@@ -44,7 +58,7 @@ export async function withDatabase(
 ): Promise<number> {
   let db: Db | null = null;
   try {
-    const config = loadConfig(io.env);
+    const config = loadConfig(io.env, { purpose: 'admin' });
     io.err(`${name}: using ${describeDatabase(config.database)}`);
     const { box: secrets } = openSecretBox(config.secrets);
     db = createDb(config.database);

@@ -1,10 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import type { SecretBox } from '../secrets/secretBox.ts';
 import { migrationSource } from './migrations/index.ts';
+import { prepareSqliteFile } from './sqliteFile.ts';
 
 // int8 (COUNT, bigint epoch-ms columns) arrives as a string from pg; every such
 // value we store is an epoch-ms timestamp or a count, well inside 2^53.
@@ -31,7 +30,7 @@ const knexLog = {
 export function knexConfig(database: DatabaseConfig, secrets?: SecretBox): Knex.Config {
   if (database.client === 'sqlite') {
     // Here rather than in createDb: the knex CLI opens the file through this config alone.
-    if (database.filename !== ':memory:') keepSqliteFilesPrivate(database.filename);
+    if (database.filename !== ':memory:') prepareSqliteFile(database.filename);
     return {
       client: 'better-sqlite3',
       log: knexLog,
@@ -107,37 +106,17 @@ export function createDb(database: DatabaseConfig): Db {
 }
 
 /**
- * The database holds sessions, notes and (sealed) secrets: only our own user
- * may read it. The file is created 0600 before SQLite opens it, and SQLite
- * gives its -wal and -shm files the mode of the database file; files left
- * readable by an older version are tightened.
- */
-function keepSqliteFilesPrivate(filename: string): void {
-  const file = path.resolve(filename);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  fs.closeSync(fs.openSync(file, 'a', 0o600));
-  for (const existing of [file, `${file}-wal`, `${file}-shm`]) {
-    try {
-      if ((fs.statSync(existing).mode & 0o077) !== 0) fs.chmodSync(existing, 0o600);
-    } catch (err) {
-      // Gone, or owned by another user who chose its mode: not ours to change.
-      if (!['ENOENT', 'EPERM'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
-    }
-  }
-}
-
-/**
- * Runs pending migrations. On PostgreSQL several nodes may start at once: an
+ * Runs pending migrations and names those it ran. On PostgreSQL several nodes may start at once: an
  * advisory lock lets one migrate while the others wait and then find nothing
  * to do (knex's own lock table fails the losers, and two nodes creating it at
  * once can even leave it with two rows that lock it for good).
  */
-export async function migrateLatest(db: Db, secrets: SecretBox): Promise<void> {
+export async function migrateLatest(db: Db, secrets: SecretBox): Promise<string[]> {
   const source = migrationSource(secrets);
-  if (!isPostgres(db)) {
-    await db.migrate.latest({ migrationSource: source });
-    return;
-  }
+  // knex resolves with [batch number, names of the migrations it ran].
+  const applied = ([, names]: [number, string[]]) => names;
+  if (!isPostgres(db)) return applied(await db.migrate.latest({ migrationSource: source }));
+  let names: string[] = [];
   const schema = postgresSchema(db);
   await withMigrationLock(db, schema ?? '', async () => {
     if (schema && !(await db('pg_namespace').where({ nspname: schema }).first())) {
@@ -145,13 +124,16 @@ export async function migrateLatest(db: Db, secrets: SecretBox): Promise<void> {
     }
     // A migration may rewrite a big table: the per-query timeout guards requests, not schema changes.
     // A migration that manages its own transactions (002) runs without one: nothing to set there.
-    await db.migrate.latest({
-      migrationSource: source,
-      beforeEach: async (trx: Knex) => {
-        if (trx.isTransaction) await trx.raw('set local statement_timeout = 0');
-      },
-    });
+    names = applied(
+      await db.migrate.latest({
+        migrationSource: source,
+        beforeEach: async (trx: Knex) => {
+          if (trx.isTransaction) await trx.raw('set local statement_timeout = 0');
+        },
+      }),
+    );
   });
+  return names;
 }
 
 /** Names of migrations not yet applied, read without creating anything (a production start must not write). */
@@ -195,4 +177,28 @@ async function withMigrationLock(db: Db, schema: string, run: () => Promise<void
   } finally {
     await db.client.releaseConnection(connection);
   }
+}
+
+/** The connection pool of a node, for metrics: connections in use and idle, callers waiting, the ceiling. */
+export interface PoolStats {
+  used: number;
+  free: number;
+  pendingAcquires: number;
+  pendingCreates: number;
+  max: number;
+}
+
+interface TarnPool {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+  numPendingCreates(): number;
+  max: number;
+}
+
+export function poolStats(db: Db): PoolStats | null {
+  // knex's pool (tarn) is not part of its typed API; absent once the database is destroyed.
+  const pool = (db.client as { pool?: TarnPool }).pool;
+  if (!pool) return null;
+  return { used: pool.numUsed(), free: pool.numFree(), pendingAcquires: pool.numPendingAcquires(), pendingCreates: pool.numPendingCreates(), max: pool.max };
 }

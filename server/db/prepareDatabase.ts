@@ -36,21 +36,22 @@ function reasonOf(err: unknown): string {
 
 /**
  * Answers whether the database is usable before the server listens: reachable,
- * migrated, and every stored secret readable with the configured keys.
- * Outside production (MIGRATE_ON_START defaults to true) it migrates; in
- * production it refuses to start on pending migrations, which an operator
- * runs once with `npm run migrate`, not every node on its own.
+ * migrated, and every stored secret readable with the configured keys;
+ * resolves with the migrations it ran. Outside production (MIGRATE_ON_START
+ * defaults to true) it migrates; in production it refuses to start on pending
+ * migrations, which an operator runs once with `npm run migrate`, not every node on its own.
  */
-export async function prepareDatabase(db: Db, options: { database: DatabaseConfig; migrateOnStart: boolean; secrets: SecretBox }): Promise<void> {
+export async function prepareDatabase(db: Db, options: { database: DatabaseConfig; migrateOnStart: boolean; secrets: SecretBox }): Promise<{ migrated: string[] }> {
   const where = describeDatabase(options.database);
   try {
     await db.raw('select 1');
   } catch (err) {
     throw new DatabaseStartupError(`cannot reach the database (${where}): ${reasonOf(err)}`);
   }
+  let migrated: string[] = [];
   if (options.migrateOnStart) {
     try {
-      await migrateLatest(db, options.secrets);
+      migrated = await migrateLatest(db, options.secrets);
     } catch (err) {
       throw new DatabaseStartupError(`migrating the database (${where}) failed: ${reasonOf(err)}`);
     }
@@ -72,4 +73,5 @@ export async function prepareDatabase(db: Db, options: { database: DatabaseConfi
         'or run `npm run secrets -- rotate` to seal values stored in clear.',
     );
   }
+  return { migrated };
 }

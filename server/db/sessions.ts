@@ -73,3 +73,11 @@ export async function revokeHostUserSessions(db: Db, tenantId: string, externalI
   const user = await db('users').select('id').where({ tenant_id: tenantId, external_id: externalId }).first();
   return user ? revokeUserSessions(db, user.id, at) : 0;
 }
+
+/** Sessions neither revoked nor past their absolute end at `now`, of one tenant or of all. */
+export async function countOpenSessions(db: Db, now: number, tenantId?: string): Promise<number> {
+  const query = db('sessions').whereNull('revoked_at').where('expires_at', '>', now);
+  if (tenantId !== undefined) query.where({ tenant_id: tenantId });
+  const row = await query.count({ n: '*' }).first();
+  return Number(row?.n ?? 0);
+}

@@ -51,7 +51,7 @@ const { widgetUrl } = JSON.parse(document.getElementById('harness-config').textC
 const { mount } = await import(widgetUrl + '/sdk/embed.js');
 const $ = (id) => document.getElementById(id);
 const log = (line) => { $('log').textContent += new Date().toISOString().slice(11, 19) + ' ' + line + '\\n'; $('log').scrollTop = 1e9; };
-const current = () => { const [sub, name] = $('user').value.split('|'); return { sub, name, ctx: $('ctx').value }; };
+const current = () => { const [sub, name] = $('user').value.split('|'); return { sub, name }; };
 const post = async (path, body) => {
   const res = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const data = await res.json();
@@ -59,25 +59,39 @@ const post = async (path, body) => {
   return data;
 };
 let widget = null;
+// The host user the widget's session belongs to: the last one a token was signed for.
+// The user picker is "who is signed in on the host now"; changing it without Launch
+// is what a host sees when someone switches accounts in another tab.
+let launchedAs = null;
 function launch() {
   widget?.unmount();
-  const user = current();
   $('widget').style.width = $('width').value + 'px';
   widget = mount($('widget'), {
-    ctx: user.ctx,
+    ctx: $('ctx').value,
     theme: $('theme').value,
-    getLaunchToken: async () => {
-      log('getLaunchToken() -> asking the host backend to sign for ' + user.sub);
-      return (await post('/launch-token', current())).jwt;
+    getLaunchToken: async ({ ctx }) => {
+      const { sub, name } = current();
+      log('getLaunchToken() -> asking the host backend to sign for ' + sub);
+      const { jwt } = await post('/launch-token', { sub, name, ctx });
+      launchedAs = sub;
+      return jwt;
     },
   });
   window.harnessWidget = widget;
   for (const event of ['ready', 'resize', 'session-expired', 'error']) widget.on(event, (detail) => log('event ' + event + ' ' + JSON.stringify(detail)));
 }
+const forLaunched = (action) => async () => {
+  if (!launchedAs) return log('nothing launched yet');
+  try {
+    await action(launchedAs);
+  } catch (err) {
+    log('failed: ' + err.message);
+  }
+};
 $('controls').addEventListener('submit', (e) => { e.preventDefault(); launch(); });
-$('expire').addEventListener('click', async () => log('expired ' + (await post('/expire-session', current())).revoked + ' session(s); the widget re-launches silently on its next call'));
-$('sign-out').addEventListener('click', async () => log('signed out on host; revoked ' + (await post('/sign-out', current())).revoked + ' session(s)'));
-$('sign-in').addEventListener('click', async () => { await post('/sign-in', current()); log('signed back in on host'); });
+$('expire').addEventListener('click', forLaunched(async (sub) => log('expired ' + (await post('/expire-session', { sub })).revoked + ' session(s) of ' + sub + '; the widget re-launches silently on its next call')));
+$('sign-out').addEventListener('click', forLaunched(async (sub) => log(sub + ' signed out on host; revoked ' + (await post('/sign-out', { sub })).revoked + ' session(s)')));
+$('sign-in').addEventListener('click', forLaunched(async (sub) => { await post('/sign-in', { sub }); log(sub + ' signed back in on host'); }));
 launch();
 </script></body></html>`;
 }

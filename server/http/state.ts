@@ -1,4 +1,5 @@
 import type { ParameterizedContext } from 'koa';
+import type { LaunchTenant } from '../auth/launch/verifyLaunchToken.ts';
 import type { AuthenticatedSession } from '../auth/session/sessionService.ts';
 import type { ErrorCode } from '../../contract/errors.ts';
 
@@ -28,6 +29,8 @@ export interface WidgetState {
   route?: RouteInfo;
   /** Set by requireSession on routes declared with access 'session'. */
   session?: AuthenticatedSession;
+  /** On launch routes, the tenant named by the token's issuer as soon as it is found, also when the launch is then refused (for the logs). */
+  launchTenant?: LaunchTenant;
   /** The protocol code of the error this request was answered with, for the request log. */
   errorCode?: ErrorCode;
 }

@@ -16,11 +16,20 @@ export interface LaunchRouteDeps {
 }
 
 /** The request a launch token arrived with (for its optional "qsh" claim), and what the browser said about it. */
-export const launchAttemptOf = (ctx: RouteContext, door: LaunchDoor): LaunchAttempt => ({
+const launchAttemptOf = (ctx: RouteContext, door: LaunchDoor): LaunchAttempt => ({
   request: { method: ctx.method, path: ctx.path, query: ctx.querystring },
   door,
   source: { origin: ctx.get('Origin') || null, fetchSite: ctx.get('Sec-Fetch-Site') || null, fetchDest: ctx.get('Sec-Fetch-Dest') || null },
 });
+
+/**
+ * Opens a session for the launch token `jwt` that arrived with this request
+ * through `door`; the tenant goes on ctx.state as soon as it is known.
+ */
+export const openSessionFor = (sessions: SessionService, ctx: RouteContext, jwt: string, door: LaunchDoor) =>
+  sessions.open(jwt, launchAttemptOf(ctx, door), (tenant) => {
+    ctx.state.launchTenant = tenant;
+  });
 
 export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDeps): RouteSpec[] {
   async function launch(ctx: RouteContext, jwt: unknown, theme: unknown) {
@@ -31,7 +40,7 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
     if (typeof jwt !== 'string' || jwt === '') {
       throw new WidgetError('validation_failed', 'The launch request has no "jwt" field; post the signed launch token as form field "jwt".');
     }
-    const opened = await sessions.open(jwt, launchAttemptOf(ctx, 'page'));
+    const opened = await openSessionFor(sessions, ctx, jwt, 'page');
     const rendered = await renderApp(opened);
     const bootstrap: WidgetBootstrap = {
       v: BOOTSTRAP_VERSION,

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium, type Browser } from './support/chromium.ts';
 import { startControlCookieServer } from './support/controlCookieServer.ts';
 import { startStack, type Stack } from './support/stack.ts';
+import { SHOWCASE, seedNotes } from './support/seedNotes.ts';
 import { addNote, noteBodies } from './support/widgetFrame.ts';
 
 const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
@@ -53,7 +54,14 @@ async function openHarness(options: { user?: string; ctx?: string; theme?: strin
   await page.goto(stack.harnessUrl);
   if (options.user || options.ctx || options.theme || options.width) {
     if (options.user) await page.selectOption('#user', { label: options.user });
-    if (options.ctx) await page.selectOption('#ctx', options.ctx);
+    if (options.ctx) {
+      // A context of the test's own, so notes from other tests do not mix in.
+      await page.evaluate((ctx) => {
+        const select = document.getElementById('ctx') as HTMLSelectElement;
+        if (![...select.options].some((o) => o.value === ctx)) select.add(new Option(ctx, ctx));
+      }, options.ctx);
+      await page.selectOption('#ctx', options.ctx);
+    }
     if (options.theme) await page.selectOption('#theme', options.theme);
     if (options.width) await page.selectOption('#width', options.width);
     await page.click('#launch');
@@ -187,7 +195,8 @@ describe('notes in the widget', () => {
   it('keeps hostile note bodies and contexts inert', async () => {
     const hostileCtx = '"><img src=x onerror=alert(2)></script>';
     const frame = await openHarness({ ctx: hostileCtx });
-    expect(await frame.textContent('.ctx')).toContain(hostileCtx);
+    // The raw context id is never shown (only a host's display label would be).
+    expect(await frame.textContent('header')).not.toContain('onerror');
     const body = '<img src=x onerror=alert(3)> </script><script>alert(4)</script> javascript:alert(5)';
     await addNote(frame, body);
     expect(await noteBodies(frame)).toEqual([body]);
@@ -254,6 +263,8 @@ describe('the session without cookies', () => {
     await frame.click('[data-testid=sign-out]');
     expect((await logout).status()).toBe(204);
     await frame.locator('[data-testid=session-expired]', { hasText: 'You signed out' }).waitFor();
+    // A choice the user made: information, not an alarm.
+    expect(await frame.getAttribute('[data-testid=session-expired]', 'role')).toBe('status');
     expect(await frame.locator('[data-testid=composer-submit]').isDisabled()).toBe(true);
     const relaunch = page.waitForResponse((r) => r.url() === `${stack.widgetUrl}/api/session`);
     await frame.click('[data-testid=session-recover]');
@@ -263,11 +274,148 @@ describe('the session without cookies', () => {
   });
 });
 
+describe('the thread people read (issue 16)', () => {
+  it('reads Hebrew right to left, keeps a one-line note compact with its buttons on hover or focus, and opens links in a new tab without an opener', async () => {
+    const frame = await openHarness({ ctx: 'e2e:rtl' });
+    await addNote(frame, 'Plain one-liner');
+    await addNote(frame, 'שלום עולם.');
+    const hebrew = frame.locator('[data-testid=note-body]', { hasText: 'שלום' });
+    expect(await hebrew.evaluate((el) => getComputedStyle(el).direction)).toBe('rtl');
+    // It ends at the right edge, where a right-to-left reader starts.
+    const edges = await hebrew.evaluate((el) => {
+      const text = document.createRange();
+      text.selectNodeContents(el);
+      return [el.getBoundingClientRect().right, text.getBoundingClientRect().right];
+    });
+    expect(Math.abs(edges[0]! - edges[1]!)).toBeLessThanOrEqual(2);
+    const plain = frame.locator('[data-testid=note]', { hasText: 'Plain one-liner' });
+    expect(await plain.evaluate((el) => el.getBoundingClientRect().height)).toBeLessThan(60);
+
+    // Hidden until hover where a mouse can hover, and reachable by keyboard.
+    const edit = plain.locator('[data-testid=note-edit]');
+    await page.mouse.move(0, 0);
+    expect(await edit.evaluate((el) => getComputedStyle(el.parentElement!).opacity)).toBe('0');
+    await plain.hover();
+    expect(await edit.evaluate((el) => getComputedStyle(el.parentElement!).opacity)).toBe('1');
+    await page.mouse.move(0, 0);
+    await edit.focus();
+    expect(await edit.evaluate((el) => getComputedStyle(el.parentElement!).opacity)).toBe('1');
+
+    await addNote(frame, `Harness: ${stack.harnessUrl}/ and javascript:alert(6)`);
+    const link = frame.locator('[data-testid=note-body] a');
+    expect(await link.count()).toBe(1);
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer nofollow');
+    const [popup] = await Promise.all([browser.context.waitForEvent('page'), link.click()]);
+    await popup.waitForLoadState();
+    expect(popup.url()).toBe(`${stack.harnessUrl}/`);
+    expect(await popup.evaluate(() => window.opener)).toBeNull();
+    await popup.close();
+    expect(dialogs).toEqual([]);
+  });
+
+  it('keeps a paste over 4,000 characters whole, says how far over it is, and scrolls inside a capped composer', async () => {
+    const frame = await openHarness({ ctx: 'e2e:long' });
+    const long = `${Array.from({ length: 820 }, () => 'word').join(' ')}!`;
+    await frame.fill('[data-testid=composer-input]', long);
+    expect(await frame.locator('[data-testid=composer-input]').inputValue()).toBe(long);
+    await frame.locator('#composer-hint', { hasText: '100 characters too many' }).waitFor();
+    expect(await frame.locator('[data-testid=composer-submit]').isDisabled()).toBe(true);
+    const box = await frame.locator('[data-testid=composer-input]').evaluate((el) => ({ height: el.clientHeight, scroll: el.scrollHeight }));
+    expect(box.height).toBeLessThan(260);
+    expect(box.scroll).toBeGreaterThan(box.height);
+    await page.waitForTimeout(300);
+    expect(await page.locator('#widget iframe').evaluate((el) => el.getBoundingClientRect().height)).toBeLessThan(600);
+  });
+
+  it('fits the first page of 50 notes within the SDK\'s 4,000 px at 320 px: the newest 20, the rest one click away without a request', async () => {
+    await seedNotes(stack, { sub: 'bob', name: 'Bob Builder', ctx: 'e2e:many' }, Array.from({ length: 60 }, (_, i) => `Note ${i + 1}: a line of text long enough to wrap once in a narrow frame.`));
+    const frame = await openHarness({ ctx: 'e2e:many', width: '320' });
+    const more = frame.locator('[data-testid=notes-more]');
+    expect(await more.textContent()).toBe('Show 20 older notes');
+    await page.waitForTimeout(300);
+    const iframeHeight = await page.locator('#widget iframe').evaluate((el) => el.getBoundingClientRect().height);
+    expect(iframeHeight).toBeLessThan(4000);
+    // Reachable without scrolling inside the frame: the frame shows all of its content.
+    expect(await frame.evaluate(() => document.documentElement.scrollHeight <= document.documentElement.clientHeight + 1)).toBe(true);
+    const fetches: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().startsWith(`${stack.widgetUrl}/api/notes`)) fetches.push(r.url());
+    });
+    await more.click();
+    expect(await frame.locator('[data-testid=note]').count()).toBe(40);
+    await more.click();
+    expect(await frame.locator('[data-testid=note]').count()).toBe(50);
+    expect(fetches).toEqual([]);
+    expect(await more.textContent()).toBe('Show older notes');
+    await more.click();
+    await frame.locator('[data-testid=note]').nth(59).waitFor();
+    expect(fetches).toHaveLength(1);
+  });
+});
+
+describe('session messages (issues 16 and 19)', () => {
+  const messages = (frame: Frame) => frame.locator('[role=alert], [role=status]').count();
+
+  it('after "Sign out on host": one message, advice that can work while the host refuses, nothing left after recovering', async () => {
+    const frame = await openHarness({ ctx: 'e2e:host-sign-out' });
+    await page.click('#sign-out');
+    await page.locator('#log', { hasText: 'alice signed out on host' }).waitFor();
+    await frame.fill('[data-testid=composer-input]', 'Typed while the host had signed me out');
+    await frame.click('[data-testid=composer-submit]');
+    await frame.locator('[data-testid=session-expired]').waitFor();
+    expect(await messages(frame)).toBe(1);
+    expect(await frame.inputValue('[data-testid=composer-input]')).toBe('Typed while the host had signed me out');
+
+    await frame.click('[data-testid=session-recover]');
+    await frame.locator('[data-testid=session-expired]', { hasText: 'Sign in to the site, then try again' }).waitFor();
+    expect(await frame.textContent('[data-testid=session-expired]')).not.toMatch(/reload/i);
+    expect(await messages(frame)).toBe(1);
+
+    await page.click('#sign-in');
+    await page.locator('#log', { hasText: 'alice signed back in on host' }).waitFor();
+    await frame.click('[data-testid=session-recover]');
+    await frame.locator('[data-testid=session-expired]').waitFor({ state: 'detached' });
+    expect(await messages(frame)).toBe(0);
+    await frame.click('[data-testid=composer-submit]');
+    await frame.locator('[data-testid=note-body]', { hasText: 'Typed while the host had signed me out' }).waitFor();
+    await frame.locator('[data-testid=note].pending').waitFor({ state: 'detached' });
+    expect(await messages(frame)).toBe(0);
+  });
+
+  it('a silent re-launch as someone else does not post what the first user typed (issue 19 item 8)', async () => {
+    const frame = await openHarness({ ctx: 'e2e:switch' });
+    // Someone switches accounts on the host (here: the picker, without Launch), then the widget's session ends.
+    await page.selectOption('#user', { label: 'Bob Builder (bob)' });
+    await page.click('#expire');
+    await page.locator('#log', { hasText: /expired [1-9]\d* session\(s\) of alice/ }).waitFor();
+
+    await frame.fill('[data-testid=composer-input]', 'Typed by Alice');
+    await frame.click('[data-testid=composer-submit]');
+    await frame.locator('[data-testid=session-switched]', { hasText: 'Bob Builder' }).waitFor();
+    expect(await frame.textContent('[data-testid=user-name]')).toBe('Bob Builder');
+    expect(await frame.inputValue('[data-testid=composer-input]')).toBe('Typed by Alice');
+    expect(await page.textContent('#log')).toContain('sign for bob');
+    expect(await messages(frame)).toBe(1);
+
+    // Nobody's thread got the note.
+    for (const user of ['Alice Example (alice)', 'Bob Builder (bob)']) {
+      const reopened = await openHarness({ user, ctx: 'e2e:switch' });
+      expect(await noteBodies(reopened)).toEqual([]);
+    }
+  });
+});
+
 describe('screenshots', () => {
   for (const theme of ['light', 'dark'] as const) {
     for (const width of ['320', '800']) {
       it(`${theme} at ${width} px`, async () => {
-        const frame = await openHarness({ theme, width });
+        const ctx = `e2e:screens-${theme}-${width}`;
+        await seedNotes(stack, { sub: 'alice', name: 'Alice Example', ctx }, SHOWCASE.alice);
+        await seedNotes(stack, { sub: 'bob', name: 'Bob Builder', ctx }, SHOWCASE.bob);
+        const frame = await openHarness({ theme, width, ctx });
+        // Right-to-left notes read right to left (issue 16), and one of Alice's notes shows its buttons.
+        expect(await frame.locator('[data-testid=note-body]').first().evaluate((el) => getComputedStyle(el).direction)).toBe('rtl');
+        await frame.locator('[data-testid=note]', { hasText: 'Shipping Friday' }).hover();
         await page.waitForTimeout(300);
         fs.mkdirSync(SCREENSHOTS, { recursive: true });
         const file = path.join(SCREENSHOTS, `chromium-${theme}-${width}.png`);

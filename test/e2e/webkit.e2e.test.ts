@@ -3,6 +3,7 @@ import path from 'node:path';
 import { By, error, until, type WebDriver } from 'selenium-webdriver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlCookieServer } from './support/controlCookieServer.ts';
+import { SHOWCASE, seedNotes } from './support/seedNotes.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { launchWebKit, type WebKit } from './support/webkit.ts';
 
@@ -28,7 +29,8 @@ async function openWidget(user?: string, ctx?: string): Promise<void> {
   await driver.get(stack.harnessUrl);
   if (user || ctx) {
     if (user) await driver.findElement(By.css(`#user option[value^="${user}|"]`)).click();
-    if (ctx) await driver.executeScript('const s = document.getElementById("ctx"); s.value = arguments[0];', ctx);
+    // A context of the test's own is added to the picker, so notes from other tests do not mix in.
+    if (ctx) await driver.executeScript('const s = document.getElementById("ctx"); if (![...s.options].some((o) => o.value === arguments[0])) s.add(new Option(arguments[0], arguments[0])); s.value = arguments[0];', ctx);
     await driver.findElement(By.id('launch')).click();
   }
   const iframe = await driver.wait(until.elementLocated(By.css('#widget iframe')), 15_000);
@@ -77,6 +79,13 @@ async function addNote(text: string): Promise<void> {
   );
   await driver.wait(frameFitsContent, 5000);
 }
+
+/** Whether the note body containing arguments[0] ends its text at its right edge (within 2 px). */
+const RIGHT_ALIGNED = `
+  const body = [...document.querySelectorAll('[data-testid=note-body]')].find((b) => b.textContent.includes(arguments[0]));
+  const text = document.createRange();
+  text.selectNodeContents(body);
+  return Math.abs(body.getBoundingClientRect().right - text.getBoundingClientRect().right) <= 2;`;
 
 /** Fetches the widget made, from the browser's own resource timing. */
 const calls = (path: string) =>
@@ -151,7 +160,8 @@ describe('WebKit (Safari engine)', () => {
   it('keeps hostile note bodies and contexts inert', async () => {
     const hostileCtx = '"><img src=x onerror=alert(2)></script>';
     await openWidget(undefined, hostileCtx);
-    expect(await driver.findElement(By.css('.ctx')).getText()).toContain(hostileCtx);
+    // The raw context id is never shown (only a host's display label would be).
+    expect(await driver.findElement(By.css('header')).getText()).not.toContain('onerror');
     const body = '<img src=x onerror=alert(3)> </script><script>alert(4)</script> javascript:alert(5)';
     await addNote(body);
     await openWidget(undefined, hostileCtx);
@@ -217,6 +227,61 @@ describe('WebKit (Safari engine)', () => {
     await driver.wait(until.urlIs(`${stack.widgetUrl}/launch`), 10_000);
     expect(await driver.wait(until.elementLocated(By.id('error-code')), 10_000).getText()).toBe('launch_invalid');
     expect(await driver.getPageSource()).not.toContain('widget-bootstrap');
+  }, 90_000);
+
+  it('reads Hebrew right to left and makes only http links, marked to open a new tab with no opener or referrer', async () => {
+    await openWidget(undefined, 'e2e:rtl');
+    await addNote('שלום עולם.');
+    await addNote('See https://example.com/specs and javascript:alert(6)');
+    const direction = await driver.executeScript('return getComputedStyle([...document.querySelectorAll("[data-testid=note-body]")].find((b) => b.textContent.includes("שלום"))).direction');
+    expect(direction).toBe('rtl');
+    expect(await driver.executeScript(RIGHT_ALIGNED, 'שלום')).toBe(true);
+    const links = await driver.findElements(By.css('[data-testid=note-body] a'));
+    expect(links).toHaveLength(1);
+    expect(await links[0]!.getAttribute('href')).toBe('https://example.com/specs');
+    expect(await links[0]!.getAttribute('rel')).toBe('noopener noreferrer nofollow');
+    expect(await links[0]!.getAttribute('target')).toBe('_blank');
+  });
+
+  it('a silent re-launch as someone else does not post what the first user typed (issue 19 item 8)', async () => {
+    await openWidget(undefined, 'e2e:switch');
+    await driver.switchTo().defaultContent();
+    await driver.findElement(By.css('#user option[value^="bob|"]')).click();
+    await driver.findElement(By.id('expire')).click();
+    await driver.wait(async () => /expired [1-9]\d* session\(s\) of alice/.test(await driver.findElement(By.id('log')).getText()), 10_000);
+    await driver.switchTo().frame(await driver.findElement(By.css('#widget iframe')));
+
+    await typeInto('[data-testid=composer-input]', 'Typed by Alice');
+    await driver.findElement(By.css('[data-testid=composer-submit]')).click();
+    const switched = await driver.wait(until.elementLocated(By.css('[data-testid=session-switched]')), 10_000);
+    expect(await switched.getText()).toContain('Bob Builder');
+    expect(await driver.findElement(By.css('[data-testid=user-name]')).getText()).toBe('Bob Builder');
+    expect(await driver.findElement(By.css('[data-testid=composer-input]')).getAttribute('value')).toBe('Typed by Alice');
+    expect(await bodies()).toEqual([]);
+    expect((await driver.findElements(By.css('[role=alert], [role=status]'))).length).toBe(1);
+  });
+
+  it('after "Sign out on host": one message that stays useful while the host refuses and goes away after recovering', async () => {
+    await openWidget(undefined, 'e2e:host-sign-out');
+    const harness = async (id: string, logged: RegExp) => {
+      await driver.switchTo().defaultContent();
+      await driver.findElement(By.id(id)).click();
+      await driver.wait(async () => logged.test(await driver.findElement(By.id('log')).getText()), 10_000);
+      await driver.switchTo().frame(await driver.findElement(By.css('#widget iframe')));
+    };
+    const messages = async () => (await driver.findElements(By.css('[role=alert], [role=status]'))).length;
+    await harness('sign-out', /alice signed out on host/);
+    await typeInto('[data-testid=composer-input]', 'Typed while signed out');
+    await driver.findElement(By.css('[data-testid=composer-submit]')).click();
+    await driver.wait(until.elementLocated(By.css('[data-testid=session-expired]')), 15_000);
+    expect(await messages()).toBe(1);
+    await driver.findElement(By.css('[data-testid=session-recover]')).click();
+    await driver.wait(async () => /Sign in to the site, then try again/.test(await driver.findElement(By.css('[data-testid=session-expired]')).getText()), 15_000);
+    expect(await messages()).toBe(1);
+    await harness('sign-in', /alice signed back in on host/);
+    await driver.findElement(By.css('[data-testid=session-recover]')).click();
+    await driver.wait(async () => (await messages()) === 0, 15_000);
+    expect(await driver.findElement(By.css('[data-testid=composer-input]')).getAttribute('value')).toBe('Typed while signed out');
   });
 
   it('leaves no cookie for the widget origin in the browser', async () => {
@@ -225,8 +290,14 @@ describe('WebKit (Safari engine)', () => {
     expect(await driver.manage().getCookies()).toEqual([]);
   });
 
-  it('saves a screenshot beside the Chromium ones', async () => {
-    await openWidget();
+  it('saves a screenshot beside the Chromium ones, with right-to-left notes', async () => {
+    await seedNotes(stack, { sub: 'alice', name: 'Alice Example', ctx: 'e2e:screens' }, SHOWCASE.alice);
+    await seedNotes(stack, { sub: 'bob', name: 'Bob Builder', ctx: 'e2e:screens' }, SHOWCASE.bob);
+    await openWidget(undefined, 'e2e:screens');
+    expect(await driver.executeScript('return getComputedStyle(document.querySelector("[data-testid=note-body]")).direction')).toBe('rtl');
+    // and sits at the right edge, where a right-to-left reader starts
+    expect(await driver.executeScript(RIGHT_ALIGNED, 'ملاحظة')).toBe(true);
+    await driver.wait(frameFitsContent, 5000);
     await driver.switchTo().defaultContent();
     await driver.sleep(300);
     const png = await driver.takeScreenshot();

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../server/config.ts';
 import { createDb, migrateLatest, type Db } from '../../server/db/connect.ts';
 import { signingKeyStore } from '../../server/db/signingKeys.ts';
 import type { Logger } from '../../server/logger.ts';
+import { createWidgetMetrics, type WidgetMetrics } from '../../server/metrics/widgetMetrics.ts';
 import { FakeClock } from './fakeClock.ts';
 import { signHs256 } from './signJwt.ts';
 import { createTestDatabase, secretBoxFor, type TestDatabaseKind } from './testDatabase.ts';
@@ -32,6 +33,8 @@ export interface TestApp {
   ring: SessionKeyRing;
   /** Seals and opens the secrets this app stores. */
   secrets: SecretBox;
+  /** What the app counts, as /metrics would serve it: `await metrics.registry.metrics()`. */
+  metrics: WidgetMetrics;
   tenant: TestTenant;
   addTenant(issuer: string, origins?: string[]): Promise<TestTenant>;
   /** A tenant registered with a public key or JWKS URL (no shared secret). */
@@ -62,7 +65,8 @@ export async function startTestApp(options: { env?: Record<string, string>; logg
   await migrateLatest(db, secrets);
   const clock = new FakeClock();
   const ring = await new SessionKeyRing(signingKeyStore(db, secrets), clock, config.cacheTtl * 1000).init();
-  const app = createApp({ db, config, clock, ring, secrets, assets: loadWidgetAssets(), logger: options.logger, jwks: options.jwks });
+  const metrics = createWidgetMetrics({ db, clock });
+  const app = createApp({ db, config, clock, ring, secrets, assets: loadWidgetAssets(), logger: options.logger, metrics, jwks: options.jwks });
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -121,6 +125,7 @@ export async function startTestApp(options: { env?: Record<string, string>; logg
     config,
     ring,
     secrets,
+    metrics,
     tenant,
     addTenant,
     addTenantWithKey,

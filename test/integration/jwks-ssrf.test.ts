@@ -4,6 +4,7 @@ import { registerTenant } from '../../server/admin/tenants.ts';
 import { jwksFetchFor } from '../../server/auth/launch/jwksFetcher.ts';
 import { startConnectionCounter, type ConnectionCounter } from '../helpers/connectionCounter.ts';
 import { generateKeyPair, signAsymmetric } from '../helpers/signJwt.ts';
+import { recordingLogger } from '../helpers/recordingLogger.ts';
 import { HOST_ORIGIN, startTestApp, type TestApp } from '../helpers/testApp.ts';
 
 // A JWKS URL is an address the server connects to on a launcher's request: in
@@ -11,7 +12,8 @@ import { HOST_ORIGIN, startTestApp, type TestApp } from '../helpers/testApp.ts';
 // service, and the launcher learns nothing about what the server can reach.
 
 const key = generateKeyPair('ES256');
-const logLines: Array<Record<string, unknown>> = [];
+const recording = recordingLogger();
+const logLines = recording.lines;
 let t: TestApp;
 let listener: ConnectionCounter;
 let port: number;
@@ -23,7 +25,7 @@ beforeAll(async () => {
     env: { NODE_ENV: 'production', PUBLIC_URL: 'https://widget.example' },
     // The production transport, with a short timeout.
     jwks: { fetch: { ...jwksFetchFor(true), timeoutMs: 1000 } },
-    logger: { info: () => {}, warn: (event, fields) => logLines.push({ event, ...fields }), error: () => {} },
+    logger: recording.logger,
   });
 });
 afterAll(async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTenantKey, removeTenantKey } from '../../server/admin/tenants.ts';
 import { NODE_CLOCK_TOLERANCE_MS, purgeExpiredLaunchJtis } from '../../server/db/launchJtis.ts';
 import { queryStringHash } from '../../server/auth/launch/queryStringHash.ts';
+import { jsonLogger } from '../../server/logger.ts';
 import { generateKeyPair, signAsymmetric, signHs256, type AsymmetricAlg } from '../helpers/signJwt.ts';
 import { startJwksServer, type JwksServer } from '../helpers/jwksServer.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
@@ -19,11 +20,7 @@ beforeAll(async () => {
   jwks = await startJwksServer();
   t = await startTestApp({
     jwks: { fetch: { timeoutMs: 300, maxBytes: 64 * 1024, fetch: (...args) => globalThis.fetch(...args) } },
-    logger: {
-      info: (event, fields) => logLines.push({ event, ...fields }),
-      warn: (event, fields) => logLines.push({ event, ...fields }),
-      error: (event, fields) => logLines.push({ event, ...fields }),
-    },
+    logger: jsonLogger((line) => logLines.push(JSON.parse(line) as Record<string, unknown>)),
   });
 });
 afterAll(async () => {

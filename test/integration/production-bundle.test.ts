@@ -26,7 +26,7 @@ beforeAll(async () => {
   await migrateLatest(db, secretBoxFor(database.env));
   secret = (await registerHs256Tenant(db, secretBoxFor(database.env), { issuer: 'bundle-host', origins: ['https://host.example'], now: Date.now() })).secret;
   await db.destroy();
-  const bundle = await buildServer(path.join(bundleDir, 'main.js'));
+  const bundle = (await buildServer(bundleDir)).server;
   server = await startServer({ ...database.env, NODE_ENV: 'production', HOST: '127.0.0.1', PUBLIC_URL }, { bundle });
 }, 60_000);
 afterAll(async () => {

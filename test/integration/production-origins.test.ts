@@ -1,17 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminInputError } from '../../server/admin/adminInput.ts';
 import { registerTenant, replaceTenantOrigins } from '../../server/admin/tenants.ts';
+import { recordingLogger } from '../helpers/recordingLogger.ts';
 import { HOST_ORIGIN, startTestApp, type TestApp } from '../helpers/testApp.ts';
 
 // In production the widget is framed only by https host pages: an http page can
 // be rewritten on the way, and could then frame the widget as the host.
 
-const logLines: Array<Record<string, unknown>> = [];
+const recording = recordingLogger();
+const logLines = recording.lines;
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp({
     env: { NODE_ENV: 'production', PUBLIC_URL: 'https://widget.example' },
-    logger: { info: () => {}, warn: () => {}, error: (event, fields) => logLines.push({ event, ...fields }) },
+    logger: recording.logger,
   });
 });
 afterAll(() => t.close());

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRoutes } from '../../server/app.ts';
 import { loadWidgetAssets } from '../../server/assets/widgetAssets.ts';
 import type { SessionService } from '../../server/auth/session/sessionService.ts';
+import { jsonLogger } from '../../server/logger.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 
 // Routes are declared once with what they are (server/http/route.ts), and the
@@ -39,7 +40,7 @@ describe('path spellings', () => {
   beforeAll(async () => {
     t = await startTestApp({
       env: { LAUNCH_RATE_PER_IP: '3' },
-      logger: { info: (event, fields) => lines.push({ event, ...fields }), warn: (event, fields) => lines.push({ event, ...fields }), error: (event, fields) => lines.push({ event, ...fields }) },
+      logger: jsonLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>)),
     });
   });
   afterAll(() => t.close());

@@ -72,6 +72,28 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'http://w.example' })).toThrow(/https/);
   });
 
+  it('requires PUBLIC_URL in production, as the README says, but not for admin commands', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PUBLIC_URL is required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_URL: '  ' })).toThrow(/PUBLIC_URL is required in production/);
+    expect(loadConfig({ NODE_ENV: 'production' }, { purpose: 'admin' }).production).toBe(true);
+    expect(loadConfig({}).publicUrl).toBe('http://localhost:3000');
+  });
+
+  it('reads LOG_LEVEL and refuses an unknown one', () => {
+    expect(loadConfig({}).logLevel).toBe('info');
+    expect(loadConfig({ LOG_LEVEL: 'WARN' }).logLevel).toBe('warn');
+    expect(() => loadConfig({ LOG_LEVEL: 'verbose' })).toThrow(/LOG_LEVEL must be one of debug, info, warn, error/);
+  });
+
+  it('serves metrics only when METRICS_PORT is set, on 127.0.0.1 unless METRICS_HOST says otherwise, never on the public port', () => {
+    expect(loadConfig({}).metrics).toBeNull();
+    expect(loadConfig({ METRICS_PORT: 'off' }).metrics).toBeNull();
+    expect(loadConfig({ METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464, host: '127.0.0.1' });
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' }).metrics).toEqual({ port: 9464, host: '0.0.0.0' });
+    expect(() => loadConfig({ PORT: '3000', METRICS_PORT: '3000' })).toThrow(/METRICS_PORT must differ from PORT/);
+    expect(() => loadConfig({ METRICS_PORT: 'ninety' })).toThrow(/METRICS_PORT must be a whole number/);
+  });
+
   it('rejects a PUBLIC_URL with a path', () => {
     expect(() => loadConfig({ PUBLIC_URL: 'https://w.example/widget' })).toThrow(/without a path/);
   });

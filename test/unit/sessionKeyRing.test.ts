@@ -1,16 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { RELOAD_RETRY_MS, SessionKeyRing } from '../../server/auth/session/sessionKeyRing.ts';
-import type { Logger } from '../../server/logger.ts';
 import { logUnhandledRejections } from '../../server/unhandledRejections.ts';
 import { FakeClock } from '../helpers/fakeClock.ts';
 import { memorySigningKeyStore } from '../helpers/memorySigningKeyStore.ts';
+import { recordingLogger } from '../helpers/recordingLogger.ts';
 
-const recordingLogger = () => {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger: Logger = { info: () => {}, warn: () => {}, error: (event, fields) => lines.push({ event, ...fields }) };
-  return { lines, logger };
-};
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
 
 describe('the session key ring when the database fails', () => {

@@ -50,9 +50,15 @@ const $ = (id: string, within: ParentNode = root) => within.querySelector<HTMLEl
 const $$ = (id: string, within: ParentNode = root) => [...within.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)];
 const bodies = () => $$('note-body').map((b) => b.textContent);
 
-async function mount(api: ApiClient, initial: NotesPage | null = null) {
-  await act(() => render(<App api={api} session={ME} initial={initial} renderedAt={NOW} />, root));
+async function mount(api: ApiClient, initial: NotesPage | null = null, props: { locale?: string; contextLabel?: string } = {}) {
+  await act(() => render(<App api={api} session={ME} initial={initial} renderedAt={NOW} {...props} />, root));
 }
+/** What the browser would say about itself; restored after each test. */
+function pretendBrowser({ language, platform }: { language?: string; platform?: string }) {
+  if (language) vi.spyOn(navigator, 'language', 'get').mockReturnValue(language);
+  if (platform) vi.spyOn(navigator, 'platform', 'get').mockReturnValue(platform);
+}
+const manyNotes = (count: number) => Array.from({ length: count }, (_, i) => note(`n-${i}`, `Note ${i}`, { id: 'u-bob', name: 'Bob' }, i + 1));
 const click = (el: HTMLElement | null) => act(() => el!.click());
 async function type(el: HTMLElement | null, text: string) {
   await act(() => {
@@ -75,6 +81,7 @@ afterEach(async () => {
   await act(() => render(null, root));
   root.remove();
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 describe('the thread', () => {
@@ -83,12 +90,21 @@ describe('the thread', () => {
     expect($('user-name')!.textContent).toBe('Ada');
     const notes = $$('note');
     expect(notes.map((n) => $('note-author', n)!.textContent)).toEqual(['Ada', 'Bob']);
-    expect(notes.map((n) => n.querySelector('time')!.textContent)).toEqual(['5 min ago', '2 h ago']);
+    expect(notes.map((n) => n.querySelector('time')!.textContent)).toEqual(['5 min. ago', '2 hr. ago']);
     expect(notes[0]!.querySelector('time')!.getAttribute('datetime')).toBe(mine.createdAt);
     expect($('note-edit', notes[0])).not.toBeNull();
     expect($('note-delete', notes[0])).not.toBeNull();
     expect($('note-edit', notes[1])).toBeNull();
     expect($('note-delete', notes[1])).toBeNull();
+  });
+
+  it('keeps edit and delete on the note\'s meta line, so they cost the note no extra line', async () => {
+    await mount(fakeApi().api, page([mine]));
+    const meta = $('note')!.querySelector('.meta')!;
+    expect($('note-edit', meta)).not.toBeNull();
+    expect($('note-delete', meta)).not.toBeNull();
+    await click($('note-delete'));
+    expect($('note-delete-confirm', meta)).not.toBeNull();
   });
 
   it('renders note text as text, never as markup', async () => {
@@ -133,6 +149,23 @@ describe('the thread', () => {
     expect(bodies()).toEqual(['Their note']);
   });
 
+  it('shows the newest 20 notes and reveals the rest of the page without a request', async () => {
+    const { api } = fakeApi();
+    await mount(api, page(manyNotes(50), 'cursor-1'));
+    expect(bodies()).toHaveLength(20);
+    expect($('notes-more')!.textContent).toBe('Show 20 older notes');
+    await click($('notes-more'));
+    expect(bodies()).toHaveLength(40);
+    expect($('notes-more')!.textContent).toBe('Show 10 older notes');
+    await click($('notes-more'));
+    expect(bodies()).toEqual(manyNotes(50).map((n) => n.body));
+    expect(api.request).not.toHaveBeenCalled();
+    // Only now, with every loaded note shown, does the button fetch the next page.
+    expect($('notes-more')!.textContent).toBe('Show older notes');
+    await click($('notes-more'));
+    expect(api.request).toHaveBeenCalledWith('GET', '/api/notes?before=cursor-1');
+  });
+
   it('loads older notes with the cursor and appends them', async () => {
     const older = note('n-3', 'Older', ME.user, 600);
     const { api } = fakeApi(async () => page([older]));
@@ -142,6 +175,82 @@ describe('the thread', () => {
     expect(api.request).toHaveBeenCalledWith('GET', '/api/notes?before=cursor-1');
     expect(bodies()).toEqual(['My note', 'Older']);
     expect($('notes-more')).toBeNull();
+  });
+});
+
+describe('links in notes', () => {
+  it('turns http and https addresses into links that open a new tab and tell the target nothing; nothing else', async () => {
+    const body = 'See https://example.com/a?b=1, and (https://en.wikipedia.org/wiki/Foo_(bar)). Not: javascript:alert(1) data:text/html,x ftp://x.example HTTP://LOUD.example.';
+    await mount(fakeApi().api, page([note('n-l', body, { id: 'u-bob', name: 'Bob' }, 1)]));
+    const links = [...$('note-body')!.querySelectorAll('a')];
+    expect(links.map((a) => a.getAttribute('href'))).toEqual(['https://example.com/a?b=1', 'https://en.wikipedia.org/wiki/Foo_(bar)', 'HTTP://LOUD.example']);
+    for (const a of links) {
+      expect(a.getAttribute('rel')).toBe('noopener noreferrer nofollow');
+      expect(a.getAttribute('target')).toBe('_blank');
+    }
+    // The text reads exactly as written.
+    expect($('note-body')!.textContent).toBe(body);
+  });
+
+  it('builds links as elements, so markup in an address stays text', async () => {
+    const body = 'https://example.com/"><img src=x onerror=alert(1)>';
+    await mount(fakeApi().api, page([note('n-x', body, { id: 'u-eve', name: 'Eve' }, 1)]));
+    expect(root.querySelector('img')).toBeNull();
+    expect(root.querySelector('a')!.getAttribute('href')).toBe('https://example.com/');
+    expect($('note-body')!.textContent).toBe(body);
+  });
+});
+
+describe('right-to-left text and the reader\'s locale', () => {
+  it('lets note bodies, author names, the composer and the editor take their direction from their own text', async () => {
+    await mount(fakeApi().api, page([note('n-he', 'שלום עולם.', ME.user, 1)]));
+    expect($('note-body')!.getAttribute('dir')).toBe('auto');
+    expect($('note-author')!.getAttribute('dir')).toBe('auto');
+    expect($('composer-input')!.getAttribute('dir')).toBe('auto');
+    await click($('note-edit'));
+    expect($('note-edit-input')!.getAttribute('dir')).toBe('auto');
+  });
+
+  it('writes times in the locale it is given, with the full date on hover', async () => {
+    await mount(fakeApi().api, page([mine, theirs]), { locale: 'de' });
+    const times = $$('note').map((n) => n.querySelector('time')!);
+    expect(times.map((t) => t.textContent)).toEqual(['vor 5 Min.', 'vor 2 Std.']);
+    expect(times[0]!.getAttribute('title')).toMatch(/^Mittwoch, 25\. November 2026 um \d\d:\d\d$/);
+  });
+
+  it('without a locale, uses the browser\'s language once hydrated', async () => {
+    pretendBrowser({ language: 'fr-FR' });
+    await mount(fakeApi().api, page([mine]));
+    expect($('note')!.querySelector('time')!.textContent).toMatch(/^il y a 5\smin$/);
+  });
+
+  it('falls back to English when the locale is not one Intl can read (WebKitGTK in a C locale says "C")', async () => {
+    pretendBrowser({ language: 'C' });
+    await mount(fakeApi().api, page([mine]));
+    expect($('note')!.querySelector('time')!.textContent).toBe('5 min. ago');
+    await act(() => render(null, root));
+    await mount(fakeApi().api, page([mine]), { locale: 'not a locale!' });
+    expect($('note')!.querySelector('time')!.textContent).toBe('5 min. ago');
+  });
+
+  it('shows ⌘+Enter on a Mac and Ctrl+Enter elsewhere', async () => {
+    await mount(fakeApi().api, page([]));
+    expect($('composer-input')!.closest('form')!.textContent).toContain('Ctrl+Enter to post');
+    await act(() => render(null, root));
+    pretendBrowser({ platform: 'MacIntel' });
+    await mount(fakeApi().api, page([]));
+    expect($('composer-input')!.closest('form')!.textContent).toContain('⌘+Enter to post');
+  });
+});
+
+describe('the context', () => {
+  it('never shows the raw context id; shows the host\'s label when there is one', async () => {
+    await mount(fakeApi().api, page([]));
+    expect(root.querySelector('header')!.textContent).not.toContain('page:42');
+    await act(() => render(null, root));
+    await mount(fakeApi().api, page([]), { contextLabel: 'Page: Onboarding' });
+    expect(root.querySelector('header')!.textContent).toContain('Page: Onboarding');
+    expect(root.querySelector('header')!.textContent).not.toContain('page:42');
   });
 });
 
@@ -193,6 +302,42 @@ describe('the composer', () => {
     expect($('notice')!.textContent).toContain('A note can be at most 4000 characters.');
     expect($('notice')!.getAttribute('role')).toBe('alert');
     expect(($('composer-input') as HTMLTextAreaElement).value).toBe('Will fail');
+  });
+});
+
+describe('the length limit', () => {
+  const hint = () => root.querySelector('#composer-hint')!;
+
+  it('keeps a paste over 4,000 characters whole, says how far over it is, and will not post it', async () => {
+    const { api } = fakeApi();
+    await mount(api, page([]));
+    const long = 'x'.repeat(4010);
+    await type($('composer-input'), long);
+    expect(($('composer-input') as HTMLTextAreaElement).value).toBe(long);
+    expect(($('composer-input') as HTMLTextAreaElement).maxLength).toBeLessThan(0); // no silent cut by the browser
+    expect(hint().textContent).toBe('10 characters too many');
+    expect(hint().classList.contains('over')).toBe(true);
+    expect(($('composer-submit') as HTMLButtonElement).disabled).toBe(true);
+    await press($('composer-input'), 'Enter', { ctrlKey: true });
+    expect(api.request).not.toHaveBeenCalled();
+    await type($('composer-input'), 'x'.repeat(3999));
+    expect(hint().textContent).toBe('1 character left');
+    expect(($('composer-submit') as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it('counts characters as the server does: code points, after trimming', async () => {
+    await mount(fakeApi().api, page([]));
+    await type($('composer-input'), `  ${'😀'.repeat(4000)}  `);
+    expect(hint().classList.contains('over')).toBe(false);
+    expect(($('composer-submit') as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it('will not save an edit over the limit either', async () => {
+    await mount(fakeApi().api, page([mine]));
+    await click($('note-edit'));
+    await type($('note-edit-input'), 'y'.repeat(4001));
+    expect(($('note-save') as HTMLButtonElement).disabled).toBe(true);
+    expect($('note')!.querySelector('.over')!.textContent).toBe('1 character too many');
   });
 });
 
@@ -282,7 +427,7 @@ describe('deleting your note', () => {
 });
 
 describe('signing out', () => {
-  it('ends the session and offers to sign in again through the host', async () => {
+  it('ends the session, says so calmly (not as an error), and offers to sign in again through the host', async () => {
     const { api, emit } = fakeApi(async () => page([theirs]));
     api.logout.mockImplementation(() => emit('expired'));
     api.recover.mockImplementation(async () => {
@@ -292,13 +437,30 @@ describe('signing out', () => {
     await mount(api, page([mine]));
     await click($('sign-out'));
     expect(api.logout).toHaveBeenCalledTimes(1);
-    expect($('session-expired')!.textContent).toContain('You signed out');
+    const message = $('session-expired')!;
+    expect(message.textContent).toContain('You signed out');
+    expect(message.getAttribute('role')).toBe('status');
+    expect(message.classList.contains('info')).toBe(true);
     expect($('session-recover')!.textContent).toBe('Sign in again');
     expect($('sign-out')).toBeNull();
     await click($('session-recover'));
     await settle();
     expect($('session-expired')).toBeNull();
     expect($('sign-out')).not.toBeNull();
+    // Signing back in as yourself is no news.
+    expect($('session-switched')).toBeNull();
+  });
+
+  it('when the host will not sign in again, says to sign in to the site first', async () => {
+    const { api, emit } = fakeApi();
+    api.logout.mockImplementation(() => emit('expired'));
+    await mount(api, page([mine]));
+    await click($('sign-out'));
+    await click($('session-recover'));
+    await settle();
+    expect($$('session-expired')).toHaveLength(1);
+    expect($('session-expired')!.textContent).toMatch(/did not sign you in again\. Sign in to the site, then try again\./);
+    expect($('session-expired')!.getAttribute('role')).toBe('alert');
   });
 });
 
@@ -312,6 +474,7 @@ describe('session expiry', () => {
     await mount(api, page([mine]));
     await emit('expired');
     expect($('session-expired')!.getAttribute('role')).toBe('alert');
+    expect($('session-expired')!.textContent).toContain('Your session has ended.');
     expect(($('composer-submit') as HTMLButtonElement).disabled).toBe(true);
     expect($('note-edit')).toBeNull();
 
@@ -325,16 +488,78 @@ describe('session expiry', () => {
     expect(bodies()).toEqual(['Their note']);
   });
 
-  it('says so when recovery fails, and lets the user try again', async () => {
+  it('when reconnecting fails, replaces the message with advice that can work (never "reload")', async () => {
     const { api, emit } = fakeApi();
     await mount(api, page([mine]));
     await emit('expired');
     await click($('session-recover'));
     await settle();
-    expect($('session-expired')!.textContent).toMatch(/failed/i);
+    expect($$('session-expired')).toHaveLength(1);
+    expect($('session-expired')!.textContent).toMatch(/did not sign you in again/);
+    expect($('session-expired')!.textContent).toMatch(/Sign in to the site, then try again/);
+    expect($('session-expired')!.textContent).not.toMatch(/reload/i);
     expect(($('session-recover') as HTMLButtonElement).disabled).toBe(false);
     await click($('session-recover'));
     expect(api.recover).toHaveBeenCalledTimes(2);
+  });
+
+  it('a post refused because the session ended shows one message, keeps the draft, and leaves nothing behind on recovery', async () => {
+    // What "Sign out on host" does: the post's 401 leads to a relaunch the host refuses.
+    const { api, emit } = fakeApi(async (method) => {
+      if (method !== 'POST') return page([theirs]);
+      await emit('expired');
+      throw new ApiError(401, 'session_expired', 'Your session has expired.');
+    });
+    api.recover.mockImplementation(async () => {
+      await emit('active', ME);
+      return true;
+    });
+    await mount(api, page([theirs]));
+    await type($('composer-input'), 'Written while signed out');
+    await click($('composer-submit'));
+    await settle();
+    expect(root.querySelectorAll('[role=alert], [role=status]')).toHaveLength(1);
+    expect($('session-expired')).not.toBeNull();
+    expect($('notice')).toBeNull();
+    expect(($('composer-input') as HTMLTextAreaElement).value).toBe('Written while signed out');
+    expect(bodies()).toEqual(['Their note']);
+
+    await click($('session-recover'));
+    await settle();
+    expect(root.querySelectorAll('[role=alert], [role=status]')).toHaveLength(0);
+    expect(($('composer-input') as HTMLTextAreaElement).value).toBe('Written while signed out');
+  });
+});
+
+describe('a silent re-launch that signs in someone else (issue 19 item 8)', () => {
+  const bob: SessionInfo = { user: { id: 'u-bob', name: 'Bob Builder' }, context: 'page:42' };
+
+  it('keeps the draft that was not sent and says who is signed in now, in one message', async () => {
+    const { api, emit } = fakeApi(async (method) => {
+      if (method !== 'POST') return page([theirs]);
+      // The api client re-launched as Bob and dropped the retry (widget/api.ts).
+      await emit('active', bob);
+      throw new ApiError(401, 'session_changed', 'You are signed in as someone else now.');
+    });
+    await mount(api, page([mine]));
+    await type($('composer-input'), 'Typed by Ada');
+    await click($('composer-submit'));
+    await settle();
+    expect(($('composer-input') as HTMLTextAreaElement).value).toBe('Typed by Ada');
+    expect($('user-name')!.textContent).toBe('Bob Builder');
+    expect($('session-switched')!.textContent).toContain('You are now signed in as \u2068Bob Builder\u2069.');
+    expect($('notice')).toBeNull();
+    expect(root.querySelectorAll('[role=alert], [role=status]')).toHaveLength(1);
+    expect(bodies()).not.toContain('Typed by Ada');
+    await click($('session-switched')!.querySelector('button'));
+    expect($('session-switched')).toBeNull();
+  });
+
+  it('also tells when the same person comes back in another context', async () => {
+    const { api, emit } = fakeApi(async () => page([]));
+    await mount(api, page([mine]));
+    await emit('active', { ...ME, context: 'page:43' });
+    expect($('session-switched')).not.toBeNull();
   });
 });
 
@@ -353,6 +578,19 @@ describe('server rendering and hydration', () => {
     await click($('note-delete'));
     await click($('note-delete-confirm'));
     expect(api.request).toHaveBeenCalledWith('DELETE', '/api/notes/n-1');
+  });
+
+  it('renders the same first markup whatever the browser says about itself, then adopts its language and keys', async () => {
+    const { api } = fakeApi(async () => undefined);
+    const props = { api, session: ME, initial: page([mine, theirs], 'c'), renderedAt: NOW };
+    const onServer = renderToString(<App {...props} />);
+    pretendBrowser({ language: 'ar-EG', platform: 'MacIntel' });
+    // What the browser renders first, before any effect: it must equal the server's markup.
+    expect(renderToString(<App {...props} />)).toBe(onServer);
+    root.innerHTML = onServer;
+    await act(() => hydrate(<App {...props} />, root));
+    expect($('note')!.querySelector('time')!.textContent).toBe(new Intl.RelativeTimeFormat('ar-EG', { numeric: 'auto', style: 'short' }).format(-5, 'minute'));
+    expect(root.querySelector('#composer-hint')!.textContent).toBe('⌘+Enter to post');
   });
 
   it('renders no inline style attributes (the page CSP forbids them)', () => {

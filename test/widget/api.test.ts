@@ -66,13 +66,20 @@ function fakeHost(tokens: Array<string | null>): HostLink & { launches: number; 
   return host;
 }
 
+const ME = { user: { id: 'u-1', name: 'Ada' }, context: 'page:1' };
 const refreshOk: Handler = () => json(200, issued());
-const relaunchOk: Handler = () => json(200, { ...issued(), user: { id: 'u-2', name: 'Relaunched' }, context: 'page:1' });
+/** The host launched the same person again (what a relaunch normally is). */
+const relaunchOk: Handler = () => json(200, { ...issued(), user: { id: 'u-1', name: 'Ada L.' }, context: 'page:1' });
+/** The host launched someone else, or the same person somewhere else. */
+const relaunchAs =
+  (user: { id: string; name: string | null }, context = 'page:1'): Handler =>
+  () =>
+    json(200, { ...issued(), user, context });
 
 let client: ApiClient | null = null;
 function start(routes: Record<string, Handler | Handler[]>, hostLink?: HostLink) {
   const server = fakeFetch(routes);
-  const initial = issued();
+  const initial = { ...issued(), ...ME };
   client = createApiClient(initial, { fetch: server.fetchImpl, hostLink });
   const statuses: string[] = [];
   const listener: SessionListener = (status) => statuses.push(status);
@@ -201,7 +208,7 @@ describe('a 401 on a call', () => {
     expect(server.calls.map((c) => c.path)).toEqual(['/api/notes', '/api/session', '/api/notes']);
     expect(server.calls[0]!.auth).toBe(`Bearer ${initial.token}`);
     expect(server.calls[2]!.auth).not.toBe(`Bearer ${initial.token}`);
-    expect(sessions).toEqual([['active', { user: { id: 'u-2', name: 'Relaunched' }, context: 'page:1' }]]);
+    expect(sessions).toEqual([['active', { user: { id: 'u-1', name: 'Ada L.' }, context: 'page:1' }]]);
   });
 
   it('does not loop: a second 401 after the relaunch ends in the expired state', async () => {
@@ -283,6 +290,49 @@ describe('a 401 on a call', () => {
     const { api, server } = start({ 'PATCH /api/notes/1': () => apiError(403, 'forbidden') });
     await expect(api.request('PATCH', '/api/notes/1', { body: 'x' })).rejects.toMatchObject({ status: 403, code: 'forbidden', message: 'forbidden message' });
     expect(server.calls).toHaveLength(1);
+  });
+});
+
+describe('a relaunch that signs in someone else (issue 19 item 8)', () => {
+  it('does not retry a write as another user: the call fails with session_changed and nothing is re-sent', async () => {
+    const host = fakeHost(['launch-jwt-for-bob']);
+    const sessions: unknown[] = [];
+    const bob = { id: 'u-bob', name: 'Bob Builder' };
+    const { api, server } = start({ 'POST /api/notes': () => apiError(401, 'session_revoked'), 'POST /api/session': relaunchAs(bob) }, host);
+    api.subscribe((status, session) => sessions.push([status, session]));
+    await expect(api.request('POST', '/api/notes', { body: 'typed by Ada' })).rejects.toMatchObject({ status: 401, code: 'session_changed' });
+    expect(server.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /api/notes', 'POST /api/session']);
+    // The new session is live and announced, so the UI can say who is signed in now.
+    expect(sessions).toEqual([['active', { user: bob, context: 'page:1' }]]);
+  });
+
+  it('does not retry as the same user in another context either', async () => {
+    const host = fakeHost(['launch-jwt']);
+    const { api, server } = start({ 'PATCH /api/notes/n-1': () => apiError(401, 'token_expired'), 'POST /api/session': relaunchAs(ME.user, 'page:2') }, host);
+    await expect(api.request('PATCH', '/api/notes/n-1', { body: 'edit' })).rejects.toMatchObject({ code: 'session_changed' });
+    expect(server.count('PATCH /api/notes/n-1')).toBe(1);
+  });
+
+  it('does not send a write begun before an idle widget was revived as someone else', async () => {
+    const host = fakeHost(['launch-jwt-for-bob']);
+    const { api, server } = start({ 'POST /api/session': relaunchAs({ id: 'u-bob', name: 'Bob Builder' }) }, host);
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    await expect(api.request('DELETE', '/api/notes/n-1')).rejects.toMatchObject({ code: 'session_changed' });
+    expect(server.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /api/session']);
+  });
+
+  it('sends calls begun after the switch as the new user', async () => {
+    const host = fakeHost(['launch-jwt-for-bob']);
+    const { api, server } = start(
+      {
+        'POST /api/notes': [() => apiError(401, 'session_revoked'), () => json(201, { note: 'as bob' })],
+        'POST /api/session': relaunchAs({ id: 'u-bob', name: 'Bob Builder' }),
+      },
+      host,
+    );
+    await expect(api.request('POST', '/api/notes', { body: 'typed by Ada' })).rejects.toMatchObject({ code: 'session_changed' });
+    await expect(api.request('POST', '/api/notes', { body: 'typed by Bob' })).resolves.toEqual({ note: 'as bob' });
+    expect(server.calls.at(-1)!.body).toEqual({ body: 'typed by Bob' });
   });
 });
 

@@ -43,7 +43,7 @@ describe('mount()', () => {
   it('creates a sandboxed, titled iframe and posts the launch token into it, never in the URL', async () => {
     const { container, getLaunchToken } = await mounted();
     const iframe = container.querySelector('iframe')!;
-    expect(iframe.getAttribute('sandbox')).toBe('allow-scripts allow-same-origin allow-forms');
+    expect(iframe.getAttribute('sandbox')).toBe('allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox');
     expect(iframe.title).toBe('Notes');
     expect(iframe.getAttribute('referrerpolicy')).toBe('no-referrer');
     expect(iframe.getAttribute('src') ?? '').not.toContain('launch.jwt.token');

@@ -39,8 +39,10 @@ const DEFAULT_WIDGET_URL = (() => {
 })();
 
 // The widget needs scripts, its own origin (to call its API with a bearer
-// token) and forms (its composer). Nothing else: no popups, no top navigation.
-const SANDBOX = 'allow-scripts allow-same-origin allow-forms';
+// token), forms (its composer) and popups: links in notes open in a new tab,
+// which must not inherit this sandbox or the linked site would break. Nothing
+// else: no top navigation, no modals.
+const SANDBOX = 'allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox';
 
 let counter = 0;
 

@@ -66,11 +66,19 @@ export function createSessionService({ db, config, clock, ring, tenants, launchB
     clockSkew: config.clockSkew,
   };
 
-  async function open(launchToken: string, { request, door, source }: LaunchAttempt): Promise<OpenedSession> {
+  /**
+   * `onTenant` hears of the tenant the token's issuer names as soon as it is found,
+   * before the signature and claims are checked, so a refusal can be logged with it.
+   */
+  async function open(launchToken: string, { request, door, source }: LaunchAttempt, onTenant: (tenant: LaunchTenant) => void = () => {}): Promise<OpenedSession> {
     const { tenant, claims } = await verifyLaunchToken(
       launchToken,
       {
-        findTenant: (issuer) => tenants.find(issuer),
+        findTenant: async (issuer) => {
+          const found = await tenants.find(issuer);
+          if (found) onTenant(found);
+          return found;
+        },
         keysFor: (t, header) => tenants.keysFor(t, header),
         nowSec: () => nowSeconds(clock),
         audience: config.audience,
