@@ -31,10 +31,11 @@ async function main(): Promise<void> {
   if (!config.production) await ensureWidgetBuild((m) => console.error(m));
   const assets = loadWidgetAssets();
 
-  const { box: secrets, source: secretsSource } = openSecretBox(config.secrets);
   const database = describeDatabase(config.database);
   logger.info('database', { database });
+  // First: it says in words what is wrong with a SQLite path, which the development key file shares.
   const db = createDb(config.database);
+  const { box: secrets, source: secretsSource } = openSecretBox(config.secrets);
   const { migrated } = await prepareDatabase(db, { ...config, secrets });
   if (migrated.length > 0) logger.info('migrated', { database, migrations: migrated });
   if (config.production) await refuseDevTenant(db);

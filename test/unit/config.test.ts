@@ -75,7 +75,7 @@ describe('loadConfig', () => {
   it('requires PUBLIC_URL in production, as the README says, but not for admin commands', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PUBLIC_URL is required in production/);
     expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_URL: '  ' })).toThrow(/PUBLIC_URL is required in production/);
-    expect(loadConfig({ NODE_ENV: 'production' }, { purpose: 'admin' }).production).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', SECRETS_KEY: 'a'.repeat(64) }, { purpose: 'admin' }).production).toBe(true);
     expect(loadConfig({}).publicUrl).toBe('http://localhost:3000');
   });
 
