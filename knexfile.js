@@ -1,5 +1,5 @@
-// For the knex CLI (`npx knex migrate:latest`): the same DATABASE_URL and
-// migrations as the server; `npm run migrate` does the same without the CLI.
+// For the knex CLI (`npx knex migrate:latest`): the same DATABASE_URL, migrations
+// and secrets key as the server; `npm run migrate` does the same without the CLI.
 // Plain JavaScript so the CLI loads it without a TypeScript loader in
 // NODE_OPTIONS (which every process npm starts would inherit): tsx is
 // registered here, for this process only, to read the server's sources.
@@ -12,5 +12,8 @@ try {
 register();
 const { loadConfig } = await import('./server/config.ts');
 const { knexConfig } = await import('./server/db/connect.ts');
+const { openSecretBox } = await import('./server/secrets/secretsKey.ts');
 
-export default knexConfig(loadConfig(process.env, { purpose: 'admin' }).database);
+// The secrets key too: migration 002 seals the stored secrets with it.
+const config = loadConfig(process.env, { purpose: 'admin' });
+export default knexConfig(config.database, openSecretBox(config.secrets).box);

@@ -3,6 +3,8 @@ import { LOG_LEVELS, type LogLevel } from './logger.ts';
 // Environment -> typed configuration. Every bad value is reported at once, by
 // name, so an operator fixes the deployment in one pass instead of one
 // restart per mistake.
+import path from 'node:path';
+import { parseSecretsKey, type SecretsKeys } from './secrets/secretsKey.ts';
 
 export type DatabaseConfig =
   | { client: 'sqlite'; filename: string }
@@ -40,6 +42,13 @@ export interface Config {
   /** Launch attempts (POST/GET /launch, POST /api/session) per minute, per client address and per tenant. */
   launchRatePerIp: number;
   launchRatePerTenant: number;
+  /**
+   * Proxies in front of us that append to X-Forwarded-For (TRUST_PROXY_HOPS): the client
+   * address is the one the outermost of them added, counted from the right. 0: the socket's.
+   */
+  trustProxyHops: number;
+  /** Key-encryption keys for the secrets stored in the database (SECRETS_KEY, SECRETS_KEY_PREVIOUS). */
+  secrets: SecretsKeys;
   /** The `aud` launch tokens must carry. */
   audience: string;
   /** The `iss`/`aud` of our own session tokens. */
@@ -148,6 +157,9 @@ export function loadConfig(env: Env = process.env, { purpose = 'server' }: LoadC
   const sessionKeyMaxAge = int('SESSION_KEY_MAX_AGE', 7 * 24 * 3600, 600, 365 * 24 * 3600);
   const launchRatePerIp = int('LAUNCH_RATE_PER_IP', 120, 1, 1_000_000);
   const launchRatePerTenant = int('LAUNCH_RATE_PER_TENANT', 3000, 1, 10_000_000);
+  const trustProxyHops = int('TRUST_PROXY_HOPS', production ? 1 : 0, 0, 10);
+
+  const secrets = parseSecretsKeys(env, production, database, problems);
 
   let audience = publicUrl;
   if (env.WIDGET_AUDIENCE !== undefined && env.WIDGET_AUDIENCE !== '') {
@@ -193,12 +205,37 @@ export function loadConfig(env: Env = process.env, { purpose = 'server' }: LoadC
     sessionKeyMaxAge,
     launchRatePerIp,
     launchRatePerTenant,
+    trustProxyHops,
+    secrets,
     audience,
     sessionIssuer: publicUrl,
     sessionAudience: `${publicUrl}/api`,
     logLevel: logLevel ?? 'info',
     metrics: metricsPort === null ? null : { port: metricsPort, host: metricsHost },
   };
+}
+
+const KEY_FORMAT = '32 random bytes in base64, e.g. from `npm run secrets -- generate-key` or `openssl rand -base64 32`';
+
+function parseSecretsKeys(env: Env, production: boolean, database: DatabaseConfig, problems: string[]): SecretsKeys {
+  const raw = env.SECRETS_KEY?.trim();
+  let current: Buffer | null = null;
+  if (raw) {
+    current = parseSecretsKey(raw);
+    if (!current) problems.push(`SECRETS_KEY must be ${KEY_FORMAT}`);
+  } else if (production) {
+    problems.push(`SECRETS_KEY is required in production: it seals the secrets stored in the database (${KEY_FORMAT})`);
+  }
+  const previous: Buffer[] = [];
+  for (const [index, text] of (env.SECRETS_KEY_PREVIOUS ?? '').split(',').entries()) {
+    if (text.trim() === '') continue;
+    const key = parseSecretsKey(text);
+    if (key) previous.push(key);
+    else problems.push(`SECRETS_KEY_PREVIOUS must be comma-separated keys, each ${KEY_FORMAT}; entry ${index + 1} is not`);
+  }
+  // Development only: beside the SQLite file, or in ./data for PostgreSQL.
+  const dataDir = database.client === 'sqlite' && database.filename !== ':memory:' ? path.dirname(database.filename) : './data';
+  return { current, previous, developmentKeyFile: path.join(dataDir, 'secrets.key') };
 }
 
 function parseHttpUrl(raw: string): URL | null {

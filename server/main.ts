@@ -1,4 +1,4 @@
-import { ensureDevTenant } from './admin/tenants.ts';
+import { ensureDevTenant, refuseDevTenant } from './admin/tenants.ts';
 import { createApp } from './app.ts';
 import { ensureWidgetBuild } from './assets/widgetBuild.ts';
 import { loadWidgetAssets } from './assets/widgetAssets.ts';
@@ -10,11 +10,13 @@ import { purgeExpiredLaunchJtis } from './db/launchJtis.ts';
 import { describeDatabase, prepareDatabase } from './db/prepareDatabase.ts';
 import { deleteEndedSessions, revokeHostUserSessions } from './db/sessions.ts';
 import { signingKeyStore } from './db/signingKeys.ts';
-import { createHarnessApp } from './harness/harnessApp.ts';
+import { createHarnessApp, harnessHosts } from './harness/harnessApp.ts';
 import { closeGracefully, createHttpServer, listen } from './http/httpServer.ts';
 import { jsonLogger } from './logger.ts';
 import { createMetricsApp } from './metrics/metricsApp.ts';
 import { createWidgetMetrics } from './metrics/widgetMetrics.ts';
+import { openSecretBox } from './secrets/secretsKey.ts';
+import { logUnhandledRejections } from './unhandledRejections.ts';
 import { APP_VERSION } from './version.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -22,6 +24,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = jsonLogger(undefined, { level: config.logLevel });
+  logUnhandledRejections(process, logger);
   const clock = systemClock;
   logger.info('starting', { version: APP_VERSION, pid: process.pid, node: process.version, production: config.production });
 
@@ -30,18 +33,25 @@ async function main(): Promise<void> {
 
   const database = describeDatabase(config.database);
   logger.info('database', { database });
+  // First: it says in words what is wrong with a SQLite path, which the development key file shares.
   const db = createDb(config.database);
-  const { migrated } = await prepareDatabase(db, config);
+  const { box: secrets, source: secretsSource } = openSecretBox(config.secrets);
+  const { migrated } = await prepareDatabase(db, { ...config, secrets });
   if (migrated.length > 0) logger.info('migrated', { database, migrations: migrated });
-  const ring = await new SessionKeyRing(signingKeyStore(db), clock, config.cacheTtl * 1000).init();
+  if (config.production) await refuseDevTenant(db);
+  const ring = await new SessionKeyRing(signingKeyStore(db, secrets), clock, config.cacheTtl * 1000, logger).init();
 
   const metrics = createWidgetMetrics({ db, clock, processMetrics: config.metrics !== null });
-  const app = createApp({ db, config, clock, ring, assets, logger, metrics });
+  const app = createApp({ db, config, clock, ring, secrets, assets, logger, metrics });
   const server = createHttpServer(app.callback(), logger);
   await listen(server, { port: config.port, host: config.host, portVariable: 'PORT', hostVariable: 'HOST' });
   const servers = [server];
   const listening: Record<string, string> = { url: config.publicUrl, address: `${config.host}:${config.port}` };
-  const lines = [`widget server: ${config.publicUrl}  (listening on ${config.host}:${config.port})`];
+  logger.info('secrets', { keyId: secrets.keyId, source: secretsSource });
+  const lines = [
+    `widget server: ${config.publicUrl}  (listening on ${config.host}:${config.port})`,
+    `stored secrets sealed with key id ${secrets.keyId} from ${secretsSource}`,
+  ];
 
   if (config.metrics !== null) {
     const metricsServer = createHttpServer(createMetricsApp(metrics, logger).callback(), logger);
@@ -53,7 +63,7 @@ async function main(): Promise<void> {
 
   if (config.harnessPort !== null) {
     const harnessOrigin = `http://127.0.0.1:${config.harnessPort}`;
-    const tenant = await ensureDevTenant(db, harnessOrigin, clock.now());
+    const tenant = await ensureDevTenant(db, secrets, harnessOrigin, clock.now());
     logger.info('dev_tenant', { issuer: tenant.issuer, tenantId: tenant.id, origins: tenant.origins });
     const harness = createHttpServer(
       createHarnessApp({
@@ -63,6 +73,7 @@ async function main(): Promise<void> {
         secret: tenant.secret,
         clock,
         revokeSessionsOf: (sub) => revokeHostUserSessions(db, tenant.id, sub, clock.now()),
+        hosts: harnessHosts(config.harnessPort),
       }).callback(),
       logger,
     );

@@ -125,12 +125,12 @@ export const tenantCommand: Command = async (args, io) => {
   if (!COMMANDS.includes(command)) throw new CliInputError(`unknown command "${command}"\n\n${USAGE}`);
   const key = command === 'add' || command === 'add-key' ? keyInputFrom(values) : null;
 
-  return withDatabase('tenant', io, async (db, config) => {
+  return withDatabase('tenant', io, async (db, config, secrets) => {
     const now = systemClock.now();
     const production = config.production;
     switch (command) {
       case 'add': {
-        const tenant = await registerTenant(db, { issuer: requireIssuer(values), origins: values.origin ?? [], now, key: key!, production });
+        const tenant = await registerTenant(db, secrets, { issuer: requireIssuer(values), origins: values.origin ?? [], now, key: key!, production });
         if (values.json) {
           // HS256: exactly { id, issuer, origins, secret } (docs/protocol.md section 6); other keys: the key instead of a secret.
           const { id, issuer, origins } = tenant;
@@ -144,7 +144,7 @@ export const tenantCommand: Command = async (args, io) => {
         return;
       }
       case 'add-key': {
-        const added = await addTenantKey(db, { issuer: requireIssuer(values), key: key!, now, production });
+        const added = await addTenantKey(db, secrets, { issuer: requireIssuer(values), key: key!, now, production });
         if (values.json) {
           io.out(JSON.stringify(added));
           return;
@@ -168,7 +168,7 @@ export const tenantCommand: Command = async (args, io) => {
         return;
       }
       case 'set-origins': {
-        const updated = await replaceTenantOrigins(db, { issuer: requireIssuer(values), origins: values.origin ?? [] });
+        const updated = await replaceTenantOrigins(db, { issuer: requireIssuer(values), origins: values.origin ?? [], production });
         io.out(`Origins of ${updated.issuer}: ${updated.origins.join(' ')}`);
         return;
       }

@@ -1,6 +1,7 @@
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
+import type { SecretBox } from '../secrets/secretBox.ts';
 import { migrationSource } from './migrations/index.ts';
 import { prepareSqliteFile } from './sqliteFile.ts';
 
@@ -25,8 +26,11 @@ const knexLog = {
   debug: () => {},
 };
 
-export function knexConfig(database: DatabaseConfig): Knex.Config {
+/** `secrets`: for the knex CLI, which migrates through this config (migrateLatest passes its own). */
+export function knexConfig(database: DatabaseConfig, secrets?: SecretBox): Knex.Config {
   if (database.client === 'sqlite') {
+    // Here rather than in createDb: the knex CLI opens the file through this config alone.
+    if (database.filename !== ':memory:') prepareSqliteFile(database.filename);
     return {
       client: 'better-sqlite3',
       log: knexLog,
@@ -44,7 +48,7 @@ export function knexConfig(database: DatabaseConfig): Knex.Config {
           done(null, conn);
         },
       },
-      migrations: { migrationSource },
+      migrations: { migrationSource: migrationSource(secrets) },
       // Error messages reach the error log: keep the placeholders, not the bound
       // values (host user ids, note bodies, jtis).
       compileSqlOnError: false,
@@ -62,7 +66,7 @@ export function knexConfig(database: DatabaseConfig): Knex.Config {
     ...(database.schema ? { searchPath: [database.schema] } : {}),
     pool: { min: 0, max: database.poolMax },
     acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
-    migrations: { migrationSource },
+    migrations: { migrationSource: migrationSource(secrets) },
     compileSqlOnError: false,
   };
 }
@@ -98,7 +102,6 @@ function reusePreparedStatements(conn: SqliteConnection): void {
 }
 
 export function createDb(database: DatabaseConfig): Db {
-  if (database.client === 'sqlite' && database.filename !== ':memory:') prepareSqliteFile(database.filename);
   return knex(knexConfig(database));
 }
 
@@ -108,10 +111,11 @@ export function createDb(database: DatabaseConfig): Db {
  * to do (knex's own lock table fails the losers, and two nodes creating it at
  * once can even leave it with two rows that lock it for good).
  */
-export async function migrateLatest(db: Db): Promise<string[]> {
+export async function migrateLatest(db: Db, secrets: SecretBox): Promise<string[]> {
+  const source = migrationSource(secrets);
   // knex resolves with [batch number, names of the migrations it ran].
   const applied = ([, names]: [number, string[]]) => names;
-  if (!isPostgres(db)) return applied(await db.migrate.latest());
+  if (!isPostgres(db)) return applied(await db.migrate.latest({ migrationSource: source }));
   let names: string[] = [];
   const schema = postgresSchema(db);
   await withMigrationLock(db, schema ?? '', async () => {
@@ -119,14 +123,22 @@ export async function migrateLatest(db: Db): Promise<string[]> {
       await db.raw('create schema if not exists ??', [schema]);
     }
     // A migration may rewrite a big table: the per-query timeout guards requests, not schema changes.
-    names = applied(await db.migrate.latest({ beforeAll: (trx: Knex) => trx.raw('set local statement_timeout = 0') }));
+    // A migration that manages its own transactions (002) runs without one: nothing to set there.
+    names = applied(
+      await db.migrate.latest({
+        migrationSource: source,
+        beforeEach: async (trx: Knex) => {
+          if (trx.isTransaction) await trx.raw('set local statement_timeout = 0');
+        },
+      }),
+    );
   });
   return names;
 }
 
 /** Names of migrations not yet applied, read without creating anything (a production start must not write). */
 export async function pendingMigrations(db: Db): Promise<string[]> {
-  const all = await migrationSource.getMigrations([]);
+  const all = await migrationSource().getMigrations([]);
   if (!(await db.schema.hasTable('knex_migrations'))) return all;
   const done = new Set((await db('knex_migrations').select('name')).map((row: { name: string }) => row.name));
   return all.filter((name) => !done.has(name));

@@ -50,7 +50,7 @@ export function prepareSqliteFile(filename: string): void {
   if (existing !== folder) {
     const denied = accessDenied(existing, fs.constants.W_OK | fs.constants.X_OK);
     if (denied) throw new SqliteFileError(`cannot create the folder ${folder} for the SQLite database: ${notWritable(existing, 'the folder', denied)}`);
-    fs.mkdirSync(folder, { recursive: true });
+    fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
   }
   if (fs.existsSync(file)) {
     if (fs.statSync(file).isDirectory()) throw new SqliteFileError(`${file} is a folder, not a SQLite database file; point DATABASE_URL=sqlite:PATH at a file`);
@@ -59,4 +59,23 @@ export function prepareSqliteFile(filename: string): void {
   }
   const denied = accessDenied(folder, fs.constants.W_OK | fs.constants.X_OK);
   if (denied) throw new SqliteFileError(`cannot open the SQLite database ${file}: ${notWritable(folder, 'its folder', denied)} (SQLite creates the database and its -wal and -shm files there)`);
+  keepPrivate(file);
+}
+
+/**
+ * The database holds sessions, notes and (sealed) secrets: only our own user
+ * may read it. The file is created 0600 before SQLite opens it, and SQLite
+ * gives its -wal and -shm files the mode of the database file; files left
+ * readable by an older version are tightened.
+ */
+function keepPrivate(file: string): void {
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  for (const existing of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((fs.statSync(existing).mode & 0o077) !== 0) fs.chmodSync(existing, 0o600);
+    } catch (err) {
+      // Gone, or owned by another user who chose its mode: not ours to change.
+      if (!['ENOENT', 'EPERM'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    }
+  }
 }

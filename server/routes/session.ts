@@ -18,7 +18,7 @@ export function sessionRoutes({ sessions }: { sessions: SessionService }): Route
         if (typeof body.jwt !== 'string' || body.jwt === '') {
           throw new WidgetError('validation_failed', 'The body must be { "jwt": "<launch token>" }.');
         }
-        const opened = await openSessionFor(sessions, ctx, body.jwt);
+        const opened = await openSessionFor(sessions, ctx, body.jwt, 'api');
         ctx.body = { token: opened.token, expiresAt: opened.expiresAt, user: opened.user, context: opened.context } satisfies OpenedSessionJson;
       },
     },

@@ -7,10 +7,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../server/assets/serverBuild.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createDb, migrateLatest, pendingMigrations } from '../../server/db/connect.ts';
+import { migrationSource } from '../../server/db/migrations/index.ts';
 import { PROJECT_ROOT } from '../../server/projectPaths.ts';
 import { APP_VERSION } from '../../server/version.ts';
 import { serverTestDatabase, startServer } from '../helpers/childServer.ts';
-import { createTestDatabase, TEST_DATABASE } from '../helpers/testDatabase.ts';
+import { createTestDatabase, secretBoxFor, TEST_DATABASE } from '../helpers/testDatabase.ts';
 
 // The commands exactly as docs/protocol.md section 6 and the README give them,
 // through the real npm: what npm itself adds (its banner, its .npmrc settings,
@@ -64,7 +65,7 @@ describe('migrating', { timeout: 60_000 }, () => {
     const fresh = await createTestDatabase();
     try {
       const { stdout } = await exec('npx', ['knex', 'migrate:latest'], { cwd: PROJECT_ROOT, env: { ...shellEnv(), ...fresh.env } });
-      expect(stdout).toContain('Batch 1 run: 1 migrations');
+      expect(stdout).toContain(`Batch 1 run: ${(await migrationSource().getMigrations([])).length} migrations`);
       const db = createDb(loadConfig(fresh.env).database);
       try {
         expect(await pendingMigrations(db)).toEqual([]);
@@ -82,7 +83,7 @@ describe.skipIf(TEST_DATABASE === 'pg')('npm run start:prod', { timeout: 60_000 
   beforeAll(async () => {
     await buildServer();
     const db = createDb(loadConfig(database().env).database);
-    await migrateLatest(db);
+    await migrateLatest(db, secretBoxFor(database().env));
     await db.destroy();
   });
 

@@ -151,3 +151,17 @@ describe('npm run tenant', () => {
     });
   });
 });
+
+describe('npm run tenant in production', () => {
+  // The database was migrated by the commands above; production never migrates on its own.
+  const production = (...args: string[]) => adminCli({ ...process.env, ...database.env, NODE_ENV: 'production', PUBLIC_URL: 'https://widget.example' }, 'tenant', ...args);
+
+  it('refuses http host origins, in add and in set-origins', async () => {
+    await expect(production('add', '--issuer', 'plain.example', '--origin', 'http://plain.example')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('must use https in production') });
+    await expect(production('set-origins', '--issuer', 'wiki.example', '--origin', 'http://wiki.example')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('must use https in production') });
+  });
+
+  it('keeps the development tenant\'s issuer for development', async () => {
+    await expect(production('add', '--issuer', 'dev-harness', '--origin', 'https://dev.example')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('kept for the development harness') });
+  });
+});

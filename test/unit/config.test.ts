@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.ts';
 
+// Production needs its secrets key; any well-formed one will do here.
+const SECRETS_KEY = 'x8Qh6CK2X0ndlsbpJ8b7R1HpaJ7Gf6r5m1f1kFz3vQk=';
+
 describe('loadConfig', () => {
   it('has working defaults for development', () => {
     const config = loadConfig({});
@@ -50,7 +53,7 @@ describe('loadConfig', () => {
   });
 
   it('disables the harness in production', () => {
-    expect(loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://w.example' }).harnessPort).toBeNull();
+    expect(loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://w.example', SECRETS_KEY }).harnessPort).toBeNull();
   });
 
   it('reports every bad value at once, by name', () => {
@@ -72,7 +75,7 @@ describe('loadConfig', () => {
   it('requires PUBLIC_URL in production, as the README says, but not for admin commands', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PUBLIC_URL is required in production/);
     expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_URL: '  ' })).toThrow(/PUBLIC_URL is required in production/);
-    expect(loadConfig({ NODE_ENV: 'production' }, { purpose: 'admin' }).production).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', SECRETS_KEY: 'a'.repeat(64) }, { purpose: 'admin' }).production).toBe(true);
     expect(loadConfig({}).publicUrl).toBe('http://localhost:3000');
   });
 
@@ -120,7 +123,7 @@ describe('loadConfig: scaling out', () => {
   });
 
   it('migrates on start outside production only, unless MIGRATE_ON_START says otherwise', () => {
-    const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://w.example' };
+    const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://w.example', SECRETS_KEY };
     expect(loadConfig({}).migrateOnStart).toBe(true);
     expect(loadConfig(production).migrateOnStart).toBe(false);
     expect(loadConfig({ ...production, MIGRATE_ON_START: 'true' }).migrateOnStart).toBe(true);
@@ -138,5 +141,17 @@ describe('loadConfig: scaling out', () => {
     expect(loadConfig({}).cacheTtl).toBe(30);
     expect(loadConfig({ CACHE_TTL: '5' }).cacheTtl).toBe(5);
     expect(() => loadConfig({ CACHE_TTL: '0' })).toThrow(/CACHE_TTL must be between 1 and 300/);
+  });
+});
+
+describe('loadConfig: security settings', () => {
+  const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://w.example', SECRETS_KEY };
+
+  it('trusts one proxy hop in production and none outside it (TRUST_PROXY_HOPS)', () => {
+    expect(loadConfig(production).trustProxyHops).toBe(1);
+    expect(loadConfig({}).trustProxyHops).toBe(0);
+    expect(loadConfig({ ...production, TRUST_PROXY_HOPS: '2' }).trustProxyHops).toBe(2);
+    expect(loadConfig({ ...production, TRUST_PROXY_HOPS: '0' }).trustProxyHops).toBe(0);
+    expect(() => loadConfig({ TRUST_PROXY_HOPS: 'all' })).toThrow(/TRUST_PROXY_HOPS must be a whole number/);
   });
 });

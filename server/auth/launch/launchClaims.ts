@@ -50,6 +50,13 @@ function numericDate(payload: Record<string, unknown>, claim: string, required: 
   return value;
 }
 
+/**
+ * The first moment (epoch ms) at which checkLaunchClaims refuses a token as
+ * expired. It compares whole seconds (now is floored), so a token is still
+ * accepted through the last millisecond of second `exp + clockSkew`.
+ */
+export const launchRefusedFromMs = (exp: number, clockSkew: number): number => (Math.floor(exp + clockSkew) + 1) * 1000;
+
 export function checkLaunchClaims(payload: Record<string, unknown>, rules: LaunchClaimRules): LaunchClaims {
   const { nowSec, clockSkew } = rules;
   const iss = boundedString(payload, 'iss', true)!;
