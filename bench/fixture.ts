@@ -6,6 +6,8 @@ import knex from 'knex';
 import { registerHs256Tenant, type HsTenant } from '../server/admin/tenants.ts';
 import { parseDatabaseUrl } from '../server/config.ts';
 import { createDb, migrateLatest } from '../server/db/connect.ts';
+import { SecretBox } from '../server/secrets/secretBox.ts';
+import { generateSecretsKey, parseSecretsKey } from '../server/secrets/secretsKey.ts';
 
 // The database the bench runs on: a fresh SQLite file by default, or with
 // DATABASE_URL=postgres://... a schema of its own in that database, dropped
@@ -16,6 +18,8 @@ export interface BenchDatabase {
   url: string;
   label: string;
   tenant: HsTenant;
+  /** The SECRETS_KEY the server is started with: it seals the tenant's secret. */
+  secretsKey: string;
   cleanup(): Promise<void>;
 }
 
@@ -58,9 +62,11 @@ export async function prepareDatabase(baseUrl: string | undefined): Promise<Benc
 
   const db = createDb(parseDatabaseUrl(url));
   try {
-    await migrateLatest(db);
-    const tenant = await registerHs256Tenant(db, { issuer: 'bench-host', origins: [BENCH_HOST_ORIGIN], now: Date.now() });
-    return { url, label, tenant, cleanup };
+    const secretsKey = generateSecretsKey();
+    const secrets = new SecretBox(parseSecretsKey(secretsKey)!);
+    await migrateLatest(db, secrets);
+    const tenant = await registerHs256Tenant(db, secrets, { issuer: 'bench-host', origins: [BENCH_HOST_ORIGIN], now: Date.now() });
+    return { url, label, tenant, secretsKey, cleanup };
   } catch (err) {
     await cleanup();
     throw err;

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     [servers.node, servers.koa, servers.app] = await Promise.all([
       startHelloServer('node', ports[0]!),
       startHelloServer('koa', ports[1]!),
-      startWidgetServer({ port: ports[2]!, databaseUrl: database.url, cpuProfileDir: args['cpu-prof'] ? path.join(resultsDir, 'profiles') : undefined }),
+      startWidgetServer({ port: ports[2]!, databaseUrl: database.url, secretsKey: database.secretsKey, cpuProfileDir: args['cpu-prof'] ? path.join(resultsDir, 'profiles') : undefined }),
     ]);
     const launcher = new Launcher(database.tenant);
     await seedNotes(servers.app.url, launcher);

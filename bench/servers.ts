@@ -114,15 +114,16 @@ export function startHelloServer(kind: 'node' | 'koa', port: number): Promise<Se
 export interface WidgetServerOptions {
   port: number;
   databaseUrl: string;
+  secretsKey: string;
   /** Directory for a V8 CPU profile of the whole run (node --cpu-prof), written when the server exits. */
   cpuProfileDir?: string;
 }
 
 /** The real server in production mode, the way it is deployed: the bundle `npm run build` makes, run by `npm run start:prod`. */
-export async function startWidgetServer({ port, databaseUrl, cpuProfileDir }: WidgetServerOptions): Promise<ServerProcess> {
+export async function startWidgetServer({ port, databaseUrl, secretsKey, cpuProfileDir }: WidgetServerOptions): Promise<ServerProcess> {
   return spawnServer({
     name: 'widget server',
-    script: await buildServer(),
+    script: (await buildServer()).server,
     typescript: false,
     nodeFlags: [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfileDir)}`] : [])],
     env: {
@@ -131,6 +132,7 @@ export async function startWidgetServer({ port, databaseUrl, cpuProfileDir }: Wi
       PORT: String(port),
       PUBLIC_URL: BENCH_PUBLIC_URL,
       DATABASE_URL: databaseUrl,
+      SECRETS_KEY: secretsKey,
       // The bench launches thousands of times a minute from one address on purpose.
       LAUNCH_RATE_PER_IP: '1000000',
       LAUNCH_RATE_PER_TENANT: '10000000',

@@ -2,6 +2,7 @@ import Koa from 'koa';
 import type { WidgetAssets } from './assets/widgetAssets.ts';
 import { createHostApiAuth } from './auth/launch/hostApiAuth.ts';
 import { DEFAULT_JWKS_CACHE, JwksCache, type JwksCacheOptions } from './auth/launch/jwksCache.ts';
+import { jwksFetchFor } from './auth/launch/jwksFetcher.ts';
 import { TenantDirectory } from './auth/launch/tenantDirectory.ts';
 import type { SessionKeyRing } from './auth/session/sessionKeyRing.ts';
 import { createSessionService, type SessionService } from './auth/session/sessionService.ts';
@@ -14,12 +15,15 @@ import { errorHandler } from './http/errorHandler.ts';
 import { limitLaunchAttempts } from './http/limitLaunchAttempts.ts';
 import { RateLimiter } from './http/rateLimit.ts';
 import { requestLog } from './http/requestLog.ts';
+import { requestMetrics } from './http/requestMetrics.ts';
 import { requireHostToken } from './http/requireHostToken.ts';
 import { requireSession } from './http/requireSession.ts';
 import { methodRefusals, routerFor, type RouteSpec } from './http/route.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
 import type { WidgetState } from './http/state.ts';
 import { silentLogger, type Logger } from './logger.ts';
+import { createWidgetMetrics, type WidgetMetrics } from './metrics/widgetMetrics.ts';
+import type { SecretBox } from './secrets/secretBox.ts';
 import { notesAppRenderer } from './page/renderNotesApp.tsx';
 import { assetRoutes } from './routes/assets.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -33,8 +37,12 @@ export interface AppDeps {
   config: Config;
   clock: Clock;
   ring: SessionKeyRing;
+  /** Opens the tenants' stored secrets. */
+  secrets: SecretBox;
   assets: WidgetAssets;
   logger?: Logger;
+  /** Where request, launch and rate-limit figures go (main.ts serves them on METRICS_PORT); a registry of the app's own by default. */
+  metrics?: WidgetMetrics;
   /** JWKS fetching limits; tests shorten the timeouts. */
   jwks?: Partial<Omit<JwksCacheOptions, 'production'>>;
 }
@@ -51,25 +59,31 @@ export function appRoutes({ db, clock, assets, sessions }: Pick<AppDeps, 'db' | 
 }
 
 /** Composes middleware and routes; never listens (main.ts and tests do). */
-export function createApp({ db, config, clock, ring, assets, logger = silentLogger, jwks }: AppDeps): Koa<WidgetState> {
-  const jwksCache = new JwksCache({ ...DEFAULT_JWKS_CACHE, ...jwks, production: config.production }, clock, logger);
-  const tenants = new TenantDirectory(dbTenantSource(db), clock, { jwks: jwksCache, logger, ttlMs: config.cacheTtl * 1000 });
-  const perTenant = new RateLimiter(clock, config.launchRatePerTenant);
-  const perIp = new RateLimiter(clock, config.launchRatePerIp);
+export function createApp({ db, config, clock, ring, secrets, assets, logger = silentLogger, metrics = createWidgetMetrics({ db, clock }), jwks }: AppDeps): Koa<WidgetState> {
+  const jwksCache = new JwksCache({ ...DEFAULT_JWKS_CACHE, fetch: jwksFetchFor(config.production), ...jwks, production: config.production }, clock, logger);
+  const tenants = new TenantDirectory(dbTenantSource(db, secrets), clock, { jwks: jwksCache, logger, ttlMs: config.cacheTtl * 1000, production: config.production });
+  const perTenant = new RateLimiter(clock, config.launchRatePerTenant, { onRefused: () => metrics.countRateLimited('per_tenant') });
+  const perIp = new RateLimiter(clock, config.launchRatePerIp, { onRefused: () => metrics.countRateLimited('per_address') });
   const sessions = createSessionService({
     db,
     config,
     clock,
     ring,
     tenants,
-    admitLaunch: (tenant) => perTenant.hit(tenant.id, 'launches for this host platform'),
+    launchBudget: {
+      ensureRoom: (tenant) => perTenant.ensureRoom(tenant.id, 'launches for this host platform'),
+      spend: (tenant) => perTenant.spend(tenant.id),
+    },
   });
 
-  const app = new Koa<WidgetState>({ proxy: config.production });
+  // Only the addresses our own proxies appended are trusted: the left part of
+  // X-Forwarded-For is whatever the client wrote (ctx.ip is the hops-th from the right).
+  const app = new Koa<WidgetState>({ proxy: config.trustProxyHops > 0, maxIpsCount: config.trustProxyHops });
   // Errors are answered by errorHandler; Koa's own handler would print stacks for them.
   app.silent = true;
 
   app.use(requestLog(logger));
+  app.use(requestMetrics(metrics));
   app.use(securityHeaders());
   app.use(compressBody());
   app.use(errorHandler(logger));

@@ -1,6 +1,10 @@
+import { LOG_LEVELS, type LogLevel } from './logger.ts';
+
 // Environment -> typed configuration. Every bad value is reported at once, by
 // name, so an operator fixes the deployment in one pass instead of one
 // restart per mistake.
+import path from 'node:path';
+import { parseSecretsKey, type SecretsKeys } from './secrets/secretsKey.ts';
 
 export type DatabaseConfig =
   | { client: 'sqlite'; filename: string }
@@ -38,11 +42,22 @@ export interface Config {
   /** Launch attempts (POST/GET /launch, POST /api/session) per minute, per client address and per tenant. */
   launchRatePerIp: number;
   launchRatePerTenant: number;
+  /**
+   * Proxies in front of us that append to X-Forwarded-For (TRUST_PROXY_HOPS): the client
+   * address is the one the outermost of them added, counted from the right. 0: the socket's.
+   */
+  trustProxyHops: number;
+  /** Key-encryption keys for the secrets stored in the database (SECRETS_KEY, SECRETS_KEY_PREVIOUS). */
+  secrets: SecretsKeys;
   /** The `aud` launch tokens must carry. */
   audience: string;
   /** The `iss`/`aud` of our own session tokens. */
   sessionIssuer: string;
   sessionAudience: string;
+  /** LOG_LEVEL: the least severe lines written; security audit lines are written at every level. */
+  logLevel: LogLevel;
+  /** METRICS_PORT / METRICS_HOST: Prometheus GET /metrics on a port of its own, never the public one; null = off. */
+  metrics: { port: number; host: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -54,7 +69,16 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env): Config {
+export interface LoadConfigOptions {
+  /**
+   * 'server' (the default) is a node that browsers reach; 'admin' is an admin
+   * command or the knex CLI, which only open the database, so a release step
+   * like `npm run migrate` needs no PUBLIC_URL.
+   */
+  purpose?: 'server' | 'admin';
+}
+
+export function loadConfig(env: Env = process.env, { purpose = 'server' }: LoadConfigOptions = {}): Config {
   const problems: string[] = [];
   const production = env.NODE_ENV === 'production';
 
@@ -89,7 +113,11 @@ export function loadConfig(env: Env = process.env): Config {
   const host = env.HOST?.trim() || (production ? '0.0.0.0' : '127.0.0.1');
 
   let publicUrl = `http://localhost:${port}`;
-  if (env.PUBLIC_URL) {
+  if (!env.PUBLIC_URL?.trim() && production && purpose === 'server') {
+    // The default (http://localhost) is the token's iss/aud and the origin in every page: in
+    // production it would start a server that no browser can use and that signs tokens for localhost.
+    problems.push('PUBLIC_URL is required in production: the https origin browsers use to reach the widget, e.g. PUBLIC_URL=https://widget.example.com');
+  } else if (env.PUBLIC_URL) {
     const parsed = parseHttpUrl(env.PUBLIC_URL);
     if (!parsed) {
       problems.push(`PUBLIC_URL must be an absolute http(s) URL such as https://widget.example.com, got ${JSON.stringify(env.PUBLIC_URL)}`);
@@ -129,6 +157,9 @@ export function loadConfig(env: Env = process.env): Config {
   const sessionKeyMaxAge = int('SESSION_KEY_MAX_AGE', 7 * 24 * 3600, 600, 365 * 24 * 3600);
   const launchRatePerIp = int('LAUNCH_RATE_PER_IP', 120, 1, 1_000_000);
   const launchRatePerTenant = int('LAUNCH_RATE_PER_TENANT', 3000, 1, 10_000_000);
+  const trustProxyHops = int('TRUST_PROXY_HOPS', production ? 1 : 0, 0, 10);
+
+  const secrets = parseSecretsKeys(env, production, database, problems);
 
   let audience = publicUrl;
   if (env.WIDGET_AUDIENCE !== undefined && env.WIDGET_AUDIENCE !== '') {
@@ -143,6 +174,18 @@ export function loadConfig(env: Env = process.env): Config {
   if (!production && harnessPortValue !== null && harnessPortValue === port) {
     problems.push(`HARNESS_PORT must differ from PORT (both ${port})`);
   }
+
+  const logLevelRaw = env.LOG_LEVEL?.trim().toLowerCase() || 'info';
+  const logLevel = LOG_LEVELS.find((level) => level === logLevelRaw);
+  if (!logLevel) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`);
+
+  // Off unless asked for: several nodes (and the test suite) run on one machine, and a fixed default port would collide.
+  const metricsOff = !env.METRICS_PORT?.trim() || env.METRICS_PORT.trim().toLowerCase() === 'off';
+  const metricsPort = metricsOff ? null : int('METRICS_PORT', 0, 1, 65535);
+  if (metricsPort !== null && (metricsPort === port || (!production && metricsPort === harnessPortValue))) {
+    problems.push(`METRICS_PORT must differ from PORT and HARNESS_PORT (got ${metricsPort}): metrics are never served on the public port`);
+  }
+  const metricsHost = env.METRICS_HOST?.trim() || '127.0.0.1';
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -162,10 +205,37 @@ export function loadConfig(env: Env = process.env): Config {
     sessionKeyMaxAge,
     launchRatePerIp,
     launchRatePerTenant,
+    trustProxyHops,
+    secrets,
     audience,
     sessionIssuer: publicUrl,
     sessionAudience: `${publicUrl}/api`,
+    logLevel: logLevel ?? 'info',
+    metrics: metricsPort === null ? null : { port: metricsPort, host: metricsHost },
   };
+}
+
+const KEY_FORMAT = '32 random bytes in base64, e.g. from `npm run secrets -- generate-key` or `openssl rand -base64 32`';
+
+function parseSecretsKeys(env: Env, production: boolean, database: DatabaseConfig, problems: string[]): SecretsKeys {
+  const raw = env.SECRETS_KEY?.trim();
+  let current: Buffer | null = null;
+  if (raw) {
+    current = parseSecretsKey(raw);
+    if (!current) problems.push(`SECRETS_KEY must be ${KEY_FORMAT}`);
+  } else if (production) {
+    problems.push(`SECRETS_KEY is required in production: it seals the secrets stored in the database (${KEY_FORMAT})`);
+  }
+  const previous: Buffer[] = [];
+  for (const [index, text] of (env.SECRETS_KEY_PREVIOUS ?? '').split(',').entries()) {
+    if (text.trim() === '') continue;
+    const key = parseSecretsKey(text);
+    if (key) previous.push(key);
+    else problems.push(`SECRETS_KEY_PREVIOUS must be comma-separated keys, each ${KEY_FORMAT}; entry ${index + 1} is not`);
+  }
+  // Development only: beside the SQLite file, or in ./data for PostgreSQL.
+  const dataDir = database.client === 'sqlite' && database.filename !== ':memory:' ? path.dirname(database.filename) : './data';
+  return { current, previous, developmentKeyFile: path.join(dataDir, 'secrets.key') };
 }
 
 function parseHttpUrl(raw: string): URL | null {

@@ -1,4 +1,4 @@
-import { ensureDevTenant } from './admin/tenants.ts';
+import { ensureDevTenant, refuseDevTenant } from './admin/tenants.ts';
 import { createApp } from './app.ts';
 import { ensureWidgetBuild } from './assets/widgetBuild.ts';
 import { loadWidgetAssets } from './assets/widgetAssets.ts';
@@ -7,36 +7,64 @@ import { systemClock } from './clock.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createDb } from './db/connect.ts';
 import { purgeExpiredLaunchJtis } from './db/launchJtis.ts';
-import { prepareDatabase } from './db/prepareDatabase.ts';
+import { describeDatabase, prepareDatabase } from './db/prepareDatabase.ts';
 import { deleteEndedSessions, revokeHostUserSessions } from './db/sessions.ts';
 import { signingKeyStore } from './db/signingKeys.ts';
-import { createHarnessApp } from './harness/harnessApp.ts';
-import { closeGracefully, createHttpServer } from './http/httpServer.ts';
+import { createHarnessApp, harnessHosts } from './harness/harnessApp.ts';
+import { closeGracefully, createHttpServer, listen } from './http/httpServer.ts';
 import { jsonLogger } from './logger.ts';
+import { createMetricsApp } from './metrics/metricsApp.ts';
+import { createWidgetMetrics } from './metrics/widgetMetrics.ts';
+import { openSecretBox } from './secrets/secretsKey.ts';
+import { logUnhandledRejections } from './unhandledRejections.ts';
+import { APP_VERSION } from './version.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = jsonLogger();
+  const logger = jsonLogger(undefined, { level: config.logLevel });
+  logUnhandledRejections(process, logger);
   const clock = systemClock;
+  logger.info('starting', { version: APP_VERSION, pid: process.pid, node: process.version, production: config.production });
 
   if (!config.production) await ensureWidgetBuild((m) => console.error(m));
   const assets = loadWidgetAssets();
 
+  const database = describeDatabase(config.database);
+  logger.info('database', { database });
+  // First: it says in words what is wrong with a SQLite path, which the development key file shares.
   const db = createDb(config.database);
-  await prepareDatabase(db, config);
-  const ring = await new SessionKeyRing(signingKeyStore(db), clock, config.cacheTtl * 1000).init();
+  const { box: secrets, source: secretsSource } = openSecretBox(config.secrets);
+  const { migrated } = await prepareDatabase(db, { ...config, secrets });
+  if (migrated.length > 0) logger.info('migrated', { database, migrations: migrated });
+  if (config.production) await refuseDevTenant(db);
+  const ring = await new SessionKeyRing(signingKeyStore(db, secrets), clock, config.cacheTtl * 1000, logger).init();
 
-  const app = createApp({ db, config, clock, ring, assets, logger });
+  const metrics = createWidgetMetrics({ db, clock, processMetrics: config.metrics !== null });
+  const app = createApp({ db, config, clock, ring, secrets, assets, logger, metrics });
   const server = createHttpServer(app.callback(), logger);
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
-
+  await listen(server, { port: config.port, host: config.host, portVariable: 'PORT', hostVariable: 'HOST' });
   const servers = [server];
-  const lines = [`widget server: ${config.publicUrl}  (listening on ${config.host}:${config.port})`];
+  const listening: Record<string, string> = { url: config.publicUrl, address: `${config.host}:${config.port}` };
+  logger.info('secrets', { keyId: secrets.keyId, source: secretsSource });
+  const lines = [
+    `widget server: ${config.publicUrl}  (listening on ${config.host}:${config.port})`,
+    `stored secrets sealed with key id ${secrets.keyId} from ${secretsSource}`,
+  ];
+
+  if (config.metrics !== null) {
+    const metricsServer = createHttpServer(createMetricsApp(metrics, logger).callback(), logger);
+    await listen(metricsServer, { ...config.metrics, portVariable: 'METRICS_PORT', hostVariable: 'METRICS_HOST' });
+    servers.push(metricsServer);
+    listening.metrics = `http://${config.metrics.host}:${config.metrics.port}/metrics`;
+    lines.push(`metrics (Prometheus): ${listening.metrics}`);
+  }
+
   if (config.harnessPort !== null) {
     const harnessOrigin = `http://127.0.0.1:${config.harnessPort}`;
-    const tenant = await ensureDevTenant(db, harnessOrigin, clock.now());
+    const tenant = await ensureDevTenant(db, secrets, harnessOrigin, clock.now());
+    logger.info('dev_tenant', { issuer: tenant.issuer, tenantId: tenant.id, origins: tenant.origins });
     const harness = createHttpServer(
       createHarnessApp({
         widgetUrl: config.publicUrl,
@@ -45,13 +73,16 @@ async function main(): Promise<void> {
         secret: tenant.secret,
         clock,
         revokeSessionsOf: (sub) => revokeHostUserSessions(db, tenant.id, sub, clock.now()),
+        hosts: harnessHosts(config.harnessPort),
       }).callback(),
       logger,
     );
-    await new Promise<void>((resolve) => harness.listen(config.harnessPort!, '127.0.0.1', resolve));
+    await listen(harness, { port: config.harnessPort, host: '127.0.0.1', portVariable: 'HARNESS_PORT' });
     servers.push(harness);
+    listening.harness = `${harnessOrigin}/`;
     lines.push(`harness (fake host platform): ${harnessOrigin}/  <- open this in a browser`);
   }
+  logger.info('listening', listening);
   console.error(lines.join('\n'));
 
   // Upkeep every node may run: forget spent jtis and ended sessions, rotate and retire session keys.
@@ -63,7 +94,7 @@ async function main(): Promise<void> {
       .then(() => deleteEndedSessions(db, clock.now()))
       .then(() => ring.maintain(config.sessionKeyMaxAge * 1000, tokenLifetimeMs))
       .then(({ rotated, removed }) => {
-        if (rotated || removed > 0) logger.info('session_keys_maintained', { rotated, removed });
+        if (rotated || removed > 0) logger.audit('session_keys_maintained', { rotated, removed });
       })
       .catch((err: unknown) => logger.error('maintenance_failed', { error: String(err) }));
   }, 60_000);
@@ -90,7 +121,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) console.error(err.message);
-  else console.error('The widget server could not start:', err instanceof Error ? err.message : err);
+  const reason = err instanceof ConfigError ? err.problems.join('; ') : err instanceof Error ? err.message : String(err);
+  // For the log pipeline (stdout) and for the person at the terminal (stderr), each in its own form.
+  jsonLogger().error('startup_failed', { reason });
+  console.error(err instanceof ConfigError ? err.message : `The widget server could not start: ${reason}`);
   process.exit(1);
 });

@@ -8,8 +8,12 @@ import { KeyMaterialError, publicKeyFor } from '../auth/launch/verificationKey.t
 
 export class AdminInputError extends Error {}
 
-/** An origin as browsers send it (scheme://host[:port]); anything else would break or widen the CSP. */
-export function parseOrigin(raw: string): string {
+/**
+ * An origin as browsers send it (scheme://host[:port]); anything else would break or widen the CSP.
+ * Production takes https only: a page served over http can be altered on the way by anyone on
+ * the network, who could then frame the widget and exchange messages with it as the host.
+ */
+export function parseOrigin(raw: string, { production = false } = {}): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -17,14 +21,15 @@ export function parseOrigin(raw: string): string {
     throw new AdminInputError(`"${raw}" is not an origin; use the form https://host.example.com`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AdminInputError(`"${raw}" must use https (or http for local development)`);
+  if (production && url.protocol !== 'https:') throw new AdminInputError(`"${raw}" must use https in production (http host pages are for local development)`);
   if (url.origin !== raw.replace(/\/$/, '')) {
     throw new AdminInputError(`"${raw}" is not a bare origin: drop the path, query and credentials (did you mean ${url.origin}?)`);
   }
   return url.origin;
 }
 
-export function parseOrigins(raw: string[]): string[] {
-  const origins = [...new Set(raw.map(parseOrigin))];
+export function parseOrigins(raw: string[], options: { production?: boolean } = {}): string[] {
+  const origins = [...new Set(raw.map((origin) => parseOrigin(origin, options)))];
   if (origins.length === 0) throw new AdminInputError('give at least one --origin: the host page origin allowed to frame the widget');
   return origins;
 }

@@ -5,9 +5,10 @@ import { checkJwksUrl, JwksUrlError } from '../auth/launch/jwksFetcher.ts';
 import { MIN_SECRET_BYTES } from '../auth/launch/verificationKey.ts';
 import { MAX_CANDIDATE_KEYS } from '../auth/launch/verifyHostSignature.ts';
 import type { Db } from '../db/connect.ts';
+import type { SecretBox } from '../secrets/secretBox.ts';
 import { isUniqueViolation } from '../db/isUniqueViolation.ts';
-import { deleteTenantKey, insertTenantKey, listTenantKeys, type TenantKeyRow } from '../db/tenantKeys.ts';
-import { deleteTenant, findTenantByIssuer, insertTenant, listTenants, setTenantOrigins, type TenantRow } from '../db/tenants.ts';
+import { deleteTenantKey, insertTenantKey, listTenantKeys, openTenantKey, type NewTenantKey, type TenantKeyRow } from '../db/tenantKeys.ts';
+import { countTenantContents, deleteTenant, findTenantByIssuer, insertTenant, listTenants, setTenantOrigins, type TenantContents, type TenantRow } from '../db/tenants.ts';
 import { AdminInputError, fingerprintOf, parseAsymmetricAlg, parseIssuer, parseKid, parseOrigins, parsePublicKeyPem } from './adminInput.ts';
 
 // The tenant registry: every way a tenant and its keys are created, changed,
@@ -43,7 +44,7 @@ export interface RegisteredTenant {
   secret?: string;
 }
 
-export function summarizeKey(row: TenantKeyRow): KeySummary {
+export function summarizeKey(row: TenantKeyRow | NewTenantKey): KeySummary {
   const summary: KeySummary = { id: row.id, kid: row.kid, alg: row.alg, kind: row.kind };
   if (row.kind === 'jwks') summary.url = row.material;
   if (row.kind === 'pem') {
@@ -57,7 +58,7 @@ export function summarizeKey(row: TenantKeyRow): KeySummary {
 }
 
 /** Validates a key request and builds its row; the secret (HS256) is returned beside it, once. */
-function buildKey(tenantId: string, input: KeyInput, now: number, production: boolean): { row: TenantKeyRow; secret?: string } {
+function buildKey(tenantId: string, input: KeyInput, now: number, production: boolean): { row: NewTenantKey; secret?: string } {
   const base = { id: uuidv4(), tenantId, createdAt: now };
   if (input.type === 'secret') {
     const secret = newSharedSecret();
@@ -80,17 +81,19 @@ function buildKey(tenantId: string, input: KeyInput, now: number, production: bo
 
 export async function registerTenant(
   db: Db,
+  secrets: SecretBox,
   input: { issuer: string; origins: string[]; now: number; key: KeyInput; production?: boolean },
 ): Promise<RegisteredTenant> {
   const issuer = parseIssuer(input.issuer);
-  const origins = parseOrigins(input.origins);
+  if (input.production && issuer === DEV_TENANT_ISSUER) throw new AdminInputError(`the issuer "${DEV_TENANT_ISSUER}" is kept for the development harness; choose another`);
+  const origins = parseOrigins(input.origins, { production: input.production });
   const tenant: TenantRow = { id: uuidv4(), issuer, origins, createdAt: input.now };
   const { row, secret } = buildKey(tenant.id, input.key, input.now, input.production ?? false);
   if (await findTenantByIssuer(db, issuer)) throw new AdminInputError(`a tenant with issuer "${issuer}" already exists`);
   try {
     await db.transaction(async (trx) => {
       await insertTenant(trx, tenant);
-      await insertTenantKey(trx, row);
+      await insertTenantKey(trx, secrets, row);
     });
   } catch (err) {
     // Registered by someone else between our check and the insert (another node or admin).
@@ -107,8 +110,8 @@ export interface HsTenant {
   secret: string;
 }
 
-export async function registerHs256Tenant(db: Db, input: { issuer: string; origins: string[]; now: number; kid?: string | null }): Promise<HsTenant> {
-  const t = await registerTenant(db, { issuer: input.issuer, origins: input.origins, now: input.now, key: { type: 'secret', kid: input.kid ?? null } });
+export async function registerHs256Tenant(db: Db, secrets: SecretBox, input: { issuer: string; origins: string[]; now: number; kid?: string | null }): Promise<HsTenant> {
+  const t = await registerTenant(db, secrets, { issuer: input.issuer, origins: input.origins, now: input.now, key: { type: 'secret', kid: input.kid ?? null } });
   return { id: t.id, issuer: t.issuer, origins: t.origins, secret: t.secret! };
 }
 
@@ -121,7 +124,7 @@ export async function requireTenant(db: Db, issuerRaw: string): Promise<TenantRo
 }
 
 /** Adds a key beside the existing ones: the first step of a rotation. */
-export async function addTenantKey(db: Db, input: { issuer: string; key: KeyInput; now: number; production?: boolean }): Promise<{ issuer: string; key: KeySummary; secret?: string }> {
+export async function addTenantKey(db: Db, secrets: SecretBox, input: { issuer: string; key: KeyInput; now: number; production?: boolean }): Promise<{ issuer: string; key: KeySummary; secret?: string }> {
   const tenant = await requireTenant(db, input.issuer);
   const { row, secret } = buildKey(tenant.id, input.key, input.now, input.production ?? false);
   const existing = await listTenantKeys(db, tenant.id);
@@ -132,7 +135,7 @@ export async function addTenantKey(db: Db, input: { issuer: string; key: KeyInpu
   if (row.kid !== null && existing.some((k) => k.kid === row.kid)) {
     throw new AdminInputError(`${tenant.issuer} already has a key with kid "${row.kid}"; every kid must be unique within a tenant`);
   }
-  await insertTenantKey(db, row);
+  await insertTenantKey(db, secrets, row);
   return { issuer: tenant.issuer, key: summarizeKey(row), ...(secret === undefined ? {} : { secret }) };
 }
 
@@ -150,8 +153,8 @@ export async function removeTenantKey(db: Db, input: { issuer: string; kid?: str
   return { issuer: tenant.issuer, key: summarizeKey(target) };
 }
 
-export async function replaceTenantOrigins(db: Db, input: { issuer: string; origins: string[] }): Promise<{ issuer: string; origins: string[] }> {
-  const origins = parseOrigins(input.origins);
+export async function replaceTenantOrigins(db: Db, input: { issuer: string; origins: string[]; production?: boolean }): Promise<{ issuer: string; origins: string[] }> {
+  const origins = parseOrigins(input.origins, { production: input.production });
   const tenant = await requireTenant(db, input.issuer);
   await setTenantOrigins(db, tenant.id, origins);
   return { issuer: tenant.issuer, origins };
@@ -173,6 +176,12 @@ export async function listTenantsWithKeys(db: Db): Promise<ListedTenant[]> {
   return listed;
 }
 
+/** The tenant and everything removeTenant would delete with it, for the operator to confirm first. */
+export async function previewTenantRemoval(db: Db, issuer: string, now: number): Promise<{ tenant: TenantRow; contents: TenantContents }> {
+  const tenant = await requireTenant(db, issuer);
+  return { tenant, contents: await countTenantContents(db, tenant.id, now) };
+}
+
 /** Deletes a tenant with its keys, users, sessions and notes (the foreign keys cascade). */
 export async function removeTenant(db: Db, issuer: string): Promise<TenantRow> {
   const tenant = await requireTenant(db, issuer);
@@ -182,15 +191,29 @@ export async function removeTenant(db: Db, issuer: string): Promise<TenantRow> {
 
 export const DEV_TENANT_ISSUER = 'dev-harness';
 
+/**
+ * Production refuses to start while the development tenant exists: its secret
+ * was handed to the harness, which signs launches for anyone who asks, so a
+ * database that was used in development must not trust it in production.
+ */
+export async function refuseDevTenant(db: Db): Promise<void> {
+  if (await findTenantByIssuer(db, DEV_TENANT_ISSUER)) {
+    throw new Error(
+      `the database holds the development tenant "${DEV_TENANT_ISSUER}", whose secret the development harness signs with for anyone; ` +
+        `production does not start while it exists. Remove it with \`NODE_ENV=production npm run tenant -- remove --issuer ${DEV_TENANT_ISSUER}\` (its users, sessions and notes go with it).`,
+    );
+  }
+}
+
 /** Outside production: the harness's tenant, created on first start and kept in step with HARNESS_PORT. */
-export async function ensureDevTenant(db: Db, harnessOrigin: string, now: number): Promise<HsTenant> {
+export async function ensureDevTenant(db: Db, secrets: SecretBox, harnessOrigin: string, now: number): Promise<HsTenant> {
   const existing = await findTenantByIssuer(db, DEV_TENANT_ISSUER);
-  if (!existing) return registerHs256Tenant(db, { issuer: DEV_TENANT_ISSUER, origins: [harnessOrigin], now });
+  if (!existing) return registerHs256Tenant(db, secrets, { issuer: DEV_TENANT_ISSUER, origins: [harnessOrigin], now });
   if (!existing.origins.includes(harnessOrigin)) {
     existing.origins = [...existing.origins, harnessOrigin];
     await setTenantOrigins(db, existing.id, existing.origins);
   }
   const key = (await listTenantKeys(db, existing.id)).find((k) => k.alg === 'HS256' && k.kind === 'secret');
   if (!key) throw new Error(`the development tenant "${DEV_TENANT_ISSUER}" has no HS256 key; remove it with \`npm run tenant -- remove --issuer ${DEV_TENANT_ISSUER}\``);
-  return { id: existing.id, issuer: existing.issuer, origins: existing.origins, secret: key.material };
+  return { id: existing.id, issuer: existing.issuer, origins: existing.origins, secret: openTenantKey(secrets, key).material };
 }

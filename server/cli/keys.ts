@@ -18,8 +18,8 @@ export const keysCommand: Command = async (args, io) => {
     return 0;
   }
   if (command !== 'rotate' && command !== 'list') throw new CliInputError(`unknown command "${command}"\n\n${USAGE}`);
-  return withDatabase('keys', io, async (db) => {
-    const ring = await new SessionKeyRing(signingKeyStore(db), systemClock).init();
+  return withDatabase('keys', io, async (db, _config, secrets) => {
+    const ring = await new SessionKeyRing(signingKeyStore(db, secrets), systemClock).init();
     if (command === 'rotate') {
       const fresh = await ring.rotate();
       io.out(`New active session key ${fresh.kid}; the previous one now only verifies until its tokens expire.`);

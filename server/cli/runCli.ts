@@ -1,8 +1,11 @@
+import readline from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { createDb, type Db } from '../db/connect.ts';
 import { describeDatabase, prepareDatabase } from '../db/prepareDatabase.ts';
 import { AdminInputError } from '../admin/adminInput.ts';
+import type { SecretBox } from '../secrets/secretBox.ts';
+import { openSecretBox } from '../secrets/secretsKey.ts';
 
 // What every admin command shares: where it writes, how it opens the database,
 // and how a failure becomes one line and an exit code. Commands are functions
@@ -14,12 +17,25 @@ export interface CliIo {
   out(text: string): void;
   /** Everything else (which database, errors): stderr, so stdout stays parseable. */
   err(text: string): void;
+  /** Asks the operator and resolves with the answer; absent without a terminal (a script, CI), where nobody could answer. */
+  ask?(question: string): Promise<string>;
+}
+
+async function askOnTerminal(question: string): Promise<string> {
+  // The question goes to stderr: stdout is the command's result.
+  const terminal = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await terminal.question(question);
+  } finally {
+    terminal.close();
+  }
 }
 
 export const processIo: CliIo = {
   env: process.env,
   out: (text) => process.stdout.write(text + '\n'),
   err: (text) => process.stderr.write(text + '\n'),
+  ...(process.stdin.isTTY && process.stderr.isTTY ? { ask: askOnTerminal } : {}),
 };
 
 /** A mistake in what the operator typed: printed as one line, exit code 1, no stack. */
@@ -30,17 +46,24 @@ export type Command = (args: string[], io: CliIo) => Promise<number>;
 /**
  * Opens the configured database, prepared by the same rule as the server at
  * start (migrated outside production, refused with pending migrations in
- * production: `npm run migrate` first), runs `body`, closes it.
+ * production: `npm run migrate` first), runs `body` with it and the box for
+ * its stored secrets, closes it.
  * Returns the exit code; every failure is a message on stderr.
  */
-export async function withDatabase(name: string, io: CliIo, body: (db: Db, config: Config) => Promise<void>, prepare: { migrate?: boolean } = {}): Promise<number> {
+export async function withDatabase(
+  name: string,
+  io: CliIo,
+  body: (db: Db, config: Config, secrets: SecretBox) => Promise<void>,
+  prepare: { migrate?: boolean } = {},
+): Promise<number> {
   let db: Db | null = null;
   try {
-    const config = loadConfig(io.env);
+    const config = loadConfig(io.env, { purpose: 'admin' });
     io.err(`${name}: using ${describeDatabase(config.database)}`);
+    const { box: secrets } = openSecretBox(config.secrets);
     db = createDb(config.database);
-    await prepareDatabase(db, { database: config.database, migrateOnStart: prepare.migrate ?? config.migrateOnStart });
-    await body(db, config);
+    await prepareDatabase(db, { database: config.database, migrateOnStart: prepare.migrate ?? config.migrateOnStart, secrets });
+    await body(db, config, secrets);
     return 0;
   } catch (err) {
     io.err(failureMessage(name, err));

@@ -3,6 +3,7 @@ import { AdminInputError, parseIssuer } from '../admin/adminInput.ts';
 import {
   addTenantKey,
   listTenantsWithKeys,
+  previewTenantRemoval,
   registerTenant,
   removeTenant,
   removeTenantKey,
@@ -24,7 +25,9 @@ const USAGE = `Usage: npm run tenant -- <command> [options]
   list [--json]                        Show tenants, origins and keys (never secrets).
   set-origins --issuer ISS --origin ORIGIN [--origin ...]
                                        Replace the origins allowed to frame the widget.
-  remove --issuer ISS                  Delete the tenant with its users, sessions and notes.
+  remove --issuer ISS [--yes]          Delete the tenant with its users, sessions and notes.
+                                       Says how many and asks first; --yes skips the
+                                       question (needed without a terminal).
 
 KEY (one of):
   [--kid KID]                          HS256 shared secret generated here (the default).
@@ -45,6 +48,7 @@ interface Options {
   'jwks-url'?: string;
   alg?: string;
   json?: boolean;
+  yes?: boolean;
   help?: boolean;
 }
 
@@ -86,6 +90,14 @@ function printSecret(io: CliIo, secret: string | undefined): void {
   if (secret !== undefined) io.out(`HS256 shared secret (shown once; sign with this string as the key):\n${secret}`);
 }
 
+/** Nothing is deleted unless the operator, told what goes, says yes (or passed --yes). */
+async function confirmRemoval(io: CliIo, { tenant, contents }: Awaited<ReturnType<typeof previewTenantRemoval>>): Promise<void> {
+  const what = `tenant ${tenant.issuer} with ${contents.users} user(s), ${contents.notes} note(s) and ${contents.openSessions} open session(s)`;
+  if (!io.ask) throw new CliInputError(`this deletes ${what}; there is no terminal to ask on, so nothing was deleted: add --yes to confirm`);
+  const answer = (await io.ask(`Delete ${what}? This cannot be undone. [y/N] `)).trim().toLowerCase();
+  if (answer !== 'y' && answer !== 'yes') throw new CliInputError('nothing deleted');
+}
+
 const COMMANDS = ['add', 'add-key', 'remove-key', 'list', 'set-origins', 'remove'];
 
 export const tenantCommand: Command = async (args, io) => {
@@ -101,6 +113,7 @@ export const tenantCommand: Command = async (args, io) => {
       'jwks-url': { type: 'string' },
       alg: { type: 'string' },
       json: { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -112,12 +125,12 @@ export const tenantCommand: Command = async (args, io) => {
   if (!COMMANDS.includes(command)) throw new CliInputError(`unknown command "${command}"\n\n${USAGE}`);
   const key = command === 'add' || command === 'add-key' ? keyInputFrom(values) : null;
 
-  return withDatabase('tenant', io, async (db, config) => {
+  return withDatabase('tenant', io, async (db, config, secrets) => {
     const now = systemClock.now();
     const production = config.production;
     switch (command) {
       case 'add': {
-        const tenant = await registerTenant(db, { issuer: requireIssuer(values), origins: values.origin ?? [], now, key: key!, production });
+        const tenant = await registerTenant(db, secrets, { issuer: requireIssuer(values), origins: values.origin ?? [], now, key: key!, production });
         if (values.json) {
           // HS256: exactly { id, issuer, origins, secret } (docs/protocol.md section 6); other keys: the key instead of a secret.
           const { id, issuer, origins } = tenant;
@@ -131,7 +144,7 @@ export const tenantCommand: Command = async (args, io) => {
         return;
       }
       case 'add-key': {
-        const added = await addTenantKey(db, { issuer: requireIssuer(values), key: key!, now, production });
+        const added = await addTenantKey(db, secrets, { issuer: requireIssuer(values), key: key!, now, production });
         if (values.json) {
           io.out(JSON.stringify(added));
           return;
@@ -155,12 +168,14 @@ export const tenantCommand: Command = async (args, io) => {
         return;
       }
       case 'set-origins': {
-        const updated = await replaceTenantOrigins(db, { issuer: requireIssuer(values), origins: values.origin ?? [] });
+        const updated = await replaceTenantOrigins(db, { issuer: requireIssuer(values), origins: values.origin ?? [], production });
         io.out(`Origins of ${updated.issuer}: ${updated.origins.join(' ')}`);
         return;
       }
       case 'remove': {
-        const removed = await removeTenant(db, requireIssuer(values));
+        const issuer = requireIssuer(values);
+        if (!values.yes) await confirmRemoval(io, await previewTenantRemoval(db, issuer, now));
+        const removed = await removeTenant(db, issuer);
         io.out(`Removed tenant ${removed.issuer}.`);
         return;
       }

@@ -1,9 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
+import type { SecretBox } from '../secrets/secretBox.ts';
 import { migrationSource } from './migrations/index.ts';
+import { prepareSqliteFile } from './sqliteFile.ts';
 
 // int8 (COUNT, bigint epoch-ms columns) arrives as a string from pg; every such
 // value we store is an epoch-ms timestamp or a count, well inside 2^53.
@@ -26,8 +26,11 @@ const knexLog = {
   debug: () => {},
 };
 
-export function knexConfig(database: DatabaseConfig): Knex.Config {
+/** `secrets`: for the knex CLI, which migrates through this config (migrateLatest passes its own). */
+export function knexConfig(database: DatabaseConfig, secrets?: SecretBox): Knex.Config {
   if (database.client === 'sqlite') {
+    // Here rather than in createDb: the knex CLI opens the file through this config alone.
+    if (database.filename !== ':memory:') prepareSqliteFile(database.filename);
     return {
       client: 'better-sqlite3',
       log: knexLog,
@@ -45,7 +48,7 @@ export function knexConfig(database: DatabaseConfig): Knex.Config {
           done(null, conn);
         },
       },
-      migrations: { migrationSource },
+      migrations: { migrationSource: migrationSource(secrets) },
       // Error messages reach the error log: keep the placeholders, not the bound
       // values (host user ids, note bodies, jtis).
       compileSqlOnError: false,
@@ -63,7 +66,7 @@ export function knexConfig(database: DatabaseConfig): Knex.Config {
     ...(database.schema ? { searchPath: [database.schema] } : {}),
     pool: { min: 0, max: database.poolMax },
     acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
-    migrations: { migrationSource },
+    migrations: { migrationSource: migrationSource(secrets) },
     compileSqlOnError: false,
   };
 }
@@ -99,36 +102,43 @@ function reusePreparedStatements(conn: SqliteConnection): void {
 }
 
 export function createDb(database: DatabaseConfig): Db {
-  if (database.client === 'sqlite' && database.filename !== ':memory:') {
-    fs.mkdirSync(path.dirname(path.resolve(database.filename)), { recursive: true });
-  }
   return knex(knexConfig(database));
 }
 
 /**
- * Runs pending migrations. On PostgreSQL several nodes may start at once: an
+ * Runs pending migrations and names those it ran. On PostgreSQL several nodes may start at once: an
  * advisory lock lets one migrate while the others wait and then find nothing
  * to do (knex's own lock table fails the losers, and two nodes creating it at
  * once can even leave it with two rows that lock it for good).
  */
-export async function migrateLatest(db: Db): Promise<void> {
-  if (!isPostgres(db)) {
-    await db.migrate.latest();
-    return;
-  }
+export async function migrateLatest(db: Db, secrets: SecretBox): Promise<string[]> {
+  const source = migrationSource(secrets);
+  // knex resolves with [batch number, names of the migrations it ran].
+  const applied = ([, names]: [number, string[]]) => names;
+  if (!isPostgres(db)) return applied(await db.migrate.latest({ migrationSource: source }));
+  let names: string[] = [];
   const schema = postgresSchema(db);
   await withMigrationLock(db, schema ?? '', async () => {
     if (schema && !(await db('pg_namespace').where({ nspname: schema }).first())) {
       await db.raw('create schema if not exists ??', [schema]);
     }
     // A migration may rewrite a big table: the per-query timeout guards requests, not schema changes.
-    await db.migrate.latest({ beforeAll: (trx: Knex) => trx.raw('set local statement_timeout = 0') });
+    // A migration that manages its own transactions (002) runs without one: nothing to set there.
+    names = applied(
+      await db.migrate.latest({
+        migrationSource: source,
+        beforeEach: async (trx: Knex) => {
+          if (trx.isTransaction) await trx.raw('set local statement_timeout = 0');
+        },
+      }),
+    );
   });
+  return names;
 }
 
 /** Names of migrations not yet applied, read without creating anything (a production start must not write). */
 export async function pendingMigrations(db: Db): Promise<string[]> {
-  const all = await migrationSource.getMigrations([]);
+  const all = await migrationSource().getMigrations([]);
   if (!(await db.schema.hasTable('knex_migrations'))) return all;
   const done = new Set((await db('knex_migrations').select('name')).map((row: { name: string }) => row.name));
   return all.filter((name) => !done.has(name));
@@ -167,4 +177,28 @@ async function withMigrationLock(db: Db, schema: string, run: () => Promise<void
   } finally {
     await db.client.releaseConnection(connection);
   }
+}
+
+/** The connection pool of a node, for metrics: connections in use and idle, callers waiting, the ceiling. */
+export interface PoolStats {
+  used: number;
+  free: number;
+  pendingAcquires: number;
+  pendingCreates: number;
+  max: number;
+}
+
+interface TarnPool {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+  numPendingCreates(): number;
+  max: number;
+}
+
+export function poolStats(db: Db): PoolStats | null {
+  // knex's pool (tarn) is not part of its typed API; absent once the database is destroyed.
+  const pool = (db.client as { pool?: TarnPool }).pool;
+  if (!pool) return null;
+  return { used: pool.numUsed(), free: pool.numFree(), pendingAcquires: pool.numPendingAcquires(), pendingCreates: pool.numPendingCreates(), max: pool.max };
 }

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { DatabaseConfig } from '../config.ts';
+import type { SecretBox } from '../secrets/secretBox.ts';
 import { migrateLatest, pendingMigrations, type Db } from './connect.ts';
+import { unreadableSecrets } from './sealedSecrets.ts';
 
 /** Startup failures an operator fixes in the deployment, said in words (never with the password). */
 export class DatabaseStartupError extends Error {
@@ -34,30 +36,42 @@ function reasonOf(err: unknown): string {
 
 /**
  * Answers whether the database is usable before the server listens: reachable,
- * and migrated. Outside production (MIGRATE_ON_START defaults to true) it
- * migrates; in production it refuses to start on pending migrations, which an
- * operator runs once with `npm run migrate`, not every node on its own.
+ * migrated, and every stored secret readable with the configured keys;
+ * resolves with the migrations it ran. Outside production (MIGRATE_ON_START
+ * defaults to true) it migrates; in production it refuses to start on pending
+ * migrations, which an operator runs once with `npm run migrate`, not every node on its own.
  */
-export async function prepareDatabase(db: Db, options: { database: DatabaseConfig; migrateOnStart: boolean }): Promise<void> {
+export async function prepareDatabase(db: Db, options: { database: DatabaseConfig; migrateOnStart: boolean; secrets: SecretBox }): Promise<{ migrated: string[] }> {
   const where = describeDatabase(options.database);
   try {
     await db.raw('select 1');
   } catch (err) {
     throw new DatabaseStartupError(`cannot reach the database (${where}): ${reasonOf(err)}`);
   }
+  let migrated: string[] = [];
   if (options.migrateOnStart) {
     try {
-      await migrateLatest(db);
+      migrated = await migrateLatest(db, options.secrets);
     } catch (err) {
       throw new DatabaseStartupError(`migrating the database (${where}) failed: ${reasonOf(err)}`);
     }
-    return;
+  } else {
+    const pending = await pendingMigrations(db);
+    if (pending.length > 0) {
+      throw new DatabaseStartupError(
+        `the database (${where}) has ${pending.length} pending migration(s): ${pending.join(', ')}. ` +
+          'Run `npm run migrate` with the same DATABASE_URL, then start the server (or set MIGRATE_ON_START=true).',
+      );
+    }
   }
-  const pending = await pendingMigrations(db);
-  if (pending.length > 0) {
+  // Found now rather than at the first launch or token check: a key left out of the configuration.
+  const unreadable = await unreadableSecrets(db, options.secrets);
+  if (unreadable.length > 0) {
     throw new DatabaseStartupError(
-      `the database (${where}) has ${pending.length} pending migration(s): ${pending.join(', ')}. ` +
-        'Run `npm run migrate` with the same DATABASE_URL, then start the server (or set MIGRATE_ON_START=true).',
+      `the database (${where}) holds secrets that the configured keys cannot open: ${unreadable.join('; ')}. ` +
+        `Secrets are sealed with key id ${options.secrets.keyId} (SECRETS_KEY); add the key they were sealed with to SECRETS_KEY_PREVIOUS, ` +
+        'or run `npm run secrets -- rotate` to seal values stored in clear.',
     );
   }
+  return { migrated };
 }

@@ -79,3 +79,11 @@ export async function revokeHostUserSessions(db: Db, tenantId: string, externalI
     .whereNull('revoked_at')
     .update({ revoked_at: at });
 }
+
+/** Sessions neither revoked nor past their absolute end at `now`, of one tenant or of all. */
+export async function countOpenSessions(db: Db, now: number, tenantId?: string): Promise<number> {
+  const query = db('sessions').whereNull('revoked_at').where('expires_at', '>', now);
+  if (tenantId !== undefined) query.where({ tenant_id: tenantId });
+  const row = await query.count({ n: '*' }).first();
+  return Number(row?.n ?? 0);
+}

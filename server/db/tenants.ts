@@ -1,4 +1,5 @@
 import type { Db } from './connect.ts';
+import { countOpenSessions } from './sessions.ts';
 
 export interface TenantRow {
   id: string;
@@ -38,4 +39,18 @@ export async function setTenantOrigins(db: Db, id: string, origins: string[]): P
 
 export async function deleteTenant(db: Db, id: string): Promise<boolean> {
   return (await db('tenants').where({ id }).delete()) > 0;
+}
+
+/** What deleting a tenant takes with it (its rows cascade), for the operator to confirm. */
+export interface TenantContents {
+  users: number;
+  notes: number;
+  /** Sessions neither revoked nor past their absolute end at `now`. */
+  openSessions: number;
+}
+
+export async function countTenantContents(db: Db, tenantId: string, now: number): Promise<TenantContents> {
+  const count = async (table: string) => Number((await db(table).where({ tenant_id: tenantId }).count({ n: '*' }).first())?.n ?? 0);
+  const [users, notes, openSessions] = await Promise.all([count('users'), count('notes'), countOpenSessions(db, now, tenantId)]);
+  return { users, notes, openSessions };
 }

@@ -20,7 +20,12 @@ export interface HarnessDeps {
   clock: Clock;
   /** Ends the widget sessions of a host user (what "expire now" and "sign out" do). */
   revokeSessionsOf(sub: string): Promise<number>;
+  /** The Host header values it answers (its own names, see harnessHosts). */
+  hosts: string[];
 }
+
+/** The names the harness on 127.0.0.1:`port` is reached by. */
+export const harnessHosts = (port: number): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
 
 export interface LaunchRequest {
   sub: string;
@@ -49,7 +54,8 @@ const text = (value: unknown, max = 255): string | undefined => (typeof value ==
 export function createHarnessApp(deps: HarnessDeps): Koa {
   const app = new Koa();
   app.silent = true;
-  const router = new Router();
+  // Strict and case-sensitive like the widget server's: /LAUNCH-TOKEN is not /launch-token.
+  const router = new Router({ strict: true, sensitive: true });
   // Host users who "signed out" of the fake host: it refuses to sign launches for them.
   const signedOut = new Set<string>();
 
@@ -59,6 +65,18 @@ export function createHarnessApp(deps: HarnessDeps): Koa {
     if (!sub) throw Object.assign(new Error('sub is required'), { status: 400 });
     return { ...body, sub };
   };
+
+  // DNS rebinding: a site whose name an attacker points at 127.0.0.1 would otherwise
+  // be same-origin with this backend, which signs launch tokens for anyone who asks.
+  const hosts = new Set(deps.hosts.map((host) => host.toLowerCase()));
+  app.use(async (ctx, next) => {
+    if (!hosts.has((ctx.request.header.host ?? '').toLowerCase())) {
+      ctx.status = 421;
+      ctx.body = { error: { message: `This development harness answers only ${deps.hosts.join(' and ')}.` } };
+      return;
+    }
+    await next();
+  });
 
   app.use(async (ctx, next) => {
     try {
@@ -76,7 +94,8 @@ export function createHarnessApp(deps: HarnessDeps): Koa {
       `default-src 'none'; script-src 'nonce-${nonce}' ${deps.widgetUrl}; style-src 'nonce-${nonce}'; connect-src 'self'; frame-src ${deps.widgetUrl}; form-action ${deps.widgetUrl}; base-uri 'none'`,
     );
     ctx.set('Cache-Control', 'no-store');
-    ctx.set('Referrer-Policy', 'no-referrer');
+    // Like most host pages, it lets the browser send its origin: the widget binds a launch to it.
+    ctx.set('Referrer-Policy', 'strict-origin');
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = harnessPage(nonce, jsonForScriptElement({ widgetUrl: deps.widgetUrl }));
   });

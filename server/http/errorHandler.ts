@@ -6,6 +6,7 @@ import type { ErrorCode } from '../../contract/errors.ts';
 import { WidgetError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { renderErrorPage } from '../page/renderErrorPage.ts';
+import { loggableText } from './requestLog.ts';
 import type { WidgetContext, WidgetState } from './state.ts';
 
 // The one place where a failure becomes an HTTP answer: JSON for the API,
@@ -77,7 +78,18 @@ export function errorHandler(logger: Logger): Middleware<WidgetState> {
         if (access === 'launch' || access === 'host') {
           // A host developer debugging an integration asks the operator "why?":
           // the reason is ours, never the token (which may sit in the query string).
-          logger.warn(access === 'launch' ? 'launch_rejected' : 'host_call_rejected', { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, code: known.code, reason: known.message });
+          // The page's Origin tells a wrong host page from a wrong host backend.
+          const tenant = ctx.state.launchTenant;
+          const origin = ctx.get('Origin');
+          logger.audit(access === 'launch' ? 'launch_rejected' : 'host_call_rejected', {
+            requestId: ctx.state.requestId,
+            method: ctx.method,
+            path: ctx.path,
+            code: known.code,
+            reason: known.message,
+            ...(tenant ? { tenantId: tenant.id, issuer: tenant.issuer } : {}),
+            ...(origin ? { origin: loggableText(origin) } : {}),
+          });
         }
         sendError(ctx, known);
         return;

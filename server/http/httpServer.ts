@@ -58,3 +58,38 @@ export function closeGracefully(server: http.Server): Promise<void> {
     server.closeIdleConnections();
   });
 }
+
+/** Which settings move a server elsewhere, for the message when it cannot listen. */
+export interface ListenSettings {
+  port: number;
+  host: string;
+  /** The variables that set them, e.g. PORT and HOST. */
+  portVariable: string;
+  hostVariable?: string;
+}
+
+/** Why a server could not listen, in one line that names the port and the variable that changes it. */
+export function listenFailure(err: NodeJS.ErrnoException, { port, host, portVariable, hostVariable }: ListenSettings): string {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return `port ${port} on ${host} is already in use (EADDRINUSE): stop what listens there or set ${portVariable} to a free port`;
+    case 'EACCES':
+      return `no permission to listen on port ${port} (EACCES): ports below 1024 need privileges; set ${portVariable} to 1024 or above`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${host}:${port} (EADDRNOTAVAIL): ${host} is not an address of this machine${hostVariable ? `; check ${hostVariable}` : ''}`;
+    default:
+      return `cannot listen on ${host}:${port}: ${err.message}`;
+  }
+}
+
+/** Starts listening; rejects with one line (listenFailure) instead of an unhandled 'error' event. */
+export function listen(server: http.Server, settings: ListenSettings): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (err: NodeJS.ErrnoException) => reject(new Error(listenFailure(err, settings)));
+    server.once('error', failed);
+    server.listen(settings.port, settings.host, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+}

@@ -26,7 +26,7 @@ export interface Guards {
  * One strict, case-sensitive router for the declared routes: /API/me and
  * /launch/ are not /api/me and /launch, so they are 404, never a handler.
  */
-export function routerFor(routes: RouteSpec[], guards: Guards): Router<WidgetState> {
+export function routerFor(routes: RouteSpec[], guards: Partial<Guards>): Router<WidgetState> {
   const router = new Router<WidgetState>({ strict: true, sensitive: true });
   for (const spec of routes) {
     const info: RouteInfo = { method: spec.method, path: spec.path, access: spec.access, page: 'page' in spec && spec.page === true };
@@ -34,7 +34,9 @@ export function routerFor(routes: RouteSpec[], guards: Guards): Router<WidgetSta
       ctx.state.route = info;
       return next();
     };
-    const chain = spec.access === 'public' ? [mark] : [mark, ...guards[spec.access]];
+    const guard = spec.access === 'public' ? [] : guards[spec.access];
+    if (!guard) throw new Error(`${spec.method} ${spec.path} is declared with access '${spec.access}' but this router has no guard for it`);
+    const chain = [mark, ...guard];
     const handler: RouterMiddleware<WidgetState> =
       spec.access === 'session' ? (ctx) => spec.handler(withSession(ctx)) : spec.access === 'host' ? (ctx) => spec.handler(withHostCaller(ctx)) : (ctx) => spec.handler(ctx);
     router.register(spec.path, [spec.method], [...chain, handler]);

@@ -35,7 +35,7 @@ export interface WidgetState {
   /**
    * On launch routes: the host platform the launch token names by its "iss",
    * set before the token is verified, so a refused launch is still reported
-   * to that host's registered origins (and may be logged with its tenant).
+   * to that host's registered origins and logged with its tenant.
    */
   launchTenant?: LaunchTenant;
   /** Set by requireHostToken on routes declared with access 'host'. */

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { BOOTSTRAP_VERSION, themeFrom, type WidgetBootstrap } from '../../contract/bootstrap.ts';
-import type { SessionService } from '../auth/session/sessionService.ts';
-import type { LaunchRequest, LaunchTenant } from '../auth/launch/verifyLaunchToken.ts';
+import type { LaunchDoor } from '../auth/launch/launchSource.ts';
+import type { LaunchAttempt, SessionService } from '../auth/session/sessionService.ts';
 import { WidgetError } from '../errors.ts';
 import { readForm } from '../http/readBody.ts';
 import type { RouteSpec } from '../http/route.ts';
@@ -15,13 +15,21 @@ export interface LaunchRouteDeps {
   renderApp: AppRenderer;
 }
 
-/** The request a launch token arrived with, for its optional "qsh" claim. */
-export const launchRequestOf = (ctx: RouteContext): LaunchRequest => ({ method: ctx.method, path: ctx.path, query: ctx.querystring });
+/** The request a launch token arrived with (for its optional "qsh" claim), and what the browser said about it. */
+const launchAttemptOf = (ctx: RouteContext, door: LaunchDoor): LaunchAttempt => ({
+  request: { method: ctx.method, path: ctx.path, query: ctx.querystring },
+  door,
+  source: { origin: ctx.get('Origin') || null, fetchSite: ctx.get('Sec-Fetch-Site') || null, fetchDest: ctx.get('Sec-Fetch-Dest') || null },
+});
 
-/** Keeps the tenant a launch token names on ctx.state, for the answer and the log if the launch is refused. */
-export const noteLaunchTenant = (ctx: RouteContext) => (tenant: LaunchTenant) => {
-  ctx.state.launchTenant = tenant;
-};
+/**
+ * Opens a session for the launch token `jwt` that arrived with this request
+ * through `door`; the tenant goes on ctx.state as soon as it is known.
+ */
+export const openSessionFor = (sessions: SessionService, ctx: RouteContext, jwt: string, door: LaunchDoor) =>
+  sessions.open(jwt, launchAttemptOf(ctx, door), (tenant) => {
+    ctx.state.launchTenant = tenant;
+  });
 
 export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDeps): RouteSpec[] {
   async function launch(ctx: RouteContext, jwt: unknown, theme: unknown) {
@@ -32,7 +40,7 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
     if (typeof jwt !== 'string' || jwt === '') {
       throw new WidgetError('validation_failed', 'The launch request has no "jwt" field; post the signed launch token as form field "jwt".');
     }
-    const opened = await sessions.open(jwt, launchRequestOf(ctx), noteLaunchTenant(ctx));
+    const opened = await openSessionFor(sessions, ctx, jwt, 'page');
     const rendered = await renderApp(opened);
     const bootstrap: WidgetBootstrap = {
       v: BOOTSTRAP_VERSION,

@@ -3,7 +3,7 @@ import { isoSeconds, type SessionService } from '../auth/session/sessionService.
 import { WidgetError } from '../errors.ts';
 import { readJsonObject } from '../http/readBody.ts';
 import type { RouteSpec } from '../http/route.ts';
-import { launchRequestOf, noteLaunchTenant } from './launch.ts';
+import { openSessionFor } from './launch.ts';
 
 // The session API (docs/protocol.md sections 3 and 4).
 export function sessionRoutes({ sessions }: { sessions: SessionService }): RouteSpec[] {
@@ -18,7 +18,7 @@ export function sessionRoutes({ sessions }: { sessions: SessionService }): Route
         if (typeof body.jwt !== 'string' || body.jwt === '') {
           throw new WidgetError('validation_failed', 'The body must be { "jwt": "<launch token>" }.');
         }
-        const opened = await sessions.open(body.jwt, launchRequestOf(ctx), noteLaunchTenant(ctx));
+        const opened = await openSessionFor(sessions, ctx, body.jwt, 'api');
         ctx.body = { token: opened.token, expiresAt: opened.expiresAt, user: opened.user, context: opened.context } satisfies OpenedSessionJson;
       },
     },

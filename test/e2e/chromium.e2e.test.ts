@@ -129,10 +129,37 @@ describe('the widget in a cross-site iframe', () => {
     const blocked: string[] = [];
     page.on('console', (m) => blocked.push(m.text()));
     await page.goto(evil);
+    // The SDK's launch from this page carries its Origin: refused before any session exists.
+    const sdkFrame = page.frameLocator('#widget iframe');
+    expect(await sdkFrame.locator('#error-code').textContent()).toBe('launch_invalid');
+    expect(await sdkFrame.locator('[data-testid=user-name]').count()).toBe(0);
+    // A launch that names no origin (GET, as browsers send it) still cannot show the widget here.
+    await page.evaluate(async (widgetUrl) => {
+      const response = await fetch('/launch-token', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ sub: 'alice' }) });
+      const iframe = document.createElement('iframe');
+      iframe.id = 'unbound';
+      iframe.src = `${widgetUrl}/launch?jwt=${encodeURIComponent((await response.json()).jwt)}`;
+      document.body.append(iframe);
+    }, stack.widgetUrl);
     await page.waitForTimeout(1500);
-    const frame = await (await page.locator('#widget iframe').elementHandle())!.contentFrame();
-    expect(await frame!.locator('[data-testid=user-name]').count()).toBe(0);
     expect(blocked.some((text) => /frame-ancestors/.test(text))).toBe(true);
+    const unbound = await (await page.locator('#unbound').elementHandle())!.contentFrame();
+    expect(await unbound!.locator('[data-testid=user-name]').count()).toBe(0);
+  });
+
+  it('refuses a launch that another site opens top-level (login CSRF)', async () => {
+    await page.goto(stack.harnessUrl.replace('127.0.0.1', 'localhost'));
+    const navigated = page.waitForURL(`${stack.widgetUrl}/launch`);
+    await page.evaluate(async (widgetUrl) => {
+      const response = await fetch('/launch-token', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ sub: 'mallory' }) });
+      const form = Object.assign(document.createElement('form'), { method: 'POST', action: `${widgetUrl}/launch` });
+      form.append(Object.assign(document.createElement('input'), { name: 'jwt', value: (await response.json()).jwt }));
+      document.body.append(form);
+      form.submit();
+    }, stack.widgetUrl);
+    await navigated;
+    expect(await page.textContent('#error-code')).toBe('launch_invalid');
+    expect(await page.content()).not.toContain('widget-bootstrap');
   });
 });
 

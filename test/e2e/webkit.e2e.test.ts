@@ -212,6 +212,27 @@ describe('WebKit (Safari engine)', () => {
     expect(await launchesAsked()).toBe(before + 1);
   }, 90_000);
 
+  it('refuses a launch that another site opens top-level (login CSRF)', async () => {
+    await driver.switchTo().defaultContent();
+    await driver.get(stack.harnessUrl.replace('127.0.0.1', 'localhost'));
+    await driver.executeAsyncScript(
+      `const [widgetUrl, done] = arguments;
+       fetch('/launch-token', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ sub: 'mallory' }) })
+         .then((response) => response.json())
+         .then(({ jwt }) => {
+           const form = Object.assign(document.createElement('form'), { method: 'POST', action: widgetUrl + '/launch' });
+           form.append(Object.assign(document.createElement('input'), { name: 'jwt', value: jwt }));
+           document.body.append(form);
+           form.submit();
+           done();
+         });`,
+      stack.widgetUrl,
+    );
+    await driver.wait(until.urlIs(`${stack.widgetUrl}/launch`), 10_000);
+    expect(await driver.wait(until.elementLocated(By.id('error-code')), 10_000).getText()).toBe('launch_invalid');
+    expect(await driver.getPageSource()).not.toContain('widget-bootstrap');
+  }, 90_000);
+
   it('reads Hebrew right to left and makes only http links, marked to open a new tab with no opener or referrer', async () => {
     await openWidget(undefined, 'e2e:rtl');
     await addNote('שלום עולם.');

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import { PROJECT_ROOT } from '../../server/projectPaths.ts';
+import { createTestDatabase, type TestDatabase } from './testDatabase.ts';
 
 // Real `server/main.ts` processes for tests that need more than one node or
 // the startup path itself. Every child is killed when its test stops it, and
@@ -50,35 +52,50 @@ export async function freePort(): Promise<number> {
 
 export interface ChildServer {
   url: string;
+  /** The process this helper started (npm's, with `npmScript`). */
+  pid: number;
   /** stdout and stderr so far (for failure messages). */
   output(): string;
   stop(): Promise<void>;
 }
 
-/** What to run: the TypeScript entry through tsx (`npm start`), or a built bundle (`npm run start:prod`). */
+/** What to run: the TypeScript entry through tsx (`npm start`), a built bundle, or an npm script exactly as an operator types it. */
 export interface ServerEntry {
   bundle?: string;
+  /** e.g. 'start:prod': `npm run start:prod`, npm's own process being the child. */
+  npmScript?: string;
+  /** Run as this user and group (a test started as root that needs permission errors to happen). */
+  uid?: number;
+  gid?: number;
 }
 
-function spawnMain(env: Record<string, string>, entry: ServerEntry = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const args = entry.bundle ? [entry.bundle] : ['--import', 'tsx', 'server/main.ts'];
-  const child = spawn(process.execPath, args, {
+function spawnMain(env: Record<string, string>, entry: ServerEntry = {}): { child: ChildProcess; output: () => string; stderr: () => string; exited: Promise<number | null> } {
+  const [command, args] = entry.npmScript
+    ? ['npm', ['run', entry.npmScript]]
+    : [process.execPath, entry.bundle ? [entry.bundle] : ['--import', 'tsx', 'server/main.ts']];
+  const child = spawn(command, args, {
     cwd: PROJECT_ROOT,
+    uid: entry.uid,
+    gid: entry.gid,
     // Only what a deployment would set: no vitest variables leak into the server.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
   let text = '';
+  let errText = '';
   child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+    errText += chunk.toString();
+  });
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
       running.delete(child);
       resolve(code);
     });
   });
-  return { child, output: () => text, exited };
+  return { child, output: () => text, stderr: () => errText, exited };
 }
 
 class PortTaken extends Error {}
@@ -129,7 +146,7 @@ async function startServerOn(env: Record<string, string>, entry: ServerEntry): P
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const server = { url, output, stop };
+  const server = { url, pid: child.pid!, output, stop };
   started.add(server);
   void exited.then(() => started.delete(server));
   return server;
@@ -142,12 +159,32 @@ export async function stopAllServers(): Promise<void> {
   await Promise.all([...started].map((server) => server.stop()));
 }
 
-/** Runs `server/main.ts` expecting it to refuse to start; resolves with its exit code, output and run time. */
-export async function runServerUntilExit(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; output: string; ms: number }> {
+/**
+ * For a describe block (or a file) whose tests start server processes: a fresh
+ * database before them, and after them every server stopped and the database dropped.
+ */
+export function serverTestDatabase(): () => TestDatabase {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await stopAllServers();
+    await database?.drop();
+  });
+  return () => database!;
+}
+
+/** Runs `server/main.ts` expecting it to refuse to start; resolves with its exit code, output (stdout and stderr; stderr alone) and run time. */
+export async function runServerUntilExit(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  entry: ServerEntry = {},
+): Promise<{ code: number | null; output: string; stderr: string; ms: number }> {
   const started = Date.now();
-  const { child, output, exited } = spawnMain(env);
+  const { child, output, stderr, exited } = spawnMain(env, entry);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const code = await exited;
   clearTimeout(timer);
-  return { code, output: output(), ms: Date.now() - started };
+  return { code, output: output(), stderr: stderr(), ms: Date.now() - started };
 }

@@ -9,9 +9,11 @@ import { loadConfig, type Config } from '../../server/config.ts';
 import { createDb, migrateLatest, type Db } from '../../server/db/connect.ts';
 import { signingKeyStore } from '../../server/db/signingKeys.ts';
 import type { Logger } from '../../server/logger.ts';
+import { createWidgetMetrics, type WidgetMetrics } from '../../server/metrics/widgetMetrics.ts';
 import { FakeClock } from './fakeClock.ts';
 import { signHs256 } from './signJwt.ts';
-import { createTestDatabase, type TestDatabaseKind } from './testDatabase.ts';
+import { createTestDatabase, secretBoxFor, type TestDatabaseKind } from './testDatabase.ts';
+import type { SecretBox } from '../../server/secrets/secretBox.ts';
 
 export const HOST_ORIGIN = 'https://host.example';
 
@@ -29,6 +31,10 @@ export interface TestApp {
   clock: FakeClock;
   config: Config;
   ring: SessionKeyRing;
+  /** Seals and opens the secrets this app stores. */
+  secrets: SecretBox;
+  /** What the app counts, as /metrics would serve it: `await metrics.registry.metrics()`. */
+  metrics: WidgetMetrics;
   tenant: TestTenant;
   addTenant(issuer: string, origins?: string[]): Promise<TestTenant>;
   /** A tenant registered with a public key or JWKS URL (no shared secret). */
@@ -54,23 +60,25 @@ export async function startTestApp(options: { env?: Record<string, string>; logg
     LAUNCH_RATE_PER_TENANT: '1000000',
     ...options.env,
   });
+  const secrets = secretBoxFor({ ...database?.env, ...options.env });
   const db = createDb(config.database);
-  await migrateLatest(db);
+  await migrateLatest(db, secrets);
   const clock = new FakeClock();
-  const ring = await new SessionKeyRing(signingKeyStore(db), clock, config.cacheTtl * 1000).init();
-  const app = createApp({ db, config, clock, ring, assets: loadWidgetAssets(), logger: options.logger, jwks: options.jwks });
+  const ring = await new SessionKeyRing(signingKeyStore(db, secrets), clock, config.cacheTtl * 1000).init();
+  const metrics = createWidgetMetrics({ db, clock });
+  const app = createApp({ db, config, clock, ring, secrets, assets: loadWidgetAssets(), logger: options.logger, metrics, jwks: options.jwks });
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const addTenant = async (issuer: string, origins = [HOST_ORIGIN]): Promise<TestTenant> => {
-    const t = await registerHs256Tenant(db, { issuer, origins, now: clock.now() });
+    const t = await registerHs256Tenant(db, secrets, { issuer, origins, now: clock.now() });
     return { id: t.id, issuer: t.issuer, secret: t.secret };
   };
   const tenant = await addTenant('test-host');
 
   const addTenantWithKey = async (issuer: string, key: KeyInput) => {
-    const t = await registerTenant(db, { issuer, origins: [HOST_ORIGIN], now: clock.now(), key });
+    const t = await registerTenant(db, secrets, { issuer, origins: [HOST_ORIGIN], now: clock.now(), key });
     return { id: t.id, issuer: t.issuer };
   };
 
@@ -116,6 +124,8 @@ export async function startTestApp(options: { env?: Record<string, string>; logg
     clock,
     config,
     ring,
+    secrets,
+    metrics,
     tenant,
     addTenant,
     addTenantWithKey,

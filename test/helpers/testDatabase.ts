@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { loadConfig } from '../../server/config.ts';
+import type { SecretBox } from '../../server/secrets/secretBox.ts';
+import { generateSecretsKey, openSecretBox } from '../../server/secrets/secretsKey.ts';
 
 // Which database the suite runs on: vite.config.ts starts the integration
 // tests twice, once per database, with TEST_DATABASE set.
@@ -15,7 +18,7 @@ const SCHEMA_PREFIX = 'widget_test_';
 
 export interface TestDatabase {
   kind: TestDatabaseKind;
-  /** DATABASE_URL (and DATABASE_SCHEMA) for loadConfig() or a child process. */
+  /** DATABASE_URL (and DATABASE_SCHEMA), and the SECRETS_KEY its secrets are sealed with, for loadConfig() or a child process. */
   env: Record<string, string>;
   /** Removes the database: the temp dir, or the schema with everything in it. */
   drop(): Promise<void>;
@@ -37,7 +40,7 @@ export async function createTestDatabase(kind: TestDatabaseKind = TEST_DATABASE)
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'widget-test-'));
     return {
       kind,
-      env: { DATABASE_URL: `sqlite:${path.join(dir, 'test.sqlite')}` },
+      env: { DATABASE_URL: `sqlite:${path.join(dir, 'test.sqlite')}`, SECRETS_KEY: generateSecretsKey() },
       async drop() {
         fs.rmSync(dir, { recursive: true, force: true });
       },
@@ -48,12 +51,15 @@ export async function createTestDatabase(kind: TestDatabaseKind = TEST_DATABASE)
   return {
     kind,
     // A small pool: many test apps share one PostgreSQL (max_connections).
-    env: { DATABASE_URL: TEST_PG_URL, DATABASE_SCHEMA: schema, DATABASE_POOL_MAX: '4' },
+    env: { DATABASE_URL: TEST_PG_URL, DATABASE_SCHEMA: schema, DATABASE_POOL_MAX: '4', SECRETS_KEY: generateSecretsKey() },
     async drop() {
       await withPgClient((client) => client.query(`drop schema if exists "${schema}" cascade`));
     },
   };
 }
+
+/** The box a server started with `env` seals and opens stored secrets with. */
+export const secretBoxFor = (env: Record<string, string>): SecretBox => openSecretBox(loadConfig(env).secrets).box;
 
 /** Null when PostgreSQL answers, else why not (for the skip notice or the CI failure). */
 export async function postgresUnavailableReason(): Promise<string | null> {

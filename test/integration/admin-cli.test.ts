@@ -1,6 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.ts';
 import { createDb } from '../../server/db/connect.ts';
+import { PROJECT_ROOT } from '../../server/projectPaths.ts';
 import { adminCli } from '../helpers/adminCli.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 
@@ -108,5 +111,13 @@ describe('npm run sessions -- revoke --issuer', () => {
     const { stderr, stdout } = await cli('keys', 'list');
     expect(stderr).toMatch(/keys: using (SQLite file|PostgreSQL at)/);
     expect(stdout).not.toContain('using');
+  });
+});
+
+describe('widget-admin --version', () => {
+  it('prints the release alone on stdout, after any command too', async () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect((await adminCli({}, '--version')).stdout).toBe(`${version}\n`);
+    expect((await adminCli({}, 'tenant', '--version')).stdout).toBe(`${version}\n`);
   });
 });

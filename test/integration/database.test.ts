@@ -9,7 +9,7 @@ import { findSessionState, insertSession, revokeSession } from '../../server/db/
 import { findTenantByIssuer } from '../../server/db/tenants.ts';
 import { findOrCreateUser } from '../../server/db/users.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
-import { createTestDatabase, TEST_DATABASE, type TestDatabase } from '../helpers/testDatabase.ts';
+import { createTestDatabase, secretBoxFor, TEST_DATABASE, type TestDatabase } from '../helpers/testDatabase.ts';
 
 // The repositories on the database this run uses (SQLite, or PostgreSQL with
 // TEST_DATABASE=pg): the same SQL has to mean the same thing on both.
@@ -23,8 +23,8 @@ describe(`repositories on ${TEST_DATABASE}`, () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     db = openDb(database);
-    await migrateLatest(db);
-    tenantId = (await registerHs256Tenant(db, { issuer: 'db-test', origins: ['https://host.example'], now: Date.now() })).id;
+    await migrateLatest(db, secretBoxFor(database.env));
+    tenantId = (await registerHs256Tenant(db, secretBoxFor(database.env), { issuer: 'db-test', origins: ['https://host.example'], now: Date.now() })).id;
   });
   afterAll(async () => {
     await db?.destroy();
@@ -58,7 +58,7 @@ describe(`repositories on ${TEST_DATABASE}`, () => {
   });
 
   it('registers a tenant once when two admins race for one issuer', async () => {
-    const results = await Promise.allSettled(Array.from({ length: 4 }, () => registerHs256Tenant(db, { issuer: 'raced', origins: ['https://host.example'], now: Date.now() })));
+    const results = await Promise.allSettled(Array.from({ length: 4 }, () => registerHs256Tenant(db, secretBoxFor(database.env), { issuer: 'raced', origins: ['https://host.example'], now: Date.now() })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results.filter((r) => r.status === 'rejected')) {
       expect((r as PromiseRejectedResult).reason).toBeInstanceOf(AdminInputError);
@@ -94,7 +94,7 @@ describe.runIf(TEST_DATABASE === 'pg')('PostgreSQL connection settings', () => {
   it('keeps its tables in DATABASE_SCHEMA', async () => {
     const db = createDb(loadConfig(database.env).database);
     try {
-      await migrateLatest(db);
+      await migrateLatest(db, secretBoxFor(database.env));
       const rows = await db('information_schema.tables').select('table_name').where({ table_schema: database.env.DATABASE_SCHEMA });
       expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual(expect.arrayContaining(['tenants', 'sessions', 'users', 'knex_migrations']));
     } finally {
@@ -113,7 +113,7 @@ describe(`migrations on ${TEST_DATABASE}`, () => {
   it('lists pending migrations without creating anything', async () => {
     const db = openDb(database);
     try {
-      expect(await pendingMigrations(db)).toEqual(['001_initial']);
+      expect(await pendingMigrations(db)).toEqual(['001_initial', '002_secrets_at_rest']);
       expect(await db.schema.hasTable('knex_migrations')).toBe(false);
     } finally {
       await db.destroy();
@@ -124,10 +124,10 @@ describe(`migrations on ${TEST_DATABASE}`, () => {
     // Separate pools stand in for separate nodes; SQLite is one process's file, so only PostgreSQL needs this.
     const nodes = Array.from({ length: TEST_DATABASE === 'pg' ? 3 : 1 }, () => openDb(database));
     try {
-      await Promise.all(nodes.map((db) => migrateLatest(db)));
+      await Promise.all(nodes.map((db) => migrateLatest(db, secretBoxFor(database.env))));
       const db = nodes[0]!;
       expect(await pendingMigrations(db)).toEqual([]);
-      expect((await db('knex_migrations').select('name')).map((r: { name: string }) => r.name)).toEqual(['001_initial']);
+      expect((await db('knex_migrations').select('name')).map((r: { name: string }) => r.name)).toEqual(['001_initial', '002_secrets_at_rest']);
       expect(await db('knex_migrations_lock').select('is_locked')).toEqual([{ is_locked: 0 }]);
     } finally {
       await Promise.all(nodes.map((db) => db.destroy()));

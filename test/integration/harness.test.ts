@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeHostUserSessions } from '../../server/db/sessions.ts';
-import { createHarnessApp } from '../../server/harness/harnessApp.ts';
+import { createHarnessApp, harnessHosts } from '../../server/harness/harnessApp.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 
 let t: TestApp;
@@ -11,6 +11,8 @@ let server: http.Server;
 
 beforeAll(async () => {
   t = await startTestApp();
+  server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const app = createHarnessApp({
     widgetUrl: t.url,
     audience: t.config.audience,
@@ -18,9 +20,9 @@ beforeAll(async () => {
     secret: t.tenant.secret,
     clock: t.clock,
     revokeSessionsOf: (sub) => revokeHostUserSessions(t.db, t.tenant.id, sub, t.clock.now()),
+    hosts: harnessHosts((server.address() as AddressInfo).port),
   });
-  server = http.createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.on('request', app.callback());
   harnessUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
@@ -60,6 +62,36 @@ describe('the harness backend', () => {
     expect((await harness('/launch-token', { sub: 'carol' })).status).toBe(403);
     await harness('/sign-in', { sub: 'carol' });
     expect((await harness('/launch-token', { sub: 'carol' })).status).toBe(200);
+  });
+
+  it('matches its paths exactly: other spellings are 404 and sign nothing', async () => {
+    for (const path of ['/LAUNCH-TOKEN', '/Launch-Token', '/launch-token/', '/%6Caunch-token', '/Expire-Session', '/sign-out/']) {
+      const response = await harness(path, { sub: 'alice' });
+      expect(`${path} ${response.status}`).toBe(`${path} 404`);
+    }
+  });
+
+  it('answers only its own host names, so a rebound DNS name cannot reach it', async () => {
+    const port = new URL(harnessUrl).port;
+    const answer = (host: string, path = '/', body?: unknown) =>
+      new Promise<number>((resolve, reject) => {
+        const payload = body === undefined ? undefined : JSON.stringify(body);
+        const request = http.request(
+          { host: '127.0.0.1', port, path, method: payload ? 'POST' : 'GET', headers: { Host: host, ...(payload ? { 'Content-Type': 'application/json' } : {}) } },
+          (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.statusCode!));
+          },
+        );
+        request.on('error', reject);
+        request.end(payload);
+      });
+    expect(await answer(`127.0.0.1:${port}`)).toBe(200);
+    expect(await answer(`LOCALHOST:${port}`)).toBe(200);
+    expect(await answer(`attacker.example:${port}`)).toBe(421);
+    expect(await answer(`attacker.example:${port}`, '/launch-token', { sub: 'alice' })).toBe(421);
+    expect(await answer(`127.0.0.1:${Number(port) + 1}`)).toBe(421);
+    expect(await answer('127.0.0.1')).toBe(421);
   });
 
   it('serves a page that embeds the widget through the SDK from the widget origin', async () => {

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_API_TOKEN_TYPE } from '../../server/auth/launch/hostTokenKind.ts';
+import { recordingLogger } from '../helpers/recordingLogger.ts';
 import { generateKeyPair, signAsymmetric, signHs256 } from '../helpers/signJwt.ts';
 import { startTestApp, type TestApp, type TestTenant } from '../helpers/testApp.ts';
 
@@ -9,10 +10,10 @@ import { startTestApp, type TestApp, type TestTenant } from '../helpers/testApp.
 
 const PATH = '/api/host/sessions/revoke';
 let t: TestApp;
-const lines: Array<Record<string, unknown>> = [];
+const recording = recordingLogger();
+const lines = recording.lines;
 beforeAll(async () => {
-  const record = (event: string, fields: Record<string, unknown>) => lines.push({ event, ...fields });
-  t = await startTestApp({ logger: { info: record, warn: record, error: record } });
+  t = await startTestApp({ logger: recording.logger });
 });
 afterAll(() => t.close());
 

@@ -2,8 +2,9 @@ import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTenantKey, removeTenantKey } from '../../server/admin/tenants.ts';
-import { purgeExpiredLaunchJtis } from '../../server/db/launchJtis.ts';
+import { NODE_CLOCK_TOLERANCE_MS, purgeExpiredLaunchJtis } from '../../server/db/launchJtis.ts';
 import { queryStringHash } from '../../server/auth/launch/queryStringHash.ts';
+import { jsonLogger } from '../../server/logger.ts';
 import { generateKeyPair, signAsymmetric, signHs256, type AsymmetricAlg } from '../helpers/signJwt.ts';
 import { startJwksServer, type JwksServer } from '../helpers/jwksServer.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
@@ -19,11 +20,7 @@ beforeAll(async () => {
   jwks = await startJwksServer();
   t = await startTestApp({
     jwks: { fetch: { timeoutMs: 300, maxBytes: 64 * 1024, fetch: (...args) => globalThis.fetch(...args) } },
-    logger: {
-      info: (event, fields) => logLines.push({ event, ...fields }),
-      warn: (event, fields) => logLines.push({ event, ...fields }),
-      error: (event, fields) => logLines.push({ event, ...fields }),
-    },
+    logger: jsonLogger((line) => logLines.push(JSON.parse(line) as Record<string, unknown>)),
   });
 });
 afterAll(async () => {
@@ -96,7 +93,7 @@ describe('key rotation with kid', () => {
     const oldPair = generateKeyPair('ES256');
     const newPair = generateKeyPair('ES256');
     const tenant = await t.addTenantWithKey('rotating-host', { type: 'pem', alg: 'ES256', pem: oldPair.publicPem, kid: 'old' });
-    await addTenantKey(t.db, { issuer: tenant.issuer, key: { type: 'pem', alg: 'ES256', pem: newPair.publicPem, kid: 'new' }, now: t.clock.now() });
+    await addTenantKey(t.db, t.secrets, { issuer: tenant.issuer, key: { type: 'pem', alg: 'ES256', pem: newPair.publicPem, kid: 'new' }, now: t.clock.now() });
     t.clock.advance(31); // the tenant directory caches tenants for 30 s
     const sign = (pair: typeof oldPair, kid: string) => signAsymmetric('ES256', t.launchClaims(tenant.issuer), pair.privateKey, { kid });
     expect((await postLaunch(sign(oldPair, 'old'))).status).toBe(200);
@@ -112,7 +109,7 @@ describe('key rotation with kid', () => {
 
   it('rotates HS256 secrets the same way', async () => {
     const first = await t.addTenant('hs-rotating-host');
-    const added = await addTenantKey(t.db, { issuer: first.issuer, key: { type: 'secret', kid: 'second' }, now: t.clock.now() });
+    const added = await addTenantKey(t.db, t.secrets, { issuer: first.issuer, key: { type: 'secret', kid: 'second' }, now: t.clock.now() });
     t.clock.advance(31);
     expect((await postLaunch(signHs256(t.launchClaims(first.issuer), first.secret))).status).toBe(200);
     expect((await postLaunch(signHs256(t.launchClaims(first.issuer), added.secret!, { kid: 'second' }))).status).toBe(200);
@@ -186,6 +183,20 @@ describe('a JWKS served on loopback', () => {
     jwks.behave(behaviour);
     expect(await postLaunch(signAsymmetric('ES256', t.launchClaims(broken.issuer), es1.privateKey, { kid: 'k1' }))).toMatchObject({ status: 401, code: 'launch_invalid' });
   });
+
+  it('tells the launcher the same whether a connection was made or not; only the log says which', async () => {
+    const closed = await t.addTenantWithKey('jwks-closed-port', { type: 'jwks', alg: 'ES256', url: 'http://127.0.0.1:1/jwks.json' });
+    const answering = await t.addTenantWithKey('jwks-answers-503', { type: 'jwks', alg: 'ES256', url: `${jwks.url}/answers-503.json` });
+    jwks.behave({ kind: 'raw', status: 503, body: 'down' });
+    logLines.length = 0;
+    const [refused, reached] = [
+      await postSession(signAsymmetric('ES256', t.launchClaims(closed.issuer), es1.privateKey, { kid: 'k1' })),
+      await postSession(signAsymmetric('ES256', t.launchClaims(answering.issuer), es1.privateKey, { kid: 'k1' })),
+    ];
+    expect(refused).toMatchObject({ status: 401, code: 'launch_invalid' });
+    expect(reached.body.error).toEqual(refused.body.error);
+    expect(logLines.filter((l) => l.event === 'jwks_fetch_failed').map((l) => l.reason)).toEqual([expect.stringContaining('request failed'), 'it answered HTTP 503']);
+  });
 });
 
 describe('qsh (query string hash)', () => {
@@ -222,13 +233,15 @@ describe('operations', () => {
     expect(all).not.toContain('user-1');
   });
 
-  it('purges used jtis once their tokens have expired, and only those', async () => {
+  it('purges used jtis once no node could accept their tokens any more, and only those', async () => {
     const token = t.launchToken({ jti: 'purge-me', exp: t.clock.nowSec() + 60 });
     expect((await postLaunch(token)).status).toBe(200);
     const count = () => t.db('launch_jtis').where({ jti: 'purge-me' }).count({ n: '*' }).first().then((r) => Number(r!.n));
-    await purgeExpiredLaunchJtis(t.db, t.clock.now() + 89_000);
+    // Accepted through second exp + CLOCK_SKEW (60 + 30), remembered a node-clock tolerance longer.
+    const forgottenAfter = 91_000 + NODE_CLOCK_TOLERANCE_MS;
+    await purgeExpiredLaunchJtis(t.db, t.clock.now() + forgottenAfter);
     expect(await count()).toBe(1);
-    await purgeExpiredLaunchJtis(t.db, t.clock.now() + 91_000);
+    await purgeExpiredLaunchJtis(t.db, t.clock.now() + forgottenAfter + 1);
     expect(await count()).toBe(0);
   });
 });

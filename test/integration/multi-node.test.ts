@@ -7,7 +7,7 @@ import { loadConfig } from '../../server/config.ts';
 import { createDb, type Db } from '../../server/db/connect.ts';
 import { freePort, startServer, stopAllServers, type ChildServer } from '../helpers/childServer.ts';
 import { signHs256 } from '../helpers/signJwt.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
+import { createTestDatabase, secretBoxFor, type TestDatabase } from '../helpers/testDatabase.ts';
 
 // Two real server processes on one PostgreSQL schema, as behind a load
 // balancer: whatever one node does, the other must agree with at once.
@@ -39,7 +39,7 @@ beforeAll(async () => {
   // Started together on an empty schema: they also race to migrate it.
   [nodeA, nodeB] = await Promise.all([startServer(envA), startServer(envB)]);
   db = createDb(loadConfig(envA).database);
-  host = await registerHs256Tenant(db, { issuer: 'multi-node-host', origins: ['https://host.example'], now: Date.now() });
+  host = await registerHs256Tenant(db, secretBoxFor(envA), { issuer: 'multi-node-host', origins: ['https://host.example'], now: Date.now() });
 });
 
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { loadConfig } from '../../server/config.ts';
 import { createDb, migrateLatest } from '../../server/db/connect.ts';
 import { startServer, stopAllServers, type ChildServer } from '../helpers/childServer.ts';
 import { signHs256 } from '../helpers/signJwt.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
+import { createTestDatabase, secretBoxFor, type TestDatabase } from '../helpers/testDatabase.ts';
 
 // What `npm run build` + `npm run start:prod` deploy: the server bundled into one
 // plain module, run by node without a TypeScript loader, in production mode.
@@ -23,10 +23,10 @@ const bundleDir = path.join(PROJECT_ROOT, 'dist', `server-test-${process.pid}`);
 beforeAll(async () => {
   database = await createTestDatabase();
   const db = createDb(loadConfig(database.env).database);
-  await migrateLatest(db);
-  secret = (await registerHs256Tenant(db, { issuer: 'bundle-host', origins: ['https://host.example'], now: Date.now() })).secret;
+  await migrateLatest(db, secretBoxFor(database.env));
+  secret = (await registerHs256Tenant(db, secretBoxFor(database.env), { issuer: 'bundle-host', origins: ['https://host.example'], now: Date.now() })).secret;
   await db.destroy();
-  const bundle = await buildServer(path.join(bundleDir, 'main.js'));
+  const bundle = (await buildServer(bundleDir)).server;
   server = await startServer({ ...database.env, NODE_ENV: 'production', HOST: '127.0.0.1', PUBLIC_URL }, { bundle });
 }, 60_000);
 afterAll(async () => {

@@ -1,7 +1,9 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRoutes } from '../../server/app.ts';
 import { loadWidgetAssets } from '../../server/assets/widgetAssets.ts';
 import type { SessionService } from '../../server/auth/session/sessionService.ts';
+import { jsonLogger } from '../../server/logger.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 
 // Routes are declared once with what they are (server/http/route.ts), and the
@@ -43,7 +45,7 @@ describe('path spellings', () => {
   beforeAll(async () => {
     t = await startTestApp({
       env: { LAUNCH_RATE_PER_IP: '3' },
-      logger: { info: (event, fields) => lines.push({ event, ...fields }), warn: (event, fields) => lines.push({ event, ...fields }), error: (event, fields) => lines.push({ event, ...fields }) },
+      logger: jsonLogger((line) => lines.push(JSON.parse(line) as Record<string, unknown>)),
     });
   });
   afterAll(() => t.close());
@@ -84,6 +86,50 @@ describe('path spellings', () => {
     }
     // Twenty-four misspelled attempts spent none of this address's budget of 3.
     expect((await t.api('POST', '/api/session', undefined, { jwt: t.launchToken() })).status).toBe(200);
+  });
+
+  // The audit's spellings and their relatives, sent with every method (HEAD included) as
+  // raw request targets, so no client library normalises them first.
+  const spellingsOf = (path: string) => [
+    path.toUpperCase(),
+    path.replace(/\/(\w)/, (_, c: string) => `/${c.toUpperCase()}`),
+    `${path}/`,
+    `/${path}`,
+    path.replace(/\/(\w)/, (_, c: string) => `/%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+    path.replace(/(\w)$/, (c) => `%${c.charCodeAt(0).toString(16)}`),
+    path.replace(/\/([^/]*)$/, '/./$1'),
+    `${path};x`,
+    `${path}%2F`,
+  ];
+  const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'PROPFIND'];
+  const rawStatus = (method: string, target: string) =>
+    new Promise<number>((resolve, reject) => {
+      const { hostname, port } = new URL(t.url);
+      const body = ['POST', 'PUT', 'PATCH'].includes(method) ? '{}' : undefined;
+      const headers = body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(body.length) };
+      const request = http.request({ hostname, port, method, path: target, headers }, (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode!));
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+
+  it.each(['/api/me', '/api/notes', '/api/session/logout', '/api/session/refresh', '/api/session', '/launch', '/healthz'])(
+    'answers every other spelling of %s with 404, whatever the method',
+    async (path) => {
+      const answers: string[] = [];
+      for (const spelling of spellingsOf(path)) {
+        for (const method of METHODS) answers.push(`${method} ${spelling} ${await rawStatus(method, spelling)}`);
+      }
+      expect(answers.filter((line) => !line.endsWith(' 404'))).toEqual([]);
+    },
+  );
+
+  it('applies the session guard to HEAD as to GET, and answers undeclared methods with 404', async () => {
+    expect(await rawStatus('HEAD', '/api/me')).toBe(401);
+    expect(await rawStatus('HEAD', '/api/notes')).toBe(401);
+    for (const method of ['PUT', 'TRACE', 'PROPFIND']) expect(`${method} ${await rawStatus(method, '/api/me')}`).toBe(`${method} 404`);
   });
 
   it('logs launch_rejected for every refused launch on a declared launch route', async () => {

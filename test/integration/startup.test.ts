@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_TENANT_ISSUER, registerHs256Tenant } from '../../server/admin/tenants.ts';
 import { loadConfig } from '../../server/config.ts';
-import { createDb, pendingMigrations } from '../../server/db/connect.ts';
-import { freePort, runServerUntilExit, startServer } from '../helpers/childServer.ts';
-import { createTestDatabase, TEST_DATABASE, type TestDatabase } from '../helpers/testDatabase.ts';
+import { createDb, migrateLatest, pendingMigrations } from '../../server/db/connect.ts';
+import { APP_VERSION } from '../../server/version.ts';
+import { freePort, runServerUntilExit, serverTestDatabase, startServer } from '../helpers/childServer.ts';
+import { createTestDatabase, secretBoxFor, TEST_DATABASE, type TestDatabase } from '../helpers/testDatabase.ts';
 
 const run = promisify(execFile);
 
@@ -37,14 +39,14 @@ describe('pending migrations in production', () => {
   it('refuses to start, names the migrations and changes nothing', async () => {
     const result = await runServerUntilExit({ ...env, PORT: String(await freePort()) });
     expect(result.code).toBe(1);
-    expect(result.output).toContain('1 pending migration(s): 001_initial');
+    expect(result.output).toContain('2 pending migration(s): 001_initial, 002_secrets_at_rest');
     expect(result.output).toContain('npm run migrate');
 
     const db = createDb(loadConfig(env).database);
     try {
       expect(await db.schema.hasTable('knex_migrations')).toBe(false);
       expect(await db.schema.hasTable('tenants')).toBe(false);
-      expect(await pendingMigrations(db)).toEqual(['001_initial']);
+      expect(await pendingMigrations(db)).toEqual(['001_initial', '002_secrets_at_rest']);
     } finally {
       await db.destroy();
     }
@@ -60,5 +62,58 @@ describe('pending migrations in production', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('a database from development, started in production', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const db = createDb(loadConfig(database.env).database);
+    try {
+      await migrateLatest(db, secretBoxFor(database.env));
+      await registerHs256Tenant(db, secretBoxFor(database.env), { issuer: DEV_TENANT_ISSUER, origins: ['http://127.0.0.1:3001'], now: Date.now() });
+    } finally {
+      await db.destroy();
+    }
+  });
+  afterAll(() => database.drop());
+
+  it('refuses to start while the development tenant is there, and says how to remove it', async () => {
+    const result = await runServerUntilExit({ ...database.env, NODE_ENV: 'production', PUBLIC_URL: 'https://widget.example', HOST: '127.0.0.1', PORT: String(await freePort()) });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('the database holds the development tenant "dev-harness"');
+    expect(result.output).toContain('npm run tenant -- remove --issuer dev-harness');
+  });
+});
+
+describe('start-up lines in the structured log', () => {
+  const database = serverTestDatabase();
+
+  it('say which database, which migrations ran, the development tenant and the URLs, as JSON on stdout', async () => {
+    const [harnessPort, metricsPort] = [await freePort(), await freePort()];
+    const server = await startServer({ ...database().env, HARNESS_PORT: String(harnessPort), METRICS_PORT: String(metricsPort) });
+    // The harness listens just after /healthz first answers.
+    await expect.poll(() => server.output(), { timeout: 10_000 }).toContain('"event":"listening"');
+    await server.stop();
+    const records = server
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const byEvent = (event: string) => records.find((r) => r.event === event);
+    expect(byEvent('starting')).toMatchObject({ level: 'info', version: APP_VERSION, pid: expect.any(Number), production: false });
+    expect(byEvent('database')).toMatchObject({ database: expect.stringMatching(/^(SQLite file|PostgreSQL at)/) });
+    expect(byEvent('migrated')).toMatchObject({ migrations: ['001_initial', '002_secrets_at_rest'] });
+    expect(byEvent('dev_tenant')).toMatchObject({ issuer: 'dev-harness', tenantId: expect.stringMatching(/^[0-9a-f-]{36}$/), origins: [`http://127.0.0.1:${harnessPort}`] });
+    expect(byEvent('listening')).toMatchObject({
+      url: `http://localhost:${new URL(server.url).port}`,
+      harness: `http://127.0.0.1:${harnessPort}/`,
+      metrics: `http://127.0.0.1:${metricsPort}/metrics`,
+    });
+    // The development tenant's secret stays in the database.
+    expect(server.output()).not.toMatch(/"secret"/);
+    // The human-readable lines are still there, on stderr.
+    expect(server.output()).toContain('harness (fake host platform)');
   });
 });

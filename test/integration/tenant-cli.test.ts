@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminCli } from '../helpers/adminCli.ts';
+import { adminCli, adminCliAt } from '../helpers/adminCli.ts';
+import { loadConfig } from '../../server/config.ts';
+import { createDb } from '../../server/db/connect.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase.ts';
 
 // Key files the CLI reads; the database is the suite's own (SQLite or PostgreSQL).
@@ -48,10 +50,49 @@ describe('npm run tenant', () => {
     await expect(tenant('add', '--issuer', 'other')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('--origin') });
   });
 
-  it('remove deletes the tenant', async () => {
-    await tenant('remove', '--issuer', 'wiki.example');
-    const { stdout } = await tenant('list', '--json');
-    expect(JSON.parse(stdout)).toEqual([]);
+  describe('remove', () => {
+    const issuers = async () => (JSON.parse((await tenant('list', '--json')).stdout) as Array<{ issuer: string }>).map((t) => t.issuer);
+    const atTerminal = (answers: string[], ...args: string[]) => adminCliAt({ env: { ...process.env, ...database.env }, answers }, 'tenant', ...args);
+
+    it('says what would go and deletes nothing without a terminal to ask on', async () => {
+      await expect(tenant('remove', '--issuer', 'wiki.example')).rejects.toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining('this deletes tenant wiki.example with 0 user(s), 0 note(s) and 0 open session(s); there is no terminal to ask on, so nothing was deleted: add --yes'),
+      });
+      expect(await issuers()).toContain('wiki.example');
+    });
+
+    it('asks with the counts at a terminal, and keeps the tenant unless the answer is yes', async () => {
+      const db = createDb(loadConfig(database.env).database);
+      try {
+        const [tenantRow] = await db('tenants').where({ issuer: 'wiki.example' });
+        const userId = crypto.randomUUID();
+        await db('users').insert({ id: userId, tenant_id: tenantRow.id, external_id: 'u', display_name: null, created_at: 0, updated_at: 0 });
+        await db('sessions').insert([
+          { id: crypto.randomUUID(), tenant_id: tenantRow.id, user_id: userId, ctx: 'c', created_at: 0, expires_at: Date.now() + 60_000, revoked_at: null },
+          { id: crypto.randomUUID(), tenant_id: tenantRow.id, user_id: userId, ctx: 'c', created_at: 0, expires_at: Date.now() + 60_000, revoked_at: 1 },
+        ]);
+        for (const n of [1, 2]) {
+          await db('notes').insert({ id: crypto.randomUUID(), tenant_id: tenantRow.id, ctx: 'c', author_id: userId, body: `note ${n}`, created_at: n, updated_at: n });
+        }
+      } finally {
+        await db.destroy();
+      }
+      const declined = atTerminal(['n'], 'remove', '--issuer', 'wiki.example');
+      await expect(declined).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('nothing deleted'), asked: ['Delete tenant wiki.example with 1 user(s), 2 note(s) and 1 open session(s)? This cannot be undone. [y/N] '] });
+      expect(await issuers()).toContain('wiki.example');
+
+      const { asked } = await atTerminal(['y'], 'remove', '--issuer', 'wiki.example');
+      expect(asked).toHaveLength(1);
+      expect(await issuers()).not.toContain('wiki.example');
+    });
+
+    it('--yes deletes without asking', async () => {
+      await tenant('add', '--issuer', 'gone.example', '--origin', 'https://gone.example');
+      const { asked } = await atTerminal([], 'remove', '--issuer', 'gone.example', '--yes');
+      expect(asked).toEqual([]);
+      expect(await issuers()).not.toContain('gone.example');
+    });
   });
 
   describe('public keys and JWKS', () => {
@@ -108,5 +149,19 @@ describe('npm run tenant', () => {
     ])('refuses %s with a clear message', async (_name, args, message) => {
       await expect(tenant('add', '--issuer', 'bad.example', '--origin', 'https://bad.example', ...args)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(message) });
     });
+  });
+});
+
+describe('npm run tenant in production', () => {
+  // The database was migrated by the commands above; production never migrates on its own.
+  const production = (...args: string[]) => adminCli({ ...process.env, ...database.env, NODE_ENV: 'production', PUBLIC_URL: 'https://widget.example' }, 'tenant', ...args);
+
+  it('refuses http host origins, in add and in set-origins', async () => {
+    await expect(production('add', '--issuer', 'plain.example', '--origin', 'http://plain.example')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('must use https in production') });
+    await expect(production('set-origins', '--issuer', 'wiki.example', '--origin', 'http://wiki.example')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('must use https in production') });
+  });
+
+  it('keeps the development tenant\'s issuer for development', async () => {
+    await expect(production('add', '--issuer', 'dev-harness', '--origin', 'https://dev.example')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('kept for the development harness') });
   });
 });

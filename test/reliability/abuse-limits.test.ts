@@ -28,7 +28,7 @@ const logLines: string[] = [];
 beforeAll(async () => {
   t = await startTestApp();
   const logger = jsonLogger((line) => logLines.push(line));
-  const app = createApp({ db: t.db, config: t.config, clock: t.clock, ring: t.ring, assets: loadWidgetAssets(), logger });
+  const app = createApp({ db: t.db, config: t.config, clock: t.clock, ring: t.ring, secrets: t.secrets, assets: loadWidgetAssets(), logger });
   server = createHttpServer(app.callback(), logger, SHORT);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;

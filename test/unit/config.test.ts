@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.ts';
 
+// Production needs its secrets key; any well-formed one will do here.
+const SECRETS_KEY = 'x8Qh6CK2X0ndlsbpJ8b7R1HpaJ7Gf6r5m1f1kFz3vQk=';
+
 describe('loadConfig', () => {
   it('has working defaults for development', () => {
     const config = loadConfig({});
@@ -50,7 +53,7 @@ describe('loadConfig', () => {
   });
 
   it('disables the harness in production', () => {
-    expect(loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://w.example' }).harnessPort).toBeNull();
+    expect(loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://w.example', SECRETS_KEY }).harnessPort).toBeNull();
   });
 
   it('reports every bad value at once, by name', () => {
@@ -67,6 +70,28 @@ describe('loadConfig', () => {
 
   it('requires https for PUBLIC_URL in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'http://w.example' })).toThrow(/https/);
+  });
+
+  it('requires PUBLIC_URL in production, as the README says, but not for admin commands', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PUBLIC_URL is required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_URL: '  ' })).toThrow(/PUBLIC_URL is required in production/);
+    expect(loadConfig({ NODE_ENV: 'production', SECRETS_KEY: 'a'.repeat(64) }, { purpose: 'admin' }).production).toBe(true);
+    expect(loadConfig({}).publicUrl).toBe('http://localhost:3000');
+  });
+
+  it('reads LOG_LEVEL and refuses an unknown one', () => {
+    expect(loadConfig({}).logLevel).toBe('info');
+    expect(loadConfig({ LOG_LEVEL: 'WARN' }).logLevel).toBe('warn');
+    expect(() => loadConfig({ LOG_LEVEL: 'verbose' })).toThrow(/LOG_LEVEL must be one of debug, info, warn, error/);
+  });
+
+  it('serves metrics only when METRICS_PORT is set, on 127.0.0.1 unless METRICS_HOST says otherwise, never on the public port', () => {
+    expect(loadConfig({}).metrics).toBeNull();
+    expect(loadConfig({ METRICS_PORT: 'off' }).metrics).toBeNull();
+    expect(loadConfig({ METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464, host: '127.0.0.1' });
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' }).metrics).toEqual({ port: 9464, host: '0.0.0.0' });
+    expect(() => loadConfig({ PORT: '3000', METRICS_PORT: '3000' })).toThrow(/METRICS_PORT must differ from PORT/);
+    expect(() => loadConfig({ METRICS_PORT: 'ninety' })).toThrow(/METRICS_PORT must be a whole number/);
   });
 
   it('rejects a PUBLIC_URL with a path', () => {
@@ -98,7 +123,7 @@ describe('loadConfig: scaling out', () => {
   });
 
   it('migrates on start outside production only, unless MIGRATE_ON_START says otherwise', () => {
-    const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://w.example' };
+    const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://w.example', SECRETS_KEY };
     expect(loadConfig({}).migrateOnStart).toBe(true);
     expect(loadConfig(production).migrateOnStart).toBe(false);
     expect(loadConfig({ ...production, MIGRATE_ON_START: 'true' }).migrateOnStart).toBe(true);
@@ -116,5 +141,17 @@ describe('loadConfig: scaling out', () => {
     expect(loadConfig({}).cacheTtl).toBe(30);
     expect(loadConfig({ CACHE_TTL: '5' }).cacheTtl).toBe(5);
     expect(() => loadConfig({ CACHE_TTL: '0' })).toThrow(/CACHE_TTL must be between 1 and 300/);
+  });
+});
+
+describe('loadConfig: security settings', () => {
+  const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://w.example', SECRETS_KEY };
+
+  it('trusts one proxy hop in production and none outside it (TRUST_PROXY_HOPS)', () => {
+    expect(loadConfig(production).trustProxyHops).toBe(1);
+    expect(loadConfig({}).trustProxyHops).toBe(0);
+    expect(loadConfig({ ...production, TRUST_PROXY_HOPS: '2' }).trustProxyHops).toBe(2);
+    expect(loadConfig({ ...production, TRUST_PROXY_HOPS: '0' }).trustProxyHops).toBe(0);
+    expect(() => loadConfig({ TRUST_PROXY_HOPS: 'all' })).toThrow(/TRUST_PROXY_HOPS must be a whole number/);
   });
 });

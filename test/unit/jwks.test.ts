@@ -29,6 +29,10 @@ describe('checkJwksUrl', () => {
     ['https://user:pw@host.example/jwks', false],
     ['https://host.example/jwks#x', false],
     ['not a url', false],
+    ['https://127.0.0.1/jwks', true],
+    ['https://[::1]:8443/jwks', true],
+    ['https://169.254.169.254/latest/meta-data/', true],
+    ['https://10.0.0.1/jwks', true],
   ])('refuses %s (production %s)', (url, production) => {
     expect(() => checkJwksUrl(url, { production })).toThrow(JwksUrlError);
   });

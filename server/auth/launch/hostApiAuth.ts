@@ -1,8 +1,8 @@
 import { nowSeconds, type Clock } from '../../clock.ts';
 import type { Db } from '../../db/connect.ts';
-import { recordLaunchJti } from '../../db/launchJtis.ts';
+import { NODE_CLOCK_TOLERANCE_MS, recordLaunchJti } from '../../db/launchJtis.ts';
 import { WidgetError } from '../../errors.ts';
-import { hostClaimReader, type HostClaims } from './hostClaims.ts';
+import { hostClaimReader, refusedFromMs, type HostClaims } from './hostClaims.ts';
 import { HOST_API_TOKEN } from './hostTokenKind.ts';
 import { verifyHostSignature, type HostKeyDeps, type LaunchTenant } from './verifyHostSignature.ts';
 
@@ -30,7 +30,8 @@ export function createHostApiAuth({ db, clock, clockSkew, ...keys }: HostApiAuth
     const { tenant, payload } = await verifyHostSignature(token, keys, HOST_API_TOKEN);
     const claims = hostClaimReader(payload, HOST_API_TOKEN).common({ nowSec: nowSeconds(clock), audience: endpoint, clockSkew, maxLifetime: HOST_API_MAX_LIFETIME });
     // One jti namespace per tenant for everything it signs: an id is used once, whatever the token was for.
-    if (!(await recordLaunchJti(db, tenant.id, claims.jti, (claims.exp + clockSkew) * 1000))) {
+    // Kept until no node's expiry check could pass the token any more, as for launch tokens.
+    if (!(await recordLaunchJti(db, tenant.id, claims.jti, refusedFromMs(claims.exp, clockSkew) + NODE_CLOCK_TOLERANCE_MS))) {
       throw new WidgetError('host_token_replayed', 'This host API token was already used; sign a new one (with a new "jti") for every call.');
     }
     return { tenant, claims };

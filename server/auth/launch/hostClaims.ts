@@ -20,6 +20,13 @@ export interface HostClaims {
   exp: number;
 }
 
+/**
+ * The first moment (epoch ms) at which a host token is refused as expired. The
+ * check compares whole seconds (now is floored), so a token is still accepted
+ * through the last millisecond of second `exp + clockSkew`.
+ */
+export const refusedFromMs = (exp: number, clockSkew: number): number => (Math.floor(exp + clockSkew) + 1) * 1000;
+
 /** Reads the claims of one kind of host token, refusing with that kind's codes and name. */
 export function hostClaimReader(payload: Record<string, unknown>, kind: HostTokenKind) {
   const invalid = (message: string) => new WidgetError(kind.invalid, message);

@@ -1,6 +1,10 @@
+import net from 'node:net';
+import { AddressRefused, notPublicReason, publicAddressFetch } from './publicAddressFetch.ts';
+
 // Fetches a tenant's JWKS document. The URL was registered by an operator, never
 // taken from a token (jku/x5u are ignored), and the fetch is bounded in time and
 // size so that a slow or hostile endpoint can only fail a launch, never hang it.
+// In production it connects to public addresses only (publicAddressFetch.ts).
 
 export interface JwksFetchOptions {
   /** Whole request, headers and body included. */
@@ -14,6 +18,9 @@ export const DEFAULT_JWKS_FETCH: JwksFetchOptions = {
   maxBytes: 64 * 1024,
   fetch: (...args) => globalThis.fetch(...args),
 };
+
+/** Production: only public addresses; outside it, loopback too (local hosts and tests). */
+export const jwksFetchFor = (production: boolean): JwksFetchOptions => (production ? { ...DEFAULT_JWKS_FETCH, fetch: publicAddressFetch() } : DEFAULT_JWKS_FETCH);
 
 export class JwksUrlError extends Error {}
 
@@ -35,12 +42,16 @@ export function checkJwksUrl(raw: string, { production }: { production: boolean 
   }
   if (url.username || url.password) throw new JwksUrlError('the JWKS URL must not contain credentials');
   if (url.hash) throw new JwksUrlError('the JWKS URL must not contain a #fragment');
-  if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) {
     if (production) throw new JwksUrlError('plain http JWKS URLs are refused in production; use https');
     return url;
   }
-  throw new JwksUrlError('the JWKS URL must use https (plain http only for 127.0.0.1, localhost or [::1] outside production)');
+  if (url.protocol !== 'https:') throw new JwksUrlError('the JWKS URL must use https (plain http only for 127.0.0.1, localhost or [::1] outside production)');
+  // Names are checked when they are resolved, at every fetch (publicAddressFetch.ts).
+  const literal = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const refused = production && net.isIP(literal) ? notPublicReason(literal) : null;
+  if (refused) throw new JwksUrlError(`the JWKS URL must name a public host in production; ${literal} is ${refused}`);
+  return url;
 }
 
 export async function fetchJwksDocument(url: URL, options: JwksFetchOptions = DEFAULT_JWKS_FETCH): Promise<unknown> {
@@ -49,7 +60,8 @@ export async function fetchJwksDocument(url: URL, options: JwksFetchOptions = DE
   try {
     // A redirect could leave https or the registered host: follow none.
     response = await options.fetch(url, { signal, redirect: 'error', headers: { Accept: 'application/json, application/jwk-set+json' } });
-  } catch {
+  } catch (err) {
+    if (err instanceof AddressRefused) throw new JwksFetchError(`refused before connecting: ${err.message}`);
     throw new JwksFetchError(signal.aborted ? `no answer within ${options.timeoutMs} ms` : 'the request failed (connection refused, TLS error or redirect)');
   }
   try {

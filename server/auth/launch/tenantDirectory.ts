@@ -17,6 +17,8 @@ export interface TenantDirectoryOptions {
   jwks: JwksCache;
   logger?: Logger;
   ttlMs?: number;
+  /** Production: http host origins (registered before this rule, or in development) are not used. */
+  production?: boolean;
 }
 
 /** An unknown kid rereads its tenant at most this often, so junk kids cannot flood the database. */
@@ -35,6 +37,7 @@ export class TenantDirectory {
   private readonly jwks: JwksCache;
   private readonly logger: Logger | undefined;
   private readonly ttlMs: number;
+  private readonly production: boolean;
 
   constructor(
     private readonly source: TenantSource,
@@ -44,6 +47,7 @@ export class TenantDirectory {
     this.jwks = options.jwks;
     this.logger = options.logger;
     this.ttlMs = options.ttlMs ?? 30_000;
+    this.production = options.production ?? false;
   }
 
   async find(issuer: string): Promise<LaunchTenant | undefined> {
@@ -87,9 +91,19 @@ export class TenantDirectory {
     }
     const chosen = selectByKid(candidates, header.kid);
     if (chosen.length === 0 && failure.reason !== null) {
-      throw new WidgetError('launch_invalid', `The host platform's key set (JWKS URL) could not be loaded: ${failure.reason}. The host must serve it over https within 2 seconds.`);
+      // The reason (refused address, connection refused, timeout, status) is logged for the
+      // operator, never told to the launcher: it would say what the server can reach.
+      throw new WidgetError(
+        'launch_invalid',
+        "The host platform's key set (JWKS URL) could not be used. It must be served over https from a public address within 2 seconds; the widget server's log (jwks_fetch_failed) says why it failed.",
+      );
     }
     return chosen;
+  }
+
+  /** Drops a cached tenant at once: a write found that it no longer exists. */
+  forget(issuer: string): void {
+    this.cache.delete(issuer);
   }
 
   private async entry(issuer: string): Promise<Entry | undefined> {
@@ -130,9 +144,22 @@ export class TenantDirectory {
         this.logger?.error('tenant_key_unusable', { tenantId: found.tenant.id, keyId: stored.id, reason: err.message });
       }
     }
-    const entry = { tenant: found.tenant, keys, jwks, loadedAt: now };
+    for (const { keyId, reason } of found.unreadable ?? []) {
+      this.logger?.error('tenant_key_unusable', { tenantId: found.tenant.id, keyId, reason });
+    }
+    const entry = { tenant: { ...found.tenant, origins: this.usableOrigins(found.tenant) }, keys, jwks, loadedAt: now };
     this.cache.set(issuer, entry);
     return entry;
+  }
+
+  /** The origins that may frame the widget; in production https only, and each refused one logged loudly. */
+  private usableOrigins(tenant: { id: string; origins: string[] }): string[] {
+    if (!this.production) return tenant.origins;
+    const refused = tenant.origins.filter((origin) => !origin.startsWith('https://'));
+    for (const origin of refused) {
+      this.logger?.error('tenant_origin_refused', { tenantId: tenant.id, origin, reason: 'production frames the widget only in https pages; replace it with `npm run tenant -- set-origins`' });
+    }
+    return tenant.origins.filter((origin) => !refused.includes(origin));
   }
 }
 

@@ -1,6 +1,7 @@
 import crypto, { type KeyObject } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
 import type { SigningKeyStore, StoredSigningKey } from '../../db/signingKeys.ts';
+import { silentLogger, type Logger } from '../../logger.ts';
 
 // Our own keys for session tokens, shared by every server node through the
 // database. They are never a tenant's secret: a host that leaks its secret can
@@ -23,17 +24,23 @@ export function newSigningKey(now: number): StoredSigningKey {
   };
 }
 
+/** After a failed reread the ring waits this long before asking the database again. */
+export const RELOAD_RETRY_MS = 5000;
+
 export class SessionKeyRing {
   private keys = new Map<string, RingKey>();
   private active: RingKey | null = null;
   private loadedAt = 0;
   private reloading: Promise<void> | null = null;
+  /** No reread before this (epoch ms): set by a failed one. */
+  private retryAt = 0;
 
   constructor(
     private readonly store: SigningKeyStore,
     private readonly clock: Clock,
     /** How long a node trusts its copy before rereading the shared ring. */
     private readonly ttlMs = 30_000,
+    private readonly logger: Logger = silentLogger,
   ) {}
 
   /** Loads the ring, creating the first key on a brand-new database. */
@@ -46,9 +53,10 @@ export class SessionKeyRing {
     return this;
   }
 
+  /** The key that signs now; a stale copy is reread in the background while this one keeps signing. */
   signingKey(): RingKey {
     if (!this.active) throw new Error('session key ring has no active key; call init() first');
-    if (this.clock.now() - this.loadedAt > this.ttlMs) void this.reloadOnce();
+    if (this.clock.now() - this.loadedAt > this.ttlMs) void this.rereadOrKeep();
     return this.active;
   }
 
@@ -57,8 +65,24 @@ export class SessionKeyRing {
     const known = this.keys.get(kid);
     if (known) return known;
     if (this.clock.now() - this.loadedAt < 1000) return undefined;
-    await this.reloadOnce();
+    await this.rereadOrKeep();
     return this.keys.get(kid);
+  }
+
+  /**
+   * Rereads the shared ring; when that fails (the database is down, a key cannot
+   * be opened) the ring keeps the keys it has, logs why, and asks again after
+   * RELOAD_RETRY_MS. Never rejects: a request or a background call must not
+   * fail, or end the process, because the copy could not be refreshed.
+   */
+  private async rereadOrKeep(): Promise<void> {
+    if (this.clock.now() < this.retryAt) return;
+    try {
+      await this.reloadOnce();
+    } catch (err) {
+      this.retryAt = this.clock.now() + RELOAD_RETRY_MS;
+      this.logger.error('session_keys_reload_failed', { error: err instanceof Error ? err.message : String(err), retryInMs: RELOAD_RETRY_MS });
+    }
   }
 
   knownKey(kid: string): RingKey | undefined {

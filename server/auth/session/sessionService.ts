@@ -3,10 +3,14 @@ import type { OpenedSessionJson, RefreshedJson } from '../../../contract/session
 import { nowSeconds, type Clock } from '../../clock.ts';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/connect.ts';
-import { recordLaunchJti } from '../../db/launchJtis.ts';
+import { NODE_CLOCK_TOLERANCE_MS, recordLaunchJti } from '../../db/launchJtis.ts';
 import { findSessionState, insertSession, revokeSession } from '../../db/sessions.ts';
 import { findOrCreateUser } from '../../db/users.ts';
+import { isForeignKeyViolation } from '../../db/isForeignKeyViolation.ts';
 import { WidgetError } from '../../errors.ts';
+import { refusedFromMs } from '../launch/hostClaims.ts';
+import type { LaunchClaims } from '../launch/launchClaims.ts';
+import { checkLaunchSource, type LaunchDoor, type LaunchSource } from '../launch/launchSource.ts';
 import type { TenantDirectory } from '../launch/tenantDirectory.ts';
 import { verifyLaunchToken, type LaunchRequest, type LaunchTenant } from '../launch/verifyLaunchToken.ts';
 import type { SessionKeyRing } from './sessionKeyRing.ts';
@@ -31,14 +35,31 @@ export interface SessionServiceDeps {
   clock: Clock;
   ring: SessionKeyRing;
   tenants: TenantDirectory;
-  /** Called with each verified launch before any write; may throw (e.g. a per-tenant rate limit). */
-  admitLaunch: (tenant: LaunchTenant) => void;
+  /** The per-tenant launch budget. */
+  launchBudget: LaunchBudget;
+}
+
+/**
+ * What a tenant may spend on launches. Only a launch that passed every check
+ * spends: a replayed or forged token must not lock the tenant's users out.
+ */
+export interface LaunchBudget {
+  /** Throws (rate_limited) when the tenant has nothing left to spend; spends nothing. */
+  ensureRoom(tenant: LaunchTenant): void;
+  spend(tenant: LaunchTenant): void;
+}
+
+/** A launch token as it arrived: the request it came with (for "qsh") and what the browser said about it. */
+export interface LaunchAttempt {
+  request: LaunchRequest;
+  door: LaunchDoor;
+  source: LaunchSource;
 }
 
 export const isoSeconds = (sec: number) => new Date(sec * 1000).toISOString();
 
 /** Launch -> session -> token, and the checks every API call makes. */
-export function createSessionService({ db, config, clock, ring, tenants, admitLaunch }: SessionServiceDeps) {
+export function createSessionService({ db, config, clock, ring, tenants, launchBudget }: SessionServiceDeps) {
   const tokenRules = {
     issuer: config.sessionIssuer,
     audience: config.sessionAudience,
@@ -47,17 +68,17 @@ export function createSessionService({ db, config, clock, ring, tenants, admitLa
   };
 
   /**
-   * `request` is what the token came with, for the optional "qsh" claim.
-   * `onTenant` hears the tenant the token names as soon as it is known, before
-   * its signature is checked, so a refusal can still be addressed to that host.
+   * `onTenant` hears of the tenant the token's issuer names as soon as it is found,
+   * before the signature and claims are checked, so a refusal can still be
+   * addressed to that host and logged with it.
    */
-  async function open(launchToken: string, request: LaunchRequest, onTenant?: (tenant: LaunchTenant) => void): Promise<OpenedSession> {
+  async function open(launchToken: string, { request, door, source }: LaunchAttempt, onTenant: (tenant: LaunchTenant) => void = () => {}): Promise<OpenedSession> {
     const { tenant, claims } = await verifyLaunchToken(
       launchToken,
       {
         findTenant: async (issuer) => {
           const found = await tenants.find(issuer);
-          if (found) onTenant?.(found);
+          if (found) onTenant(found);
           return found;
         },
         keysFor: (t, header) => tenants.keysFor(t, header),
@@ -68,12 +89,30 @@ export function createSessionService({ db, config, clock, ring, tenants, admitLa
       },
       request,
     );
-    admitLaunch(tenant);
-    // Kept until the token could no longer pass the expiry check anyway.
-    const keepUntil = (claims.exp + config.clockSkew) * 1000;
+    checkLaunchSource(source, door, { tenant: tenant.origins, own: config.publicUrl });
+    // Asked before the jti is recorded, so a launch the budget refuses leaves its
+    // token unspent: the host can send it again once the window turns.
+    launchBudget.ensureRoom(tenant);
+    try {
+      return await startSession(tenant, claims);
+    } catch (err) {
+      if (!isForeignKeyViolation(err)) throw err;
+      // Removed by an operator after this node cached it (CACHE_TTL): unknown from now on.
+      tenants.forget(tenant.issuer);
+      throw new WidgetError('unknown_issuer', 'No host platform is registered with this "iss" any more.');
+    }
+  }
+
+  /** The writes of a launch that passed every check: its jti, then the user, the session and its token. */
+  async function startSession(tenant: LaunchTenant, claims: LaunchClaims): Promise<OpenedSession> {
+    // Kept until no node's expiry check could pass the token any more.
+    const keepUntil = refusedFromMs(claims.exp, config.clockSkew) + NODE_CLOCK_TOLERANCE_MS;
     if (!(await recordLaunchJti(db, tenant.id, claims.jti, keepUntil))) {
       throw new WidgetError('launch_replayed', 'This launch token was already used; sign a new one (with a new "jti") for every launch.');
     }
+    // Spent only now, when every check passed; concurrent launches between the two calls may
+    // overshoot the budget by how many were in flight, never by what a replaying client sends.
+    launchBudget.spend(tenant);
     const now = clock.now();
     const user = await findOrCreateUser(db, { tenantId: tenant.id, externalId: claims.sub, name: claims.name, now });
     const sid = uuidv4();

@@ -1,14 +1,22 @@
 import type { Knex } from 'knex';
+import type { SecretBox } from '../../secrets/secretBox.ts';
 import * as initial from './001_initial.ts';
+import { secretsAtRest } from './002_secrets_at_rest.ts';
 
 // Migrations are imported, not discovered on disk, so they run the same from
-// tsx, the knex CLI and a bundled build.
-const migrations: Record<string, Knex.Migration> = {
+// tsx, the knex CLI and a bundled build. Migration 002 seals stored secrets,
+// so it needs the secrets box; without one it refuses to run (listing
+// names, e.g. for pending migrations, needs none).
+const migrations = (secrets?: SecretBox): Record<string, Knex.Migration> => ({
   '001_initial': initial,
-};
+  '002_secrets_at_rest': secretsAtRest(secrets),
+});
 
-export const migrationSource: Knex.MigrationSource<string> = {
-  getMigrations: async () => Object.keys(migrations).sort(),
-  getMigrationName: (name) => name,
-  getMigration: async (name) => migrations[name]!,
-};
+export function migrationSource(secrets?: SecretBox): Knex.MigrationSource<string> {
+  const all = migrations(secrets);
+  return {
+    getMigrations: async () => Object.keys(all).sort(),
+    getMigrationName: (name) => name,
+    getMigration: async (name) => all[name]!,
+  };
+}

@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { registerHs256Tenant, type HsTenant } from '../../../server/admin/tenants.ts';
+import { loadConfig } from '../../../server/config.ts';
 import { createDb, migrateLatest } from '../../../server/db/connect.ts';
+import { openSecretBox } from '../../../server/secrets/secretsKey.ts';
 import { freePort } from '../../helpers/ephemeralPort.ts';
 import { signHs256 } from '../../helpers/signJwt.ts';
 
@@ -50,9 +52,11 @@ export async function prepareDatabase(issuers: string[] = ['load-host']): Promis
   const dbFile = path.join(dir, 'widget.sqlite');
   const db = createDb({ client: 'sqlite', filename: dbFile });
   try {
-    await migrateLatest(db);
+    // The development key the server will find beside this file (it runs without SECRETS_KEY).
+    const { box } = openSecretBox(loadConfig({ DATABASE_URL: `sqlite:${dbFile}` }).secrets);
+    await migrateLatest(db, box);
     const tenants: HsTenant[] = [];
-    for (const issuer of issuers) tenants.push(await registerHs256Tenant(db, { issuer, origins: [HOST_ORIGIN], now: Date.now() }));
+    for (const issuer of issuers) tenants.push(await registerHs256Tenant(db, box, { issuer, origins: [HOST_ORIGIN], now: Date.now() }));
     return { dir, dbFile, tenants };
   } finally {
     await db.destroy();

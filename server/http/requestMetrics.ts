@@ -1,0 +1,27 @@
+import type { Middleware } from 'koa';
+import type { WidgetMetrics } from '../metrics/widgetMetrics.ts';
+import type { WidgetContext, WidgetState } from './state.ts';
+
+/**
+ * The route label: the declared path (`/api/notes/:id`, never the id itself,
+ * so the number of series stays bounded). A request that matched no declared
+ * route was answered by the asset middleware when it succeeded, and otherwise
+ * by nothing (404).
+ */
+function routeLabel(ctx: WidgetContext): string {
+  if (ctx.state.route) return ctx.state.route.path;
+  return ctx.status < 400 ? '(asset)' : '(unmatched)';
+}
+
+/** Counts and times every request for /metrics, and the outcome of every launch. */
+export function requestMetrics(metrics: WidgetMetrics): Middleware<WidgetState> {
+  return async (ctx, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      metrics.observeRequest({ method: ctx.method, route: routeLabel(ctx), status: ctx.status }, (performance.now() - started) / 1000);
+      if (ctx.state.route?.access === 'launch') metrics.countLaunch(ctx.state.errorCode);
+    }
+  };
+}
