@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration, type ViteUserConfig } from 'vitest/config';
+import type { Plugin } from 'vite';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const e2e = process.env.WIDGET_E2E === '1';
@@ -34,7 +35,8 @@ const EXCLUDE = ['test/e2e/**', 'node_modules/**'];
 
 // Two builds, one command (`vite build` builds both environments): the widget
 // app (hashed, cached forever, listed in the manifest the server reads) and the
-// host SDK at the stable URL hosts embed, /sdk/embed.js. Built apart because
+// host SDK at the versioned URL hosts embed, /sdk/v1/embed.js, with its
+// TypeScript declarations beside it (/sdk/v1/embed.d.ts). Built apart because
 // both use the postMessage schema (widget/host/messages.ts): in one build it
 // became a shared chunk, an extra request from the iframe for code half of
 // which only the SDK runs.
@@ -43,10 +45,28 @@ const EXCLUDE = ['test/e2e/**', 'node_modules/**'];
 // syntax or CSS is lowered for browsers that could not run it anyway.
 const BROWSERS = ['chrome92', 'edge92', 'firefox95', 'safari15.4'];
 
+// The SDK's declarations are generated from its source (widget/host/embedTypes.ts
+// through embed.ts) in the same build as the script, so the two cannot drift.
+function sdkDeclarations(): Plugin {
+  return {
+    name: 'sdk-declarations',
+    apply: 'build',
+    applyToEnvironment: (environment) => environment.name === 'sdk',
+    async generateBundle() {
+      const { generateDtsBundle } = await import('dts-bundle-generator');
+      const [source] = generateDtsBundle([{ filePath: here('widget/host/embed.ts'), output: { noBanner: true, exportReferencedTypes: false } }], {
+        preferredConfigPath: here('tsconfig.json'),
+      });
+      this.emitFile({ type: 'asset', fileName: 'embed.d.ts', source: `// Types of the notes widget host SDK (embed.js beside this file).\n${source}` });
+    },
+  };
+}
+
 export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => ({
   root: here('widget'),
   publicDir: false,
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  plugins: [sdkDeclarations()],
   resolve: { alias: [{ find: /^preact\/jsx-runtime$/, replacement: here('widget/jsxRuntime.ts') }] },
   // Terser in two passes: 0.35 kB gzip less of widget JS than the default minifier
   // (oxc) on the same code, which matters against the iframe's 10 kB budget (issue 17).
@@ -66,11 +86,11 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => ({
     sdk: {
       consumer: 'client',
       build: {
-        outDir: here('dist/widget/sdk'),
+        outDir: here('dist/widget/sdk/v1'),
         emptyOutDir: false,
         rollupOptions: {
           input: { embed: here('widget/host/embed.ts') },
-          // Hosts import { mount } from /sdk/embed.js; an app build would drop entry exports.
+          // Hosts import { mount } from /sdk/v1/embed.js; an app build would drop entry exports.
           preserveEntrySignatures: 'exports-only',
           output: { entryFileNames: 'embed.js' },
         },

@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import type { WidgetAssets } from './assets/widgetAssets.ts';
+import { createHostApiAuth } from './auth/launch/hostApiAuth.ts';
 import { DEFAULT_JWKS_CACHE, JwksCache, type JwksCacheOptions } from './auth/launch/jwksCache.ts';
 import { jwksFetchFor } from './auth/launch/jwksFetcher.ts';
 import { TenantDirectory } from './auth/launch/tenantDirectory.ts';
@@ -9,11 +10,13 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/connect.ts';
 import { dbTenantSource } from './db/tenantSource.ts';
+import { compressBody } from './http/compressBody.ts';
 import { errorHandler } from './http/errorHandler.ts';
 import { limitLaunchAttempts } from './http/limitLaunchAttempts.ts';
 import { RateLimiter } from './http/rateLimit.ts';
 import { requestLog } from './http/requestLog.ts';
 import { requestMetrics } from './http/requestMetrics.ts';
+import { requireHostToken } from './http/requireHostToken.ts';
 import { requireSession } from './http/requireSession.ts';
 import { methodRefusals, routerFor, type RouteSpec } from './http/route.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
@@ -24,6 +27,7 @@ import type { SecretBox } from './secrets/secretBox.ts';
 import { notesAppRenderer } from './page/renderNotesApp.tsx';
 import { assetRoutes } from './routes/assets.ts';
 import { healthRoutes } from './routes/health.ts';
+import { hostApiRoutes } from './routes/hostApi.ts';
 import { launchRoutes } from './routes/launch.ts';
 import { notesRoutes } from './routes/notes.ts';
 import { sessionRoutes } from './routes/session.ts';
@@ -50,6 +54,7 @@ export function appRoutes({ db, clock, assets, sessions }: Pick<AppDeps, 'db' | 
     ...launchRoutes({ sessions, pageAssets: assets.page, renderApp: notesAppRenderer({ db, clock }) }),
     ...sessionRoutes({ sessions }),
     ...notesRoutes({ db, clock }),
+    ...hostApiRoutes({ db, clock }),
   ];
 }
 
@@ -80,9 +85,17 @@ export function createApp({ db, config, clock, ring, secrets, assets, logger = s
   app.use(requestLog(logger));
   app.use(requestMetrics(metrics));
   app.use(securityHeaders());
+  app.use(compressBody());
   app.use(errorHandler(logger));
   app.use(assetRoutes(assets));
-  const router = routerFor(appRoutes({ db, clock, assets, sessions }), { launch: limitLaunchAttempts(perIp), session: requireSession(sessions) });
+  const authenticateHostCall = createHostApiAuth({ db, clock, clockSkew: config.clockSkew, findTenant: (issuer) => tenants.find(issuer), keysFor: (t, header) => tenants.keysFor(t, header) });
+  const guards = {
+    launch: [limitLaunchAttempts(perIp)],
+    session: [requireSession(sessions)],
+    // Host API calls are unauthenticated until their signature is checked: they share the launch budget per address.
+    host: [limitLaunchAttempts(perIp), requireHostToken(authenticateHostCall, config.publicUrl)],
+  };
+  const router = routerFor(appRoutes({ db, clock, assets, sessions }), guards);
   app.use(router.routes());
   app.use(router.allowedMethods(methodRefusals));
   return app;

@@ -1,3 +1,4 @@
+import type { SessionEnd } from '../contract/hostMessages.ts';
 import type { OpenedSessionJson, RefreshedJson } from '../contract/session.ts';
 import type { HostLink } from './hostLink.ts';
 import { strings } from './strings.ts';
@@ -93,6 +94,11 @@ function lifetimeOf(token: string, expiresAt: string, now: number): number {
   return Math.max(0, Date.parse(expiresAt) - now);
 }
 
+async function errorCodeOf(response: Response): Promise<string | null> {
+  const data = (await response.json().catch(() => null)) as { error?: { code?: unknown } } | null;
+  return typeof data?.error?.code === 'string' ? data.error.code : null;
+}
+
 export function createApiClient(initial: OpenedSessionJson, options: ApiClientOptions = {}): ApiClient {
   const fetchImpl = options.fetch ?? fetch.bind(globalThis);
   const timers = options.timers ?? browserTimers;
@@ -111,6 +117,12 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
   let lapsed = false;
   let renewal: Promise<boolean> | null = null;
   let refreshing: Promise<void> | null = null;
+  // Why the session ended, for the host (session-expired): the longest token
+  // lifetime seen, whether the server cut the current token short (it caps the
+  // last tokens at the session's absolute end), and the last 401 code a call got.
+  let fullLifetime = 0;
+  let capped = false;
+  let refusedWith: string | null = null;
 
   const emit = (next: SessionStatus, session?: SessionInfo) => {
     status = next;
@@ -127,6 +139,10 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
     token = next.token;
     lifetime = lifetimeOf(next.token, next.expiresAt, now);
     expiresLocal = now + lifetime;
+    // A second's slack: lifetimes come from whole-second claims.
+    capped = lifetime < fullLifetime - 1000;
+    fullLifetime = Math.max(fullLifetime, lifetime);
+    refusedWith = null;
     lapsed = false;
     waitingForActivity = false;
     clearTimer();
@@ -153,7 +169,9 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
     if (bearer) headers.Authorization = `Bearer ${bearer}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     try {
-      return await fetchImpl(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
+      const response = await fetchImpl(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
+      if (response.status === 401 && bearer) refusedWith = await errorCodeOf(response.clone());
+      return response;
     } catch {
       throw new ApiError(0, 'network_error', strings.unreachable);
     }
@@ -189,15 +207,24 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
     return refreshing;
   }
 
-  function expire() {
+  function expire(end: SessionEnd) {
     clearTimer();
     lapsed = true;
     if (status === 'expired') return;
     emit('expired');
-    hostLink?.reportSessionExpired();
+    hostLink?.reportSessionExpired(end);
+  }
+
+  /** Why a session that could not be renewed is over (contract/hostMessages.ts SESSION_END_REASONS). */
+  function endedBecause(refused: ApiError | null): SessionEnd {
+    if (refused) return { reason: 'launch_refused', serverCode: refused.code, message: refused.message };
+    // The current token was capped at the session's absolute end, and refreshing it is due or past.
+    if (capped && timers.now() >= expiresLocal - refreshLead(lifetime)) return { reason: 'max_age' };
+    return { reason: refusedWith === 'session_revoked' ? 'revoked' : 'host_refused' };
   }
 
   async function relaunch(): Promise<boolean> {
+    let refused: ApiError | null = null;
     try {
       const jwt = hostLink ? await hostLink.requestLaunchToken() : null;
       if (jwt) {
@@ -207,10 +234,11 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
         emit('active', session);
         return true;
       }
-    } catch {
-      // a refused launch token ends in the same state as having no host
+    } catch (err) {
+      // A refused launch token ends in the same state as having no host; the host hears why.
+      refused = err instanceof ApiError && err.status !== 0 ? err : null;
     }
-    expire();
+    expire(endedBecause(refused));
     return false;
   }
 
@@ -234,7 +262,7 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
     if (!samePerson(session, asked)) throw sessionChangedError();
     const retried = await send(method, path, body, token);
     if (retried.status === 401) {
-      expire();
+      expire(endedBecause(null));
       throw sessionExpiredError();
     }
     return parse<T>(retried);
@@ -243,7 +271,7 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
   async function logout(): Promise<void> {
     const last = token;
     token = '';
-    expire();
+    expire({ reason: 'signed_out' });
     await send('POST', '/api/session/logout', undefined, last).catch(() => undefined);
   }
 

@@ -63,8 +63,8 @@ export function createHostBridge({ hostOrigins, win = window, launchTimeoutMs = 
         send({ kind: 'launch-token-request', requestId });
       });
     },
-    reportSessionExpired() {
-      send({ kind: 'session-expired' });
+    reportSessionExpired(end) {
+      send({ kind: 'session-expired', ...end });
     },
     reportHeight(height: number) {
       const rounded = Math.ceil(height);

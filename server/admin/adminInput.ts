@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { ASYMMETRIC_ALGS, type AsymmetricAlg } from '../../contract/launch.ts';
+import { isStorableText } from '../../contract/text.ts';
 import { KeyMaterialError, publicKeyFor } from '../auth/launch/verificationKey.ts';
 
 // Everything an operator types, validated before it is stored. Each rule
@@ -39,6 +40,14 @@ export function parseIssuer(raw: string): string {
   // Control characters are never part of a real issuer, and PostgreSQL cannot store NUL.
   if (/[\u0000-\u001f\u007f]/.test(issuer)) throw new AdminInputError('the issuer must not contain control characters');
   return issuer;
+}
+
+/** The host's own user id, as its launch tokens carry it in "sub" (compared exactly: no trimming). */
+export function parseHostUserId(raw: string): string {
+  if (raw.length === 0 || raw.length > 255 || !isStorableText(raw)) {
+    throw new AdminInputError('--host-user takes the host\'s user id exactly as its launch tokens carry it in "sub" (1-255 characters)');
+  }
+  return raw;
 }
 
 /** Printable ASCII without spaces: a kid is copied between config files and headers. */

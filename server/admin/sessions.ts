@@ -1,7 +1,7 @@
 import { validate as isUuid } from 'uuid';
 import type { Db } from '../db/connect.ts';
-import { revokeTenantSessions, revokeUserSessions } from '../db/sessions.ts';
-import { AdminInputError } from './adminInput.ts';
+import { revokeHostUserSessions, revokeTenantSessions, revokeUserSessions } from '../db/sessions.ts';
+import { AdminInputError, parseHostUserId } from './adminInput.ts';
 import { requireTenant } from './tenants.ts';
 
 // Ending sessions on an operator's word. Revocation is read on every API call,
@@ -17,4 +17,15 @@ export async function revokeSessionsOfUser(db: Db, userId: string, now: number):
 export async function revokeSessionsOfTenant(db: Db, issuer: string, now: number): Promise<{ issuer: string; revoked: number }> {
   const tenant = await requireTenant(db, issuer);
   return { issuer: tenant.issuer, revoked: await revokeTenantSessions(db, tenant.id, now) };
+}
+
+/**
+ * Every live session of one host user, named as the host knows them: its
+ * issuer and its own user id (the launch token's "sub"). The count is for the
+ * operator; the host API never tells a host whether the user existed.
+ */
+export async function revokeSessionsOfHostUser(db: Db, issuer: string, hostUserId: string, now: number): Promise<{ issuer: string; revoked: number }> {
+  const externalId = parseHostUserId(hostUserId);
+  const tenant = await requireTenant(db, issuer);
+  return { issuer: tenant.issuer, revoked: await revokeHostUserSessions(db, tenant.id, externalId, now) };
 }

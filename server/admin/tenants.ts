@@ -3,7 +3,7 @@ import { v4 as uuidv4 } from 'uuid';
 import type { LaunchAlg } from '../../contract/launch.ts';
 import { checkJwksUrl, JwksUrlError } from '../auth/launch/jwksFetcher.ts';
 import { MIN_SECRET_BYTES } from '../auth/launch/verificationKey.ts';
-import { MAX_CANDIDATE_KEYS } from '../auth/launch/verifyLaunchToken.ts';
+import { MAX_CANDIDATE_KEYS } from '../auth/launch/verifyHostSignature.ts';
 import type { Db } from '../db/connect.ts';
 import type { SecretBox } from '../secrets/secretBox.ts';
 import { isUniqueViolation } from '../db/isUniqueViolation.ts';

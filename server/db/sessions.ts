@@ -68,10 +68,16 @@ export async function revokeTenantSessions(db: Db, tenantId: string, at: number)
   return db('sessions').where({ tenant_id: tenantId }).whereNull('revoked_at').update({ revoked_at: at });
 }
 
-/** Revokes by the host's user id (the harness knows only that); never exposed over HTTP in production. */
+/**
+ * Revokes every live session of one host user (tenant + the host's own user
+ * id). One statement whether or not the user exists, so the host API that calls
+ * it takes the same path, and answers the same, for a user we never saw.
+ */
 export async function revokeHostUserSessions(db: Db, tenantId: string, externalId: string, at: number): Promise<number> {
-  const user = await db('users').select('id').where({ tenant_id: tenantId, external_id: externalId }).first();
-  return user ? revokeUserSessions(db, user.id, at) : 0;
+  return db('sessions')
+    .whereIn('user_id', db('users').select('id').where({ tenant_id: tenantId, external_id: externalId }))
+    .whereNull('revoked_at')
+    .update({ revoked_at: at });
 }
 
 /** Sessions neither revoked nor past their absolute end at `now`, of one tenant or of all. */

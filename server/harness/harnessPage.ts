@@ -1,5 +1,5 @@
 // The harness page: a pretend host platform. Its script uses the public host
-// SDK (/sdk/embed.js) and nothing else of the widget.
+// SDK (/sdk/v1/embed.js) and nothing else of the widget.
 export function harnessPage(nonce: string, configJson: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -48,7 +48,7 @@ button{padding:6px 10px}
 <script type="application/json" id="harness-config">${configJson}</script>
 <script type="module" nonce="${nonce}">
 const { widgetUrl } = JSON.parse(document.getElementById('harness-config').textContent);
-const { mount } = await import(widgetUrl + '/sdk/embed.js');
+const { mount } = await import(widgetUrl + '/sdk/v1/embed.js');
 const $ = (id) => document.getElementById(id);
 const log = (line) => { $('log').textContent += new Date().toISOString().slice(11, 19) + ' ' + line + '\\n'; $('log').scrollTop = 1e9; };
 const current = () => { const [sub, name] = $('user').value.split('|'); return { sub, name }; };

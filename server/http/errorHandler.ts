@@ -51,7 +51,8 @@ export function sendError(ctx: WidgetContext, error: WidgetError): void {
     ctx.set('WWW-Authenticate', `Bearer realm="widget", error="invalid_token", error_description="${headerSafe(error.message)}"`);
   }
   if (asPage) {
-    const { html, csp } = renderErrorPage(error.code, error.message);
+    const report = ctx.state.route?.access === 'launch' ? { requestId: ctx.state.requestId, hostOrigins: ctx.state.launchTenant?.origins ?? null } : null;
+    const { html, csp } = renderErrorPage(error.code, error.message, report);
     ctx.set('Content-Security-Policy', csp);
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = html;
@@ -73,13 +74,14 @@ export function errorHandler(logger: Logger): Middleware<WidgetState> {
       ctx.remove('Content-Security-Policy');
       if (known) {
         ctx.state.errorCode = known.code;
-        if (ctx.state.route?.access === 'launch') {
+        const access = ctx.state.route?.access;
+        if (access === 'launch' || access === 'host') {
           // A host developer debugging an integration asks the operator "why?":
           // the reason is ours, never the token (which may sit in the query string).
           // The page's Origin tells a wrong host page from a wrong host backend.
           const tenant = ctx.state.launchTenant;
           const origin = ctx.get('Origin');
-          logger.audit('launch_rejected', {
+          logger.audit(access === 'launch' ? 'launch_rejected' : 'host_call_rejected', {
             requestId: ctx.state.requestId,
             method: ctx.method,
             path: ctx.path,

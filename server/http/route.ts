@@ -1,7 +1,7 @@
 import Router, { type RouterMiddleware } from '@koa/router';
 import type { Middleware } from 'koa';
 import { WidgetError } from '../errors.ts';
-import type { Access, Method, RouteContext, RouteInfo, SessionContext, WidgetState } from './state.ts';
+import type { HostContext, Method, RouteContext, RouteInfo, SessionContext, WidgetState } from './state.ts';
 
 // Every route is declared once, with what it is. The guards, the error
 // handler and the request log read that declaration; nothing compares path
@@ -12,12 +12,14 @@ type Handler<C> = (ctx: C) => Promise<void> | void;
 
 export type RouteSpec =
   | { method: Method; path: string; access: 'session'; handler: Handler<SessionContext> }
+  | { method: Method; path: string; access: 'host'; handler: Handler<HostContext> }
   | { method: Method; path: string; access: 'public' | 'launch'; page?: boolean; handler: Handler<RouteContext> };
 
-/** The middleware each access kind runs before the handler. */
+/** The middleware each access kind runs before the handler, in order. */
 export interface Guards {
-  launch: Middleware<WidgetState>;
-  session: Middleware<WidgetState>;
+  launch: Middleware<WidgetState>[];
+  session: Middleware<WidgetState>[];
+  host: Middleware<WidgetState>[];
 }
 
 /**
@@ -32,10 +34,11 @@ export function routerFor(routes: RouteSpec[], guards: Partial<Guards>): Router<
       ctx.state.route = info;
       return next();
     };
-    const guard = spec.access === 'public' ? undefined : guards[spec.access];
-    if (spec.access !== 'public' && !guard) throw new Error(`${spec.method} ${spec.path} is declared with access '${spec.access}' but this router has no guard for it`);
-    const chain = guard ? [mark, guard] : [mark];
-    const handler: RouterMiddleware<WidgetState> = spec.access === 'session' ? (ctx) => spec.handler(withSession(ctx)) : (ctx) => spec.handler(ctx);
+    const guard = spec.access === 'public' ? [] : guards[spec.access];
+    if (!guard) throw new Error(`${spec.method} ${spec.path} is declared with access '${spec.access}' but this router has no guard for it`);
+    const chain = [mark, ...guard];
+    const handler: RouterMiddleware<WidgetState> =
+      spec.access === 'session' ? (ctx) => spec.handler(withSession(ctx)) : spec.access === 'host' ? (ctx) => spec.handler(withHostCaller(ctx)) : (ctx) => spec.handler(ctx);
     router.register(spec.path, [spec.method], [...chain, handler]);
   }
   return router;
@@ -45,6 +48,12 @@ export function routerFor(routes: RouteSpec[], guards: Partial<Guards>): Router<
 function withSession(ctx: RouteContext): SessionContext {
   if (!ctx.state.session) throw new Error(`${ctx.method} ${ctx.path} is declared with access 'session' but its guard did not run`);
   return ctx as SessionContext;
+}
+
+/** Likewise for the host API guard. */
+function withHostCaller(ctx: RouteContext): HostContext {
+  if (!ctx.state.hostCaller) throw new Error(`${ctx.method} ${ctx.path} is declared with access 'host' but its guard did not run`);
+  return ctx as HostContext;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ParameterizedContext } from 'koa';
-import type { LaunchTenant } from '../auth/launch/verifyLaunchToken.ts';
+import type { HostApiCaller } from '../auth/launch/hostApiAuth.ts';
+import type { LaunchTenant } from '../auth/launch/verifyHostSignature.ts';
 import type { AuthenticatedSession } from '../auth/session/sessionService.ts';
 import type { ErrorCode } from '../../contract/errors.ts';
 
@@ -7,8 +8,10 @@ import type { ErrorCode } from '../../contract/errors.ts';
  * - public: answers anyone (health, assets).
  * - launch: takes a launch token (unauthenticated and expensive): per-address limit, audit log line.
  * - session: needs a live session token (Authorization: Bearer).
+ * - host: the host API, called by a host's backend with a host API token it signed (Authorization: Bearer);
+ *   per-address limit as for launches, audit log line.
  */
-export type Access = 'public' | 'launch' | 'session';
+export type Access = 'public' | 'launch' | 'session' | 'host';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -29,8 +32,14 @@ export interface WidgetState {
   route?: RouteInfo;
   /** Set by requireSession on routes declared with access 'session'. */
   session?: AuthenticatedSession;
-  /** On launch routes, the tenant named by the token's issuer as soon as it is found, also when the launch is then refused (for the logs). */
+  /**
+   * On launch routes: the host platform the launch token names by its "iss",
+   * set before the token is verified, so a refused launch is still reported
+   * to that host's registered origins and logged with its tenant.
+   */
   launchTenant?: LaunchTenant;
+  /** Set by requireHostToken on routes declared with access 'host'. */
+  hostCaller?: HostApiCaller;
   /** The protocol code of the error this request was answered with, for the request log. */
   errorCode?: ErrorCode;
 }
@@ -43,3 +52,6 @@ export type RouteContext = WidgetContext & { params: Record<string, string> };
 
 /** The context of a route declared with access 'session': the session is there, typed. */
 export type SessionContext = RouteContext & { state: WidgetState & { session: AuthenticatedSession } };
+
+/** The context of a route declared with access 'host': the verified host and its claims are there, typed. */
+export type HostContext = RouteContext & { state: WidgetState & { hostCaller: HostApiCaller } };

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { By, error, until, type WebDriver } from 'selenium-webdriver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlCookieServer } from './support/controlCookieServer.ts';
+import { startHostSites, type HostPageOptions, type HostSite } from './support/hostPages.ts';
 import { SHOWCASE, seedNotes } from './support/seedNotes.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { launchWebKit, type WebKit } from './support/webkit.ts';
@@ -12,14 +13,17 @@ const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
 let stack: Stack;
 let webkit: WebKit;
 let driver: WebDriver;
+let sites: Awaited<ReturnType<typeof startHostSites>>;
 
 beforeAll(async () => {
   stack = await startStack({ SESSION_TTL: '12', CLOCK_SKEW: '0' });
+  sites = await startHostSites(stack);
   webkit = await launchWebKit();
   driver = webkit.driver;
 }, 90_000);
 afterAll(async () => {
   await webkit?.close();
+  await sites?.close();
   await stack?.stop();
 });
 
@@ -304,5 +308,35 @@ describe('WebKit (Safari engine)', () => {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     fs.writeFileSync(path.join(SCREENSHOTS, 'webkit-light-800.png'), Buffer.from(png, 'base64'));
     expect(Buffer.from(png, 'base64').length).toBeGreaterThan(1000);
+  });
+});
+
+describe('WebKit: what a host page sees when the browser refuses the widget', () => {
+  /** Opens a host page and returns the first thing its SDK reported. */
+  async function firstEvent(site: HostSite, options: HostPageOptions): Promise<Record<string, unknown>> {
+    await driver.switchTo().defaultContent();
+    await driver.get(site.pageUrl(options));
+    const read = () => driver.executeScript('return window.__events || []') as Promise<Array<Record<string, unknown>>>;
+    await driver.wait(async () => (await read()).length > 0, 30_000);
+    return (await read())[0]!;
+  }
+
+  it('ready on a registered page (the control)', async () => {
+    expect(await firstEvent(sites.registered, {})).toEqual({ event: 'ready' });
+  });
+
+  it('frame_blocked when the page\'s origin is not registered (frame-ancestors), after readyTimeout', async () => {
+    const event = await firstEvent(sites.unregistered, { readyTimeout: 10_000 });
+    expect(event).toEqual({ event: 'error', code: 'frame_blocked', directive: 'frame-ancestors', message: expect.stringContaining(sites.unregistered.origin) });
+  });
+
+  it('frame_blocked at once when the page\'s own CSP refuses the form post (form-action \'self\')', async () => {
+    const event = await firstEvent(sites.registered, { csp: "form-action 'self'", readyTimeout: 0 });
+    expect(event).toMatchObject({ event: 'error', code: 'frame_blocked', directive: 'form-action' });
+  });
+
+  it('launch_refused with the server\'s code', async () => {
+    const event = await firstEvent(sites.registered, { token: 'expired' });
+    expect(event).toMatchObject({ event: 'error', code: 'launch_refused', serverCode: 'launch_expired' });
   });
 });

@@ -52,6 +52,36 @@ describe('npm run sessions', () => {
   });
 });
 
+describe('npm run sessions -- revoke --issuer ISS --host-user SUB', () => {
+  it('ends the live sessions of that host user only, not a namesake in another tenant', async () => {
+    const db = createDb(loadConfig(database.env).database);
+    const tenants = ['a1a1a1a1-0000-4000-8000-000000000001', 'a1a1a1a1-0000-4000-8000-000000000002'];
+    await db('tenants').insert(tenants.map((id, i) => ({ id, issuer: `host-user-${i}`, origins: '[]', created_at: 0 })));
+    // user 1 and 3 share the host id "alice" in two tenants; user 2 is someone else in the first.
+    const users = [
+      { id: 'b2b2b2b2-0000-4000-8000-000000000001', tenant_id: tenants[0], external_id: 'alice' },
+      { id: 'b2b2b2b2-0000-4000-8000-000000000002', tenant_id: tenants[0], external_id: 'bob' },
+      { id: 'b2b2b2b2-0000-4000-8000-000000000003', tenant_id: tenants[1], external_id: 'alice' },
+    ];
+    await db('users').insert(users.map((u) => ({ ...u, display_name: null, created_at: 0, updated_at: 0 })));
+    await db('sessions').insert(
+      users.map((u, i) => ({ id: `c3c3c3c3-0000-4000-8000-00000000000${i}`, tenant_id: u.tenant_id, user_id: u.id, ctx: 'c', created_at: 0, expires_at: Date.now() + 60_000, revoked_at: null })),
+    );
+    const { stdout } = await cli('sessions', 'revoke', '--issuer', 'host-user-0', '--host-user', 'alice');
+    expect(stdout).toContain('Revoked 1 session(s) of host user "alice" of host-user-0');
+    const live = await db('sessions').whereNull('revoked_at').orderBy('user_id').pluck('user_id');
+    expect(live).toEqual([users[1]!.id, users[2]!.id]);
+    expect((await cli('sessions', 'revoke', '--issuer', 'host-user-0', '--host-user', 'nobody')).stdout).toContain('Revoked 0 session(s)');
+    await db.destroy();
+  });
+
+  it('needs the issuer and a host user id as the tokens carry it', async () => {
+    await expect(cli('sessions', 'revoke', '--host-user', 'alice')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('give exactly one of') });
+    await expect(cli('sessions', 'revoke', '--user', '22222222-2222-4222-8222-222222222222', '--host-user', 'alice')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('--host-user needs the --issuer') });
+    await expect(cli('sessions', 'revoke', '--issuer', 'no-such-host', '--host-user', '')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('1-255 characters') });
+  });
+});
+
 describe('npm run sessions -- revoke --issuer', () => {
   it('ends every live session of the tenant and names it', async () => {
     const db = createDb(loadConfig(database.env).database);

@@ -97,7 +97,7 @@ describe('the harness backend', () => {
   it('serves a page that embeds the widget through the SDK from the widget origin', async () => {
     const response = await fetch(harnessUrl);
     const html = await response.text();
-    expect(html).toContain("await import(widgetUrl + '/sdk/embed.js')");
+    expect(html).toContain("await import(widgetUrl + '/sdk/v1/embed.js')");
     expect(response.headers.get('content-security-policy')).toContain(`frame-src ${t.url}`);
   });
 });

@@ -297,15 +297,60 @@ describe('tokens of the wrong kind', () => {
 });
 
 describe('the error page', () => {
-  it('says what is wrong, with the code, and does not echo the token', async () => {
+  /** What the page posts to its parent: the target origins and the message (its inline script's data). */
+  const reportOf = (html: string) => {
+    const match = /<script nonce="[^"]+">const r=(.*?);if\(parent!==window\)/.exec(html);
+    return match ? (JSON.parse(match[1]!) as { targets: string[]; message: Record<string, unknown> }) : null;
+  };
+
+  it('shows end users one plain sentence and the code, never the developer detail or the token', async () => {
     const token = hs({ aud: '<b>nope</b>' });
     const response = await fetch(`${t.url}/launch`, form(new URLSearchParams({ jwt: token }).toString()));
     const html = await response.text();
     expect(response.status).toBe(401);
     expect(html).toContain('<code id="error-code">launch_invalid</code>');
-    expect(html).toContain('&quot;aud&quot;');
+    const visible = html.replace(/<script[\s\S]*?<\/script>/g, '').replace(/<style[\s\S]*?<\/style>/g, '');
+    expect(visible).toContain('<p>The notes could not be opened here; reloading the page may help.</p>');
+    expect(visible).not.toContain('aud');
     expect(html).not.toContain(token);
     expect(html).not.toContain('<b>nope</b>');
-    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const csp = response.headers.get('content-security-policy')!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toMatch(/script-src 'nonce-[^']+'/);
+  });
+
+  it('reports the refusal with its detail to the registered origins of the host the token names', async () => {
+    const response = await fetch(`${t.url}/launch`, form(new URLSearchParams({ jwt: hs({ exp: 1, iat: 0 }) }).toString()));
+    const report = reportOf(await response.text());
+    expect(report).toEqual({
+      targets: ['https://host.example'],
+      message: {
+        type: 'notes-widget',
+        v: 1,
+        kind: 'error',
+        code: 'launch_refused',
+        serverCode: 'launch_expired',
+        message: expect.stringContaining('expired'),
+        requestId: response.headers.get('x-request-id'),
+      },
+    });
+  });
+
+  it('reports only the code, to any parent, when no registered host is known', async () => {
+    for (const jwt of [hs({ iss: 'nobody-registered' }), 'not-a-token']) {
+      const response = await fetch(`${t.url}/launch`, form(new URLSearchParams({ jwt }).toString()));
+      const report = reportOf(await response.text())!;
+      expect(report.targets).toEqual(['*']);
+      expect(report.message.message).toBe(`The widget server refused the launch (${report.message.serverCode}).`);
+      expect(['unknown_issuer', 'launch_invalid']).toContain(report.message.serverCode);
+    }
+  });
+
+  it('posts nothing from a page that is not a launch', async () => {
+    const response = await fetch(`${t.url}/nothing-here`, { headers: { Accept: 'text/html' } });
+    const html = await response.text();
+    expect(response.status).toBe(404);
+    expect(html).toContain('<code id="error-code">not_found</code>');
+    expect(html).not.toContain('<script');
   });
 });

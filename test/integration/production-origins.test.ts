@@ -50,10 +50,14 @@ describe('host origins in production', () => {
     expect(logLines).toContainEqual(expect.objectContaining({ event: 'tenant_origin_refused', tenantId: mixed.id, origin: 'http://mixed.example' }));
   });
 
-  it('refuses every launch of a tenant left with no https origin, with the reason', async () => {
+  it('refuses every launch of a tenant left with no https origin, with the reason for the operator', async () => {
     const plain = await tenantWithOrigins('plain-only-host', ['http://plain.example']);
     const refused = await launch(plain);
     expect(refused.status).toBe(401);
-    expect(await refused.text()).toContain('no page origin the widget may be framed by');
+    // The page inside the iframe says one plain sentence and the code; the reason is the operator's.
+    expect(await refused.text()).toContain('<code id="error-code">launch_invalid</code>');
+    expect(logLines).toContainEqual(
+      expect.objectContaining({ event: 'launch_rejected', tenantId: plain.id, code: 'launch_invalid', reason: expect.stringContaining('no page origin the widget may be framed by') }),
+    );
   });
 });

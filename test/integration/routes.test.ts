@@ -14,11 +14,11 @@ describe('the route table', () => {
   // Only the declarations are read: no handler runs, so no service is needed.
   const routes = appRoutes({ db: null as never, clock: { now: () => 0 }, assets: loadWidgetAssets(), sessions: {} as SessionService });
 
-  it('needs a session for every /api route except the one that takes a launch token', () => {
+  it('needs a session for every /api route except the one that takes a launch token and the host API', () => {
     const api = routes.filter((r) => r.path.startsWith('/api/'));
     expect(api.length).toBeGreaterThan(5);
     for (const route of api) {
-      const expected = route.method === 'POST' && route.path === '/api/session' ? 'launch' : 'session';
+      const expected = route.method === 'POST' && route.path === '/api/session' ? 'launch' : route.path.startsWith('/api/host/') ? 'host' : 'session';
       expect(`${route.method} ${route.path} ${route.access}`).toBe(`${route.method} ${route.path} ${expected}`);
     }
   });
@@ -26,6 +26,11 @@ describe('the route table', () => {
   it('declares every route that takes a launch token as a launch attempt', () => {
     const launches = routes.filter((r) => r.access === 'launch').map((r) => `${r.method} ${r.path}`);
     expect(launches.sort()).toEqual(['GET /launch', 'POST /api/session', 'POST /launch']);
+  });
+
+  it('declares only the host API with access host, each under /api/host/', () => {
+    const host = routes.filter((r) => r.access === 'host').map((r) => `${r.method} ${r.path}`);
+    expect(host).toEqual(['POST /api/host/sessions/revoke']);
   });
 
   it('declares each method and path once', () => {

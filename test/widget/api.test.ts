@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, createApiClient, type ApiClient, type SessionListener } from '../../widget/api.ts';
+import type { SessionEnd } from '../../contract/hostMessages.ts';
 import type { HostLink } from '../../widget/hostLink.ts';
 
 const TTL = 300;
@@ -50,16 +51,18 @@ function fakeFetch(routes: Record<string, Handler | Handler[]>) {
   return { fetchImpl, calls, count: (key: string) => calls.filter((c) => `${c.method} ${c.path}` === key).length };
 }
 
-function fakeHost(tokens: Array<string | null>): HostLink & { launches: number; expiredReports: number } {
+function fakeHost(tokens: Array<string | null>): HostLink & { launches: number; expiredReports: number; ends: SessionEnd[] } {
   const host = {
     launches: 0,
     expiredReports: 0,
+    ends: [] as SessionEnd[],
     async requestLaunchToken() {
       host.launches++;
       return tokens.length > 1 ? tokens.shift()! : (tokens[0] ?? null);
     },
-    reportSessionExpired() {
+    reportSessionExpired(end: SessionEnd) {
       host.expiredReports++;
+      host.ends.push(end);
     },
     reportHeight() {},
   };
@@ -351,6 +354,56 @@ describe('a refused refresh', () => {
     api.markActive();
     await vi.advanceTimersByTimeAsync(240_000);
     expect(statuses).toEqual(['expired']);
+  });
+});
+
+describe('why the session ended, as the host hears it', () => {
+  it('signed_out when the user signs out in the widget', async () => {
+    const host = fakeHost(['launch-jwt']);
+    const { api } = start({ 'POST /api/session/logout': () => new Response(null, { status: 204 }) }, host);
+    await api.logout();
+    expect(host.ends).toEqual([{ reason: 'signed_out' }]);
+  });
+
+  it('revoked when the server revoked the session and the host has no new launch token', async () => {
+    const host = fakeHost([null]);
+    const { api } = start({ 'GET /api/notes': () => apiError(401, 'session_revoked') }, host);
+    await expect(api.request('GET', '/api/notes')).rejects.toMatchObject({ code: 'session_expired' });
+    expect(host.ends).toEqual([{ reason: 'revoked' }]);
+  });
+
+  it('host_refused when the token lapsed and the host has no new launch token', async () => {
+    const host = fakeHost([null]);
+    const { api } = start({ 'GET /api/notes': () => apiError(401, 'token_expired') }, host);
+    await expect(api.request('GET', '/api/notes')).rejects.toMatchObject({ code: 'session_expired' });
+    expect(host.ends).toEqual([{ reason: 'host_refused' }]);
+  });
+
+  it('launch_refused, with the server\'s code and message, when the server refuses the host\'s new token', async () => {
+    const host = fakeHost(['stale-jwt']);
+    const { api } = start({ 'GET /api/notes': () => apiError(401, 'session_revoked'), 'POST /api/session': () => apiError(401, 'launch_replayed') }, host);
+    await expect(api.request('GET', '/api/notes')).rejects.toMatchObject({ code: 'session_expired' });
+    expect(host.ends).toEqual([{ reason: 'launch_refused', serverCode: 'launch_replayed', message: 'launch_replayed message' }]);
+  });
+
+  it('max_age when the server capped the last token at the session\'s absolute end', async () => {
+    const host = fakeHost([null]);
+    const { api } = start({ 'POST /api/session/refresh': [() => json(200, issued(100)), () => apiError(401, 'session_revoked')] }, host);
+    api.markActive();
+    await vi.advanceTimersByTimeAsync(240_000); // the first refresh: a token cut to the session's last 100 s
+    api.markActive();
+    await vi.advanceTimersByTimeAsync(75_000); // its refresh is refused: the session is over
+    expect(host.ends).toEqual([{ reason: 'max_age' }]);
+  });
+
+  it('not max_age for a revocation while tokens are still full length', async () => {
+    const host = fakeHost([null]);
+    const { api } = start({ 'POST /api/session/refresh': [() => json(200, issued()), () => apiError(401, 'session_revoked')] }, host);
+    api.markActive();
+    await vi.advanceTimersByTimeAsync(240_000);
+    api.markActive();
+    await vi.advanceTimersByTimeAsync(240_000);
+    expect(host.ends).toEqual([{ reason: 'revoked' }]);
   });
 });
 

@@ -78,14 +78,14 @@ describe('the widget side of the host channel', () => {
     await expect(silent).resolves.toBeNull();
   });
 
-  it('reports height changes once each and session expiry', () => {
+  it('reports height changes once each and session expiry with its reason', () => {
     const { win, parent } = fakeWindow(HOST);
     const bridge = createHostBridge({ hostOrigins: [HOST], win })!;
     bridge.reportHeight(200.2);
     bridge.reportHeight(200.7);
     bridge.reportHeight(250);
-    bridge.reportSessionExpired();
+    bridge.reportSessionExpired({ reason: 'revoked' });
     const kinds = parent.postMessage.mock.calls.map((call) => call[0]);
-    expect(kinds.slice(1)).toEqual([env({ kind: 'resize', height: 201 }), env({ kind: 'resize', height: 250 }), env({ kind: 'session-expired' })]);
+    expect(kinds.slice(1)).toEqual([env({ kind: 'resize', height: 201 }), env({ kind: 'resize', height: 250 }), env({ kind: 'session-expired', reason: 'revoked' })]);
   });
 });

@@ -1,34 +1,12 @@
-// The host SDK, served at /sdk/embed.js. A host page loads it as a module:
-//   import { mount } from 'https://widget.example.com/sdk/embed.js';
+// The host SDK, served at /sdk/v1/embed.js (and /sdk/embed.js). A host page loads it as a module:
+//   import { mount } from 'https://widget.example.com/sdk/v1/embed.js';
 //   const widget = mount(document.getElementById('notes'), { getLaunchToken, ctx: 'page:42' });
 // No dependencies; everything it does is on the host page's behalf.
-import type { Theme } from '../../contract/bootstrap.ts';
-import { envelope, parseWidgetMessage, type HostMessage, type WidgetMessage } from '../../contract/hostMessages.ts';
+import { envelope, parseWidgetMessage, type HostMessage } from '../../contract/hostMessages.ts';
+import type { MountErrorCode, MountOptions, WidgetErrorDetail, WidgetEvent, WidgetEvents, WidgetHandle } from './embedTypes.ts';
+import { watchLaunch, type LaunchWatch } from './launchWatch.ts';
 
-export interface MountOptions {
-  /** Asks the host's backend for a fresh, signed launch token (called at mount and whenever the widget's session cannot be refreshed). */
-  getLaunchToken: (request: { ctx?: string }) => Promise<string>;
-  /** The host resource the notes belong to; passed to getLaunchToken so the backend can put it in the token's `ctx` claim. */
-  ctx?: string;
-  theme?: Theme;
-  /** Widget server origin; defaults to where this script was loaded from. */
-  widgetUrl?: string;
-  /** Accessible name of the iframe. */
-  title?: string;
-  /** Bounds for the iframe height (px) the widget asks for. */
-  minHeight?: number;
-  maxHeight?: number;
-}
-
-export type WidgetEvent = 'ready' | 'resize' | 'session-expired' | 'error';
-
-export interface WidgetHandle {
-  readonly iframe: HTMLIFrameElement;
-  on(event: WidgetEvent, handler: (detail: Record<string, unknown>) => void): () => void;
-  /** Starts a fresh session with a new launch token (a reload of the iframe). */
-  relaunch(): Promise<void>;
-  unmount(): void;
-}
+export type * from './embedTypes.ts';
 
 const DEFAULT_WIDGET_URL = (() => {
   try {
@@ -44,6 +22,8 @@ const DEFAULT_WIDGET_URL = (() => {
 // else: no top navigation, no modals.
 const SANDBOX = 'allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox';
 
+const MOUNT_ERROR_CODES: readonly string[] = ['launch_refused', 'frame_blocked', 'never_ready', 'launch_token_unavailable'] satisfies MountErrorCode[];
+
 let counter = 0;
 
 export function mount(element: HTMLElement, options: MountOptions): WidgetHandle {
@@ -53,16 +33,19 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
   const widgetOrigin = new URL(options.widgetUrl ?? DEFAULT_WIDGET_URL).origin;
   const minHeight = options.minHeight ?? 120;
   const maxHeight = options.maxHeight ?? 4000;
-  const handlers = new Map<WidgetEvent, Set<(detail: Record<string, unknown>) => void>>();
-  const emit = (event: WidgetEvent, detail: Record<string, unknown> = {}) => {
+  const readyTimeout = options.readyTimeout ?? 15_000;
+  type Handler = (detail: never) => void;
+  const handlers = new Map<WidgetEvent, Set<Handler>>();
+  const emit = <E extends WidgetEvent>(event: E, detail: WidgetEvents[E]) => {
     for (const handler of handlers.get(event) ?? []) {
       try {
-        handler(detail);
+        (handler as (detail: WidgetEvents[E]) => void)(detail);
       } catch (err) {
         console.error('notes widget: event handler failed', err);
       }
     }
   };
+  const fail = (detail: WidgetErrorDetail) => emit('error', detail);
 
   const name = `notes-widget-${Date.now().toString(36)}-${counter++}`;
   const iframe = document.createElement('iframe');
@@ -74,6 +57,7 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
   element.append(iframe);
 
   const post = (message: HostMessage) => iframe.contentWindow?.postMessage(envelope(message), widgetOrigin);
+  let watch: LaunchWatch | null = null;
 
   async function launchToken(): Promise<string | null> {
     try {
@@ -81,7 +65,7 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
       if (typeof jwt !== 'string' || jwt === '') throw new Error('getLaunchToken() must resolve to the signed launch token (a string)');
       return jwt;
     } catch (err) {
-      emit('error', { code: 'launch_token_unavailable', message: err instanceof Error ? err.message : String(err) });
+      fail({ code: 'launch_token_unavailable', message: err instanceof Error ? err.message : String(err) });
       return null;
     }
   }
@@ -102,6 +86,9 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
       input.value = value;
       form.append(input);
     }
+    watch?.settle();
+    // Watching starts before the post: this page's CSP may refuse it synchronously.
+    watch = watchLaunch({ iframe, widgetOrigin, timeoutMs: readyTimeout, report: fail });
     document.body.append(form);
     form.submit();
     form.remove();
@@ -109,12 +96,14 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
 
   async function onMessage(event: MessageEvent) {
     if (event.source !== iframe.contentWindow || event.origin !== widgetOrigin) return;
-    const message: WidgetMessage | null = parseWidgetMessage(event.data);
+    const message = parseWidgetMessage(event.data);
     if (!message) return;
+    // Anything from the widget's origin in our frame, an error page included, means the launch arrived.
+    watch?.settle();
     switch (message.kind) {
       case 'ready':
         post({ kind: 'hello' });
-        emit('ready');
+        emit('ready', {});
         break;
       case 'resize': {
         const height = Math.min(maxHeight, Math.max(minHeight, Math.ceil(message.height)));
@@ -128,11 +117,16 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
         break;
       }
       case 'session-expired':
-        emit('session-expired');
+        emit('session-expired', message.serverCode ? { reason: message.reason ?? 'unknown', serverCode: message.serverCode } : { reason: message.reason ?? 'unknown' });
+        // A re-launch the server refused is a failed launch too, for hosts that only watch errors.
+        if (message.reason === 'launch_refused') fail({ code: 'launch_refused', serverCode: message.serverCode, message: message.message ?? 'The widget server refused the new launch token.' });
         break;
-      case 'error':
-        emit('error', { code: message.code, message: message.message });
+      case 'error': {
+        if (!MOUNT_ERROR_CODES.includes(message.code)) break;
+        const { kind: _kind, ...detail } = message;
+        fail({ ...detail, code: message.code as MountErrorCode });
         break;
+      }
     }
   }
   window.addEventListener('message', onMessage);
@@ -142,11 +136,12 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
     iframe,
     on(event, handler) {
       if (!handlers.has(event)) handlers.set(event, new Set());
-      handlers.get(event)!.add(handler);
-      return () => handlers.get(event)?.delete(handler);
+      handlers.get(event)!.add(handler as Handler);
+      return () => handlers.get(event)?.delete(handler as Handler);
     },
     relaunch,
     unmount() {
+      watch?.settle();
       window.removeEventListener('message', onMessage);
       handlers.clear();
       iframe.remove();

@@ -3,7 +3,7 @@ import type { TenantSource } from '../../db/tenantSource.ts';
 import { WidgetError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import { JwksUnavailable, type JwksCache, type JwksSource } from './jwksCache.ts';
-import type { LaunchTenant } from './verifyLaunchToken.ts';
+import type { LaunchTenant } from './verifyHostSignature.ts';
 import { KeyMaterialError, makeVerificationKey, type VerificationKey } from './verificationKey.ts';
 
 interface Entry {

@@ -8,7 +8,8 @@ import { findSessionState, insertSession, revokeSession } from '../../db/session
 import { findOrCreateUser } from '../../db/users.ts';
 import { isForeignKeyViolation } from '../../db/isForeignKeyViolation.ts';
 import { WidgetError } from '../../errors.ts';
-import { launchRefusedFromMs, type LaunchClaims } from '../launch/launchClaims.ts';
+import { refusedFromMs } from '../launch/hostClaims.ts';
+import type { LaunchClaims } from '../launch/launchClaims.ts';
 import { checkLaunchSource, type LaunchDoor, type LaunchSource } from '../launch/launchSource.ts';
 import type { TenantDirectory } from '../launch/tenantDirectory.ts';
 import { verifyLaunchToken, type LaunchRequest, type LaunchTenant } from '../launch/verifyLaunchToken.ts';
@@ -68,7 +69,8 @@ export function createSessionService({ db, config, clock, ring, tenants, launchB
 
   /**
    * `onTenant` hears of the tenant the token's issuer names as soon as it is found,
-   * before the signature and claims are checked, so a refusal can be logged with it.
+   * before the signature and claims are checked, so a refusal can still be
+   * addressed to that host and logged with it.
    */
   async function open(launchToken: string, { request, door, source }: LaunchAttempt, onTenant: (tenant: LaunchTenant) => void = () => {}): Promise<OpenedSession> {
     const { tenant, claims } = await verifyLaunchToken(
@@ -104,7 +106,7 @@ export function createSessionService({ db, config, clock, ring, tenants, launchB
   /** The writes of a launch that passed every check: its jti, then the user, the session and its token. */
   async function startSession(tenant: LaunchTenant, claims: LaunchClaims): Promise<OpenedSession> {
     // Kept until no node's expiry check could pass the token any more.
-    const keepUntil = launchRefusedFromMs(claims.exp, config.clockSkew) + NODE_CLOCK_TOLERANCE_MS;
+    const keepUntil = refusedFromMs(claims.exp, config.clockSkew) + NODE_CLOCK_TOLERANCE_MS;
     if (!(await recordLaunchJti(db, tenant.id, claims.jti, keepUntil))) {
       throw new WidgetError('launch_replayed', 'This launch token was already used; sign a new one (with a new "jti") for every launch.');
     }

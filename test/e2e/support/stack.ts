@@ -10,13 +10,18 @@ export interface Stack {
   widgetUrl: string;
   harnessUrl: string;
   dataDir: string;
+  /** The server's database, for admin commands the tests run (docs: npm run tenant). */
+  databaseUrl: string;
+  /** The `aud` launch tokens for this server carry. */
+  audience: string;
   output(): string;
   stop(): Promise<void>;
 }
 
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'widget-e2e-'));
-  const server = await startServerProcess({ dbFile: path.join(dataDir, 'e2e.sqlite'), env });
+  const dbFile = path.join(dataDir, 'e2e.sqlite');
+  const server = await startServerProcess({ dbFile, env });
   const stop = async () => {
     await server.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -30,5 +35,5 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { widgetUrl: `http://localhost:${server.port}`, harnessUrl: server.harnessUrl, dataDir, output: server.output, stop };
+  return { widgetUrl: `http://localhost:${server.port}`, harnessUrl: server.harnessUrl, dataDir, databaseUrl: `sqlite:${dbFile}`, audience: server.audience, output: server.output, stop };
 }
