@@ -4,6 +4,7 @@ import type { DatabaseConfig } from '../config.ts';
 import type { SecretBox } from '../secrets/secretBox.ts';
 import { migrationSource } from './migrations/index.ts';
 import { prepareSqliteFile } from './sqliteFile.ts';
+import { attachSqliteReader } from './sqliteReader.ts';
 
 // int8 (COUNT, bigint epoch-ms columns) arrives as a string from pg; every such
 // value we store is an epoch-ms timestamp or a count, well inside 2^53.
@@ -101,8 +102,11 @@ function reusePreparedStatements(conn: SqliteConnection): void {
   };
 }
 
+/** knex on the database; a SQLite file also gets the reader connection the per-request reads use (sqliteReader.ts). */
 export function createDb(database: DatabaseConfig): Db {
-  return knex(knexConfig(database));
+  const db = knex(knexConfig(database));
+  if (database.client === 'sqlite' && database.filename !== ':memory:') attachSqliteReader(db, database.filename);
+  return db;
 }
 
 /**
