@@ -99,6 +99,7 @@ async function main(): Promise<void> {
         ratioToKoa: median(rounds.map((r, i) => r.rps / koaRounds[i]!.rps)),
         cpuPerRequest: rounds.every((r) => r.cpuPerRequest !== null) ? median(rounds.map((r) => r.cpuPerRequest!)) : null,
         peakRss: rss.length > 0 ? Math.max(...rss) : null,
+        bytesPerAnswer: median(rounds.map((r) => r.bytesPerAnswer)),
         requests: rounds.reduce((sum, r) => sum + r.requests, 0),
         unexpected: rounds.reduce((sum, r) => sum + r.unexpected, 0),
         rounds,
