@@ -87,6 +87,15 @@ export function buildGoals(rows: RowReport[], widgetServerPeakRss: number | null
   ];
 }
 
+/** GET /api/me through one address: two nodes against one, req/s and server CPU per request. */
+function nodesLine(report: BenchReport): string[] {
+  const one = report.rows.find((r) => r.id === 'me-one-node');
+  const two = report.rows.find((r) => r.id === 'me-two-nodes');
+  if (!one || !two) return [];
+  const cpu = one.cpuPerRequest !== null && two.cpuPerRequest !== null ? `, CPU per request ${fmt(two.cpuPerRequest / one.cpuPerRequest, 2)} x` : '';
+  return [`2 nodes behind one address against 1: ${fmt(two.rps / one.rps, 2)} x the req/s${cpu}`];
+}
+
 function rowLines(report: BenchReport): string[][] {
   return report.rows.map((r, i) => [
     String(i + 1),
@@ -112,6 +121,7 @@ export function formatTable(report: BenchReport): string {
   const t = report.tokenVerify;
   out.push(
     '',
+    ...nodesLine(report),
     `session token verify: ${fmt(t.verifyNs)} ns vs raw HMAC + JSON.parse ${fmt(t.floorNs)} ns (${fmt(t.ratio, 2)} x)`,
     `widget (iframe loads): ${report.widget.files.map((f) => `${path.basename(f.file)} ${kb(f.gzip)}`).join(' + ')} = ${kb(report.widget.gzip)} gzip`,
     `widget server peak RSS under load: ${mb(report.widgetServerPeakRss)}`,
@@ -132,6 +142,8 @@ export function formatMarkdown(report: BenchReport): string {
     `${s.rounds} measured rounds of ${s.windowSeconds} s per row after a ${s.warmupSeconds} s warm-up per row, rows alternating, ${s.connections} connections; medians over rounds.`,
     '',
     table(ROW_HEADER, rowLines(report), ['--:', ':--', '--:', '--:', '--:', '--:', '--:', '--:', '--:', ':-:']),
+    '',
+    ...nodesLine(report),
     '',
     `Session token verify: ${fmt(report.tokenVerify.verifyNs)} ns per token; raw HMAC-SHA256 + JSON.parse floor ${fmt(report.tokenVerify.floorNs)} ns (${fmt(report.tokenVerify.ratio, 2)} x).`,
     '',

@@ -7,7 +7,7 @@ import { BENCH_PUBLIC_URL } from './servers.ts';
 // The rows of the benchmark: what each one sends, to which server, and which
 // status every answer must have (a fast wrong answer is not a result).
 
-export type ServerKind = 'node' | 'koa' | 'app';
+export type ServerKind = 'node' | 'koa' | 'app' | 'one-node' | 'two-nodes';
 
 export interface Row {
   id: string;
@@ -141,6 +141,16 @@ export function benchRows(launcher: Launcher): Row[] {
       prepare: async (url) => ({ method: 'GET', path: '/api/me', headers: bearer(await launcher.session(url, 'bench:me')) }),
       background: async () => launchStorm(launcher, STORM_CONNECTIONS),
     },
+    // The same GET /api/me through one address, to one node and to two (bench/balancer.ts).
+    ...(['one-node', 'two-nodes'] as const).map(
+      (server): Row => ({
+        id: `me-${server}`,
+        title: `GET /api/me, ${server === 'one-node' ? '1 node' : '2 nodes'} behind one address`,
+        server,
+        status: 200,
+        prepare: async (url) => ({ method: 'GET', path: '/api/me', headers: bearer(await launcher.session(url, 'bench:me')) }),
+      }),
+    ),
     {
       id: 'invalid-token',
       title: 'invalid token (bad signature) -> 401',
