@@ -46,25 +46,35 @@ export class WalSync {
   }
 
   private async fsync(): Promise<void> {
-    const stat = await fs.promises.stat(this.walPath).catch((err: NodeJS.ErrnoException) => {
-      // No WAL: everything committed is in the database file, synced by whoever checkpointed it.
-      if (err.code === 'ENOENT') return null;
-      throw err;
-    });
-    if (!stat) return;
-    const { ino } = stat;
-    if (this.handle?.ino !== ino) {
-      await this.handle?.fd.close();
-      this.handle = { fd: await fs.promises.open(this.walPath, 'r'), ino };
-      const dir = await fs.promises.open(path.dirname(this.walPath), 'r');
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
+    // The common case in one round trip to the thread pool: the fsync and the check that the
+    // file is still the one SQLite writes run side by side; a replaced file is synced again.
+    if (this.handle) {
+      const [stat] = await Promise.all([this.statWal(), this.handle.fd.sync()]);
+      if (stat === null || stat.ino === this.handle.ino) {
+        this.syncs++;
+        return;
       }
+    }
+    const stat = await this.statWal();
+    // No WAL: everything committed is in the database file, synced by whoever checkpointed it.
+    if (!stat) return;
+    await this.handle?.fd.close();
+    this.handle = { fd: await fs.promises.open(this.walPath, 'r'), ino: stat.ino };
+    const dir = await fs.promises.open(path.dirname(this.walPath), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
     }
     await this.handle.fd.sync();
     this.syncs++;
+  }
+
+  private statWal(): Promise<fs.Stats | null> {
+    return fs.promises.stat(this.walPath).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw err;
+    });
   }
 
   async close(): Promise<void> {
