@@ -41,7 +41,7 @@ if (!Number.isInteger(connections) || connections < 1 || connections > 256 || (p
   process.exit(2);
 }
 
-// Sized for a 2-core machine: full < 3 min, quick < 30 s, all included.
+// Sized for a 2-core machine: full about 4 min, quick under 1 min, all included.
 const settings = args.quick
   ? { rounds: 2, windowSeconds: 1, warmupSeconds: 0.5, connections, verifyBatches: 4, verifyPerBatch: 20_000 }
   : { rounds: 5, windowSeconds: 3, warmupSeconds: 2, connections, verifyBatches: 8, verifyPerBatch: 50_000 };

@@ -67,35 +67,32 @@ const newestFirst = (query: Knex.QueryBuilder) =>
 
 // One prepared statement per page size (preparedSelect.ts: the LIMIT is part of
 // the text); the routes allow at most NOTES_PAGE_MAX + 1 of them.
-const firstPages = new Map<number, PreparedSelect<PageParams, RawNote>>();
-const laterPages = new Map<number, PreparedSelect<PageAfterParams, RawNote>>();
-
-function firstPage(limit: number): PreparedSelect<PageParams, RawNote> {
-  let query = firstPages.get(limit);
-  if (!query) {
-    query = preparedSelect<PageParams, RawNote>(['tenantId', 'ctx'], (db, p) => literalLimit(newestFirst(scoped(db, p)), limit));
-    firstPages.set(limit, query);
-  }
-  return query;
+function perPageSize<P extends PageParams>(make: (limit: number) => PreparedSelect<P, RawNote>): (limit: number) => PreparedSelect<P, RawNote> {
+  const made = new Map<number, PreparedSelect<P, RawNote>>();
+  return (limit) => {
+    let query = made.get(limit);
+    if (!query) {
+      query = make(limit);
+      made.set(limit, query);
+    }
+    return query;
+  };
 }
 
-function laterPage(limit: number): PreparedSelect<PageAfterParams, RawNote> {
-  let query = laterPages.get(limit);
-  if (!query) {
-    query = preparedSelect<PageAfterParams, RawNote>(['tenantId', 'ctx', 'beforeCreatedAt', 'beforeId'], (db, p) =>
-      literalLimit(
-        newestFirst(
-          scoped(db, p).andWhere((q) =>
-            q.where('notes.created_at', '<', p.beforeCreatedAt).orWhere((same) => same.where('notes.created_at', '=', p.beforeCreatedAt).andWhere('notes.id', '<', p.beforeId)),
-          ),
+const firstPage = perPageSize((limit) => preparedSelect<PageParams, RawNote>(['tenantId', 'ctx'], (db, p) => literalLimit(newestFirst(scoped(db, p)), limit)));
+
+const laterPage = perPageSize((limit) =>
+  preparedSelect<PageAfterParams, RawNote>(['tenantId', 'ctx', 'beforeCreatedAt', 'beforeId'], (db, p) =>
+    literalLimit(
+      newestFirst(
+        scoped(db, p).andWhere((q) =>
+          q.where('notes.created_at', '<', p.beforeCreatedAt).orWhere((same) => same.where('notes.created_at', '=', p.beforeCreatedAt).andWhere('notes.id', '<', p.beforeId)),
         ),
-        limit,
       ),
-    );
-    laterPages.set(limit, query);
-  }
-  return query;
-}
+      limit,
+    ),
+  ),
+);
 
 /**
  * Newest first, ties on created_at broken by id so that a cursor never skips or
