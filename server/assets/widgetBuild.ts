@@ -26,6 +26,16 @@ export async function ensureWidgetBuild(log: (message: string) => void = () => {
   log('building the widget with Vite…');
   const { createBuilder } = await import('vite');
   // The builder runs every environment of vite.config.ts (the widget and the host SDK), as `vite build` does.
-  const builder = await createBuilder({ configFile: path.join(PROJECT_ROOT, 'vite.config.ts'), root: path.join(PROJECT_ROOT, 'widget'), logLevel: 'warn' });
-  await builder.buildApp();
+  // Always the release build: Vite takes NODE_ENV from the shell, and Vitest sets it to
+  // "test", which made the build a test run leaves behind (and `npm start` and the bench
+  // then reuse) a development build of Preact, 3 kB larger than what is shipped.
+  const shellNodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    const builder = await createBuilder({ configFile: path.join(PROJECT_ROOT, 'vite.config.ts'), root: path.join(PROJECT_ROOT, 'widget'), logLevel: 'warn', mode: 'production' });
+    await builder.buildApp();
+  } finally {
+    if (shellNodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = shellNodeEnv;
+  }
 }
