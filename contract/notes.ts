@@ -11,6 +11,8 @@ export interface Note {
   author: SessionUser;
   createdAt: string;
   updatedAt: string;
+  /** 1 when created, +1 on each edit; the note's ETag is `"v<version>"` (If-Match on PATCH and DELETE). */
+  version: number;
 }
 
 export interface NotesPage {
@@ -21,5 +23,14 @@ export interface NotesPage {
 
 /** POST /api/notes (201) and PATCH /api/notes/:id (200). */
 export interface NoteResponse {
+  note: Note;
+}
+
+/** The strong ETag of a note version, as the ETag header carries it and If-Match sends it back. */
+export const noteEtag = (version: number) => `"v${version}"`;
+
+/** 409 conflict on PATCH/DELETE: the edit was based on an older version; `note` is the current one. */
+export interface ConflictBody {
+  error: { code: 'conflict'; message: string };
   note: Note;
 }

@@ -2,9 +2,9 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type ApiClient, type SessionInfo } from './api.ts';
 import { localeFor } from './browser.ts';
 import { Composer } from './Composer.tsx';
-import type { NotesPage } from '../contract/notes.ts';
+import { noteEtag, type ConflictBody, type NotesPage } from '../contract/notes.ts';
 import type { Note } from './note.ts';
-import { NoteItem } from './NoteItem.tsx';
+import { NoteItem, type SaveResult } from './NoteItem.tsx';
 import { Notice } from './Notice.tsx';
 import { strings } from './strings.ts';
 
@@ -33,6 +33,10 @@ export const NOTES_SHOWN = 20;
 
 const messageOf = (err: unknown) => (err instanceof Error && err.message ? err.message : strings.somethingWrong);
 const isGone = (err: unknown) => err instanceof ApiError && err.status === 404;
+/** The note as it is now, when a change was refused for being based on an older version (409 conflict). */
+const newerOf = (err: unknown): Note | null => (err instanceof ApiError && err.code === 'conflict' ? ((err.data as ConflictBody | null)?.note ?? null) : null);
+/** Changes carry the version they were based on: a stale one is refused, never silently applied. */
+const basedOn = (note: Note) => ({ 'If-Match': noteEtag(note.version) });
 // The session message above the thread already tells (expired, or someone else now): one message per state.
 const isSessionLoss = (err: unknown) => err instanceof ApiError && err.status === 401;
 
@@ -100,7 +104,7 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
     const body = text.trim();
     const tempId = `pending-${++pendingSeq}`;
     const at = new Date().toISOString();
-    setNotes((list) => [{ id: tempId, body, author: user, createdAt: at, updatedAt: at, pending: true }, ...list]);
+    setNotes((list) => [{ id: tempId, body, author: user, createdAt: at, updatedAt: at, version: 0, pending: true }, ...list]);
     setDraft('');
     setNotice(null);
     try {
@@ -115,18 +119,24 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
 
   const replace = (id: string, next: Note | null) => setNotes((list) => list.flatMap((n) => (n.id !== id ? [n] : next ? [next] : [])));
 
-  /** True when saved; false when rolled back (the editor then reopens with what was typed). */
-  async function save(before: Note, text: string): Promise<boolean> {
+  /**
+   * True when saved; false when rolled back (the editor then reopens with what was typed);
+   * the current note when `before` was stale (409 conflict: the editor offers both versions).
+   */
+  async function save(before: Note, text: string): Promise<SaveResult> {
     const body = text.trim();
     if (body === before.body) return true;
-    replace(before.id, { ...before, body });
+    const shown = notes.find((n) => n.id === before.id) ?? before;
+    replace(before.id, { ...shown, body });
     setNotice(null);
     try {
-      const { note } = await api.request<{ note: Note }>('PATCH', `/api/notes/${before.id}`, { body });
+      const { note } = await api.request<{ note: Note }>('PATCH', `/api/notes/${before.id}`, { body }, basedOn(before));
       replace(before.id, note);
       return true;
     } catch (err) {
-      replace(before.id, isGone(err) ? null : before);
+      const newer = newerOf(err);
+      replace(before.id, isGone(err) ? null : (newer ?? shown));
+      if (newer) return newer;
       if (isGone(err)) setNotice(strings.alreadyDeleted);
       else fail(strings.notSaved, err);
       return false;
@@ -139,11 +149,13 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
     setNotice(null);
     composer.current?.focus();
     try {
-      await api.request('DELETE', `/api/notes/${note.id}`);
+      await api.request('DELETE', `/api/notes/${note.id}`, undefined, basedOn(note));
     } catch (err) {
       if (isGone(err)) return;
-      setNotes((list) => [...list.slice(0, index), note, ...list.slice(index)]);
-      fail(strings.notDeleted, err);
+      const newer = newerOf(err);
+      setNotes((list) => [...list.slice(0, index), newer ?? note, ...list.slice(index)]);
+      if (newer) setNotice(strings.changedNotDeleted);
+      else fail(strings.notDeleted, err);
     }
   }
 

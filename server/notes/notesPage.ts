@@ -15,6 +15,7 @@ export const toNoteJson = (n: NoteRow): Note => ({
   author: { id: n.authorId, name: n.authorName },
   createdAt: new Date(n.createdAt).toISOString(),
   updatedAt: new Date(n.updatedAt).toISOString(),
+  version: n.version,
 });
 
 /** One page of a thread, newest first. */

@@ -12,7 +12,7 @@ const ME: SessionInfo = { user: { id: 'u-me', name: 'Ada' }, context: 'page:42' 
 const minutesAgo = (m: number) => new Date(NOW - m * 60_000).toISOString();
 
 function note(id: string, body: string, author: SessionInfo['user'], minutes: number): Note {
-  return { id, body, author, createdAt: minutesAgo(minutes), updatedAt: minutesAgo(minutes) };
+  return { id, body, author, createdAt: minutesAgo(minutes), updatedAt: minutesAgo(minutes), version: 1 };
 }
 
 const mine = note('n-1', 'My note', ME.user, 5);
@@ -352,7 +352,7 @@ describe('editing your note', () => {
     expect(editor.value).toBe('My note');
     await type(editor, 'My better note');
     await press(editor, 'Enter', { ctrlKey: true });
-    expect(api.request).toHaveBeenCalledWith('PATCH', '/api/notes/n-1', { body: 'My better note' });
+    expect(api.request).toHaveBeenCalledWith('PATCH', '/api/notes/n-1', { body: 'My better note' }, { 'If-Match': '"v1"' });
     expect(bodies()).toEqual(['My better note', 'Their note']);
     expect(document.activeElement).toBe($('note-edit'));
     await act(async () => patch.resolve({ note: { ...mine, body: 'My better note', updatedAt: minutesAgo(0) } }));
@@ -389,6 +389,59 @@ describe('editing your note', () => {
   });
 });
 
+describe('an edit based on an older version (409 conflict)', () => {
+  const saved: Note = { ...mine, body: 'Edited in the other tab', version: 2, updatedAt: minutesAgo(1) };
+  const conflict = () => new ApiError(409, 'conflict', 'This note was changed after your copy of it was loaded.', { error: { code: 'conflict', message: '' }, note: saved });
+
+  it('shows both versions and, on "Keep mine", sends mine again based on the saved version', async () => {
+    const { api } = fakeApi(async (_method, _path, body) => {
+      if (api.request.mock.calls.length === 1) throw conflict();
+      return { note: { ...saved, body: (body as { body: string }).body, version: 3 } };
+    });
+    await mount(api, page([mine]));
+    await click($('note-edit'));
+    await type($('note-edit-input'), 'Mine, from the stale tab');
+    await click($('note-save'));
+    await settle();
+    expect($('conflict-saved')!.textContent).toBe('Edited in the other tab');
+    expect($('conflict-mine')!.textContent).toBe('Mine, from the stale tab');
+    expect(document.activeElement).toBe($('conflict-keep-mine'));
+    expect($('notice')).toBeNull();
+    await click($('conflict-keep-mine'));
+    await settle();
+    expect(api.request).toHaveBeenLastCalledWith('PATCH', '/api/notes/n-1', { body: 'Mine, from the stale tab' }, { 'If-Match': '"v2"' });
+    expect($('note-conflict')).toBeNull();
+    expect(bodies()).toEqual(['Mine, from the stale tab']);
+  });
+
+  it('on "Use saved version", shows the saved note and sends nothing more', async () => {
+    const { api } = fakeApi(async () => {
+      throw conflict();
+    });
+    await mount(api, page([mine]));
+    await click($('note-edit'));
+    await type($('note-edit-input'), 'Mine');
+    await click($('note-save'));
+    await settle();
+    await click($('conflict-use-saved'));
+    expect(bodies()).toEqual(['Edited in the other tab']);
+    expect(api.request).toHaveBeenCalledTimes(1);
+    expect(document.activeElement).toBe($('note-edit'));
+  });
+
+  it('keeps a refused delete and shows the new version with one message', async () => {
+    const { api } = fakeApi(async () => {
+      throw conflict();
+    });
+    await mount(api, page([mine, theirs]));
+    await click($('note-delete'));
+    await click($('note-delete-confirm'));
+    await settle();
+    expect(bodies()).toEqual(['Edited in the other tab', 'Their note']);
+    expect($('notice')!.textContent).toContain('changed elsewhere');
+  });
+});
+
 describe('deleting your note', () => {
   it('asks to confirm, then removes it at once', async () => {
     const { api } = fakeApi(async () => undefined);
@@ -397,7 +450,7 @@ describe('deleting your note', () => {
     expect(document.activeElement).toBe($('note-delete-confirm'));
     expect(api.request).not.toHaveBeenCalled();
     await click($('note-delete-confirm'));
-    expect(api.request).toHaveBeenCalledWith('DELETE', '/api/notes/n-1');
+    expect(api.request).toHaveBeenCalledWith('DELETE', '/api/notes/n-1', undefined, { 'If-Match': '"v1"' });
     expect(bodies()).toEqual(['Their note']);
     expect(document.activeElement).toBe($('composer-input'));
   });
@@ -577,7 +630,7 @@ describe('server rendering and hydration', () => {
     expect(root.innerHTML.replace(/ title="[^"]*"/g, '')).toBe(serverHtml);
     await click($('note-delete'));
     await click($('note-delete-confirm'));
-    expect(api.request).toHaveBeenCalledWith('DELETE', '/api/notes/n-1');
+    expect(api.request).toHaveBeenCalledWith('DELETE', '/api/notes/n-1', undefined, { 'If-Match': '"v1"' });
   });
 
   it('renders the same first markup whatever the browser says about itself, then adopts its language and keys', async () => {
