@@ -25,6 +25,8 @@ export interface WidgetBootstrap {
   /** Server-rendered first page of notes, newest first. */
   notes: Note[];
   nextCursor: string | null;
+  /** The thread's latest change when the page was rendered: where the live stream starts (Last-Event-ID). */
+  lastEventId: string;
   /** Epoch ms of the server render: the first client render uses it so hydration matches. */
   renderedAt: number;
 }

@@ -19,6 +19,11 @@ export interface NotesPage {
   notes: Note[];
   /** Pass as `?before=` for the next (older) page; null on the last page. */
   nextCursor: string | null;
+  /**
+   * First page only: the thread's latest change when the page was read. Open
+   * GET /api/notes/stream with it as Last-Event-ID and nothing after the page is missed.
+   */
+  lastEventId?: string;
 }
 
 /** POST /api/notes (201) and PATCH /api/notes/:id (200). */

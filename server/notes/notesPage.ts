@@ -1,5 +1,6 @@
 import type { Note, NotesPage } from '../../contract/notes.ts';
 import type { Db } from '../db/connect.ts';
+import { currentNoteSeq } from '../db/noteEvents.ts';
 import { listNotes, type NotePosition, type NoteRow, type NoteScope } from '../db/notes.ts';
 import { encodeCursor } from './noteCursor.ts';
 
@@ -21,8 +22,12 @@ export const toNoteJson = (n: NoteRow): Note => ({
 /** One page of a thread, newest first. */
 export async function readNotesPage(db: Db, scope: NoteScope, options: { limit?: number; before?: NotePosition } = {}): Promise<NotesPage> {
   const limit = options.limit ?? NOTES_PAGE_DEFAULT;
+  // Read before the notes: every change after this seq is in the stream; the page may already show some (applied again, harmlessly).
+  const seq = options.before ? null : await currentNoteSeq(db, scope);
   const rows = await listNotes(db, scope, { limit: limit + 1, before: options.before });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  return { notes: page.map(toNoteJson), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  const notesPage: NotesPage = { notes: page.map(toNoteJson), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  if (seq !== null) notesPage.lastEventId = String(seq);
+  return notesPage;
 }

@@ -19,7 +19,7 @@ const inertApi: ApiClient = {
 };
 
 /** Server-rendered content of the widget page for a new session: the app's markup and the data it hydrates from. */
-export type AppRenderer = (opened: OpenedSession) => Promise<{ html: string; data: Pick<WidgetBootstrap, 'notes' | 'nextCursor' | 'renderedAt'> }>;
+export type AppRenderer = (opened: OpenedSession) => Promise<{ html: string; data: Pick<WidgetBootstrap, 'notes' | 'nextCursor' | 'lastEventId' | 'renderedAt'> }>;
 
 /**
  * First paint without a second round trip: the launch page carries the thread
@@ -30,6 +30,6 @@ export function notesAppRenderer({ db, clock }: { db: Db; clock: Clock }): AppRe
     const page = await readNotesPage(db, { tenantId: opened.claims.tid, ctx: opened.claims.ctx });
     const renderedAt = clock.now();
     const html = renderToString(<App api={inertApi} session={{ user: opened.user, context: opened.context }} initial={page} renderedAt={renderedAt} />);
-    return { html, data: { notes: page.notes, nextCursor: page.nextCursor, renderedAt } };
+    return { html, data: { notes: page.notes, nextCursor: page.nextCursor, lastEventId: page.lastEventId ?? '0', renderedAt } };
   };
 }
