@@ -12,7 +12,7 @@ export interface EventStream {
   /** The next event; rejects if the stream ends first. */
   next(): Promise<StreamEvent>;
   /** The next event's data, parsed, checking its type. */
-  nextOf<T>(event: string): Promise<T & { id: string | null }>;
+  nextOf<T>(event: string): Promise<T & { eventId: string | null }>;
   /** Resolves when the server has closed the stream. */
   closed(): Promise<void>;
   close(): void;
@@ -86,7 +86,7 @@ export async function openEventStream(url: string, token: string | null, headers
     async nextOf<T>(event: string) {
       const got = await next();
       if (got.event !== event) throw new Error(`expected a "${event}" event, got "${got.event}": ${got.data}`);
-      return { ...(JSON.parse(got.data) as T), id: got.id };
+      return { ...(JSON.parse(got.data) as T), eventId: got.id };
     },
     closed: () => endedPromise,
     close: () => controller.abort(),

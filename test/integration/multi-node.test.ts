@@ -112,15 +112,15 @@ describe('two server nodes on one PostgreSQL', () => {
     const first = await call(nodeA, 'POST', '/api/notes', writer.token, { body: 'written on A' });
     const second = await call(nodeB, 'POST', '/api/notes', writer.token, { body: 'written on B' });
     for (const stream of [onB, onA]) {
-      expect(await stream.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'created', note: { id: first.body!.note.id, body: 'written on A' }, id: '1' });
-      expect(await stream.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'created', note: { id: second.body!.note.id }, id: '2' });
+      expect(await stream.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'created', note: { id: first.body!.note.id, body: 'written on A' }, eventId: '1' });
+      expect(await stream.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'created', note: { id: second.body!.note.id }, eventId: '2' });
     }
     onB.close();
     // Written while this reader's stream on B is gone; it reconnects to A (behind a balancer) from its last id.
     await call(nodeB, 'PATCH', `/api/notes/${first.body!.note.id}`, writer.token, { body: 'edited on B' });
     const resumed = await openEventStream(`${nodeA.url}/api/notes/stream`, reader.token, { 'Last-Event-ID': '2' });
-    expect(await resumed.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'updated', note: { body: 'edited on B', version: 2 }, id: '3' });
-    expect(await onA.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'updated', id: '3' });
+    expect(await resumed.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'updated', note: { body: 'edited on B', version: 2 }, eventId: '3' });
+    expect(await onA.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'updated', eventId: '3' });
     onA.close();
     resumed.close();
   });

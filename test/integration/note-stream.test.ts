@@ -59,11 +59,11 @@ describe('GET /api/notes/stream', () => {
     const writer = await t.launch({ sub: 'writer', ctx });
     const stream = await open(reader.token);
     const note = await post(writer.token, 'Hello, live');
-    expect(await stream.nextOf<NoteEvent>('note')).toEqual({ kind: 'created', note, id: '1' });
+    expect(await stream.nextOf<NoteEvent>('note')).toEqual({ kind: 'created', note, eventId: '1' });
     await t.api('PATCH', `/api/notes/${note.id}`, writer.token, { body: 'Hello, edited' });
-    expect(await stream.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'updated', note: { id: note.id, body: 'Hello, edited', version: 2 }, id: '2' });
+    expect(await stream.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'updated', note: { id: note.id, body: 'Hello, edited', version: 2 }, eventId: '2' });
     await t.api('DELETE', `/api/notes/${note.id}`, writer.token);
-    expect(await stream.nextOf<NoteEvent>('note')).toEqual({ kind: 'deleted', id: note.id, ...{ id: '3' } });
+    expect(await stream.nextOf<NoteEvent>('note')).toEqual({ kind: 'deleted', id: note.id, eventId: '3' });
     stream.close();
   });
 
@@ -76,7 +76,7 @@ describe('GET /api/notes/stream', () => {
     await post((await t.launch({ ctx }, other)).token, 'other tenant, same ctx string');
     const mine = await post((await t.launch({ sub: 'writer', ctx })).token, 'this thread');
     // The first event to arrive is this thread's own, with seq 1: nothing else came before it.
-    expect(await stream.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'created', note: { id: mine.id }, id: '1' });
+    expect(await stream.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'created', note: { id: mine.id }, eventId: '1' });
     stream.close();
   });
 
@@ -86,18 +86,18 @@ describe('GET /api/notes/stream', () => {
     const first = await open(token);
     const a = await post(token, 'a');
     const b = await post(token, 'b');
-    expect((await first.nextOf<NoteEvent>('note')).id).toBe('1');
-    expect((await first.nextOf<NoteEvent>('note')).id).toBe('2');
+    expect((await first.nextOf<NoteEvent>('note')).eventId).toBe('1');
+    expect((await first.nextOf<NoteEvent>('note')).eventId).toBe('2');
     first.close();
     await untilOpenStreams(0);
     // Written while no stream was open.
     const c = await post(token, 'c');
     await t.api('DELETE', `/api/notes/${a.id}`, token);
     const resumed = await open(token, { 'Last-Event-ID': '2' });
-    expect(await resumed.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'created', note: { id: c.id }, id: '3' });
-    expect(await resumed.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'deleted', id: '4' });
+    expect(await resumed.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'created', note: { id: c.id }, eventId: '3' });
+    expect(await resumed.nextOf<NoteEvent>('note')).toEqual({ kind: 'deleted', id: a.id, eventId: '4' });
     const d = await post(token, 'd');
-    expect(await resumed.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'created', note: { id: d.id }, id: '5' });
+    expect(await resumed.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'created', note: { id: d.id }, eventId: '5' });
     expect(b.id).not.toBe(d.id);
     resumed.close();
   });
@@ -111,7 +111,7 @@ describe('GET /api/notes/stream', () => {
     expect(page.lastEventId).toBe('1');
     const between = await post(token, 'written before the stream opened');
     const stream = await open(token, { 'Last-Event-ID': page.lastEventId! });
-    expect(await stream.nextOf<NoteEvent>('note')).toMatchObject({ note: { id: between.id }, id: '2' });
+    expect(await stream.nextOf<NoteEvent>('note')).toMatchObject({ note: { id: between.id }, eventId: '2' });
     stream.close();
   });
 
@@ -121,7 +121,7 @@ describe('GET /api/notes/stream', () => {
     const stream = await open(token, { 'Last-Event-ID': '99' });
     expect(await stream.nextOf<StreamReset>('reset')).toMatchObject({ lastEventId: '0' });
     await post(token, 'after the reset');
-    expect((await stream.nextOf<NoteEvent>('note')).id).toBe('1');
+    expect((await stream.nextOf<NoteEvent>('note')).eventId).toBe('1');
     stream.close();
   });
 
@@ -140,14 +140,14 @@ describe('GET /api/notes/stream', () => {
       const { token } = await app.launch({ ctx });
       const stream = await openEventStream(`${app.url}/api/notes/stream`, token);
       await app.api('POST', '/api/notes', token, { body: 'before expiry' });
-      expect((await stream.nextOf<NoteEvent>('note')).id).toBe('1');
+      expect((await stream.nextOf<NoteEvent>('note')).eventId).toBe('1');
       app.clock.advance(app.config.sessionTtl);
       expect(await stream.nextOf<StreamEnd>('end')).toMatchObject({ reason: 'token_expired' });
       await stream.closed();
       const { token: fresh } = await app.launch({ ctx });
       await app.api('POST', '/api/notes', fresh, { body: 'after expiry' });
       const again = await openEventStream(`${app.url}/api/notes/stream`, fresh, { 'Last-Event-ID': '1' });
-      expect(await again.nextOf<NoteEvent>('note')).toMatchObject({ note: { body: 'after expiry' }, id: '2' });
+      expect(await again.nextOf<NoteEvent>('note')).toMatchObject({ note: { body: 'after expiry' }, eventId: '2' });
       again.close();
     } finally {
       await app.close();
