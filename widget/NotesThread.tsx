@@ -2,6 +2,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type ApiClient, type SessionInfo } from './api.ts';
 import { localeFor } from './browser.ts';
 import { Composer } from './Composer.tsx';
+import { followThread } from './liveNotes.ts';
+import type { NoteEvent } from '../contract/liveEvents.ts';
 import { noteEtag, type ConflictBody, type NotesPage } from '../contract/notes.ts';
 import type { Note } from './note.ts';
 import { NoteItem, type SaveResult } from './NoteItem.tsx';
@@ -45,6 +47,8 @@ let pendingSeq = 0;
 export function NotesThread({ api, user, initial, renderedAt, generation, readOnly, locale }: NotesThreadProps) {
   const [notes, setNotes] = useState<Note[]>(initial?.notes ?? []);
   const [cursor, setCursor] = useState<string | null>(initial?.nextCursor ?? null);
+  // Where the live stream starts: the first page's place in the thread's change sequence.
+  const [liveFrom, setLiveFrom] = useState<string | null>(initial?.lastEventId ?? null);
   const [shown, setShown] = useState(NOTES_SHOWN);
   const [phase, setPhase] = useState<Phase>(initial ? 'ready' : 'loading');
   const [loadError, setLoadError] = useState('');
@@ -70,6 +74,7 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
       const page = await api.request<NotesPage>('GET', '/api/notes');
       setNotes(page.notes);
       setCursor(page.nextCursor);
+      setLiveFrom(page.lastEventId ?? null);
       setShown(NOTES_SHOWN);
       setPhase('ready');
     } catch (err) {
@@ -83,6 +88,22 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
   useEffect(() => {
     if (!initial || generation > 0) void load();
   }, [generation]);
+
+  /** A change from the live stream; a version the list already has (or passed) changes nothing. */
+  function applyLive(event: NoteEvent) {
+    setNotes((list) => {
+      if (event.kind === 'deleted') return list.filter((n) => n.id !== event.id);
+      const known = list.find((n) => n.id === event.note.id);
+      if (known) return known.version >= event.note.version ? list : list.map((n) => (n === known ? event.note : n));
+      // An edit of a note older than the loaded pages has nothing to update here.
+      return event.kind === 'created' ? [event.note, ...list] : list;
+    });
+  }
+
+  useEffect(() => {
+    if (liveFrom === null) return;
+    return followThread(api, liveFrom, { onEvent: applyLive, onReset: () => void load() });
+  }, [api, liveFrom]);
 
   async function loadOlder() {
     // Hiding the button while the page loads also prevents a double fetch.

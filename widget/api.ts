@@ -43,6 +43,11 @@ export interface ApiClient {
   request<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
   /** Call on user input or when the tab becomes visible. */
   markActive(): void;
+  /**
+   * Opens a streamed GET (live updates) with the current token and Last-Event-ID;
+   * null while the token is lapsed or the session over: a stream never wakes the host.
+   */
+  stream(path: string, lastEventId: string, signal: AbortSignal): Promise<Response | null>;
   /** Tries to revive an expired session through the host; true when it worked. */
   recover(): Promise<boolean>;
   /** Ends the session on the server and forgets the token here, even if the server is unreachable. */
@@ -285,10 +290,16 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
     else if (lapsed) void renew();
   }
 
+  async function stream(path: string, lastEventId: string, signal: AbortSignal): Promise<Response | null> {
+    if (status === 'expired' || lapsed) return null;
+    return fetchImpl(path, { headers: { Accept: 'text/event-stream', Authorization: `Bearer ${token}`, 'Last-Event-ID': lastEventId }, credentials: 'omit', cache: 'no-store', signal });
+  }
+
   adopt(initial);
 
   return {
     request,
+    stream,
     markActive,
     recover: renew,
     logout,

@@ -20,7 +20,7 @@ if (!bootstrap) {
   const api = createApiClient(bootstrap, { hostLink });
   trackActivity(api);
   if (hostLink) reportHeight(root, hostLink);
-  const initial = { notes: bootstrap.notes, nextCursor: bootstrap.nextCursor };
+  const initial = { notes: bootstrap.notes, nextCursor: bootstrap.nextCursor, lastEventId: bootstrap.lastEventId };
   const app = <App api={api} session={{ user: bootstrap.user, context: bootstrap.context }} initial={initial} renderedAt={bootstrap.renderedAt} />;
   // The launch page carries server-rendered markup: adopt it instead of repainting.
   if (root.firstElementChild) hydrate(app, root);

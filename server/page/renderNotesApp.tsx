@@ -11,6 +11,7 @@ import { readNotesPage } from '../notes/notesPage.ts';
 // that cannot be used: nothing here may make a request or hold a token.
 const inertApi: ApiClient = {
   request: () => Promise.reject(new ApiError(0, 'server_render', 'Not available during server rendering.')),
+  stream: async () => null,
   markActive() {},
   recover: async () => false,
   logout: async () => {},

@@ -33,6 +33,7 @@ function fakeApi(handler: Handler = () => new Promise(() => {})) {
       return () => (listener = null);
     },
     stop() {},
+    stream: vi.fn(async (): Promise<Response | null> => new Promise(() => {})),
   };
   return { api: api as ApiClient & typeof api, emit: (status: 'active' | 'expired', session?: SessionInfo) => act(() => listener?.(status, session)) };
 }
@@ -439,6 +440,53 @@ describe('an edit based on an older version (409 conflict)', () => {
     await settle();
     expect(bodies()).toEqual(['Edited in the other tab', 'Their note']);
     expect($('notice')!.textContent).toContain('changed elsewhere');
+  });
+});
+
+describe('live updates', () => {
+  function liveStream() {
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+    return {
+      response: new Response(body, { status: 200 }),
+      send: (id: number, event: unknown) => act(async () => {
+        controller.enqueue(new TextEncoder().encode(`id: ${id}\nevent: note\ndata: ${JSON.stringify(event)}\n\n`));
+        for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+      }),
+    };
+  }
+
+  it('shows notes others add, edit and delete, starting from the first page\'s lastEventId', async () => {
+    const live = liveStream();
+    const { api } = fakeApi();
+    api.stream.mockResolvedValueOnce(live.response);
+    await mount(api, { ...page([mine, theirs]), lastEventId: '5' });
+    await settle();
+    expect(api.stream).toHaveBeenCalledWith('/api/notes/stream', '5', expect.any(AbortSignal));
+    const fresh = note('n-3', 'Live from Bob', { id: 'u-bob', name: 'Bob' }, 0);
+    await live.send(6, { kind: 'created', note: fresh });
+    expect(bodies()).toEqual(['Live from Bob', 'My note', 'Their note']);
+    await live.send(7, { kind: 'updated', note: { ...theirs, body: 'Their note, edited', version: 2 } });
+    expect(bodies()).toEqual(['Live from Bob', 'My note', 'Their note, edited']);
+    await live.send(8, { kind: 'deleted', id: 'n-3' });
+    expect(bodies()).toEqual(['My note', 'Their note, edited']);
+  });
+
+  it('keeps an open edit based on the version it started from, so a newer one arriving live is not overwritten', async () => {
+    const live = liveStream();
+    const { api } = fakeApi(async () => {
+      throw new ApiError(409, 'conflict', 'changed', { note: { ...mine, body: 'From my other tab', version: 2 } });
+    });
+    api.stream.mockResolvedValueOnce(live.response);
+    await mount(api, { ...page([mine]), lastEventId: '1' });
+    await settle();
+    await click($('note-edit'));
+    await type($('note-edit-input'), 'From this tab');
+    await live.send(2, { kind: 'updated', note: { ...mine, body: 'From my other tab', version: 2 } });
+    await click($('note-save'));
+    await settle();
+    expect(api.request).toHaveBeenCalledWith('PATCH', '/api/notes/n-1', { body: 'From this tab' }, { 'If-Match': '"v1"' });
+    expect($('conflict-saved')!.textContent).toBe('From my other tab');
   });
 });
 
