@@ -22,6 +22,10 @@ export interface WidgetBootstrap {
   /** Host origins the widget may talk to with postMessage. */
   hostOrigins: string[];
   theme: Theme;
+  /** BCP 47 locale for dates and times (the `locale` claim, else the SDK's `locale` option); absent: the browser's. */
+  locale?: string;
+  /** The host's name for this context (the `ctx_label` claim); the raw context id is never shown. */
+  contextLabel?: string;
   /** Server-rendered first page of notes, newest first. */
   notes: Note[];
   nextCursor: string | null;

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { Avatar } from './Avatar.tsx';
 import { isSubmitKey } from './browser.ts';
 import { LengthHint, charsLeft } from './LengthHint.tsx';
 import { withLinks } from './links.tsx';
@@ -61,6 +62,7 @@ export function NoteItem({ note, mine, now, locale, hydrated, onSave, onDelete }
   return (
     <li ref={root} class={note.pending ? 'note pending' : 'note'} data-testid="note" aria-busy={note.pending ? 'true' : undefined}>
       <div class="meta">
+        <Avatar user={note.author} />
         <span class="author" dir="auto" data-testid="note-author">
           {note.author.name ?? strings.anonymous}
         </span>

@@ -6,6 +6,7 @@ export interface NoteRow {
   ctx: string;
   authorId: string;
   authorName: string | null;
+  authorPicture?: string | null;
   body: string;
   createdAt: number;
   updatedAt: number;
@@ -30,13 +31,14 @@ interface RawNote {
   ctx: string;
   author_id: string;
   display_name: string | null;
+  picture_url: string | null;
   body: string;
   created_at: number | string;
   updated_at: number | string;
   version: number | string;
 }
 
-const COLUMNS = ['notes.id', 'notes.tenant_id', 'notes.ctx', 'notes.author_id', 'users.display_name', 'notes.body', 'notes.created_at', 'notes.updated_at', 'notes.version'];
+const COLUMNS = ['notes.id', 'notes.tenant_id', 'notes.ctx', 'notes.author_id', 'users.display_name', 'users.picture_url', 'notes.body', 'notes.created_at', 'notes.updated_at', 'notes.version'];
 
 const fromRow = (r: RawNote): NoteRow => ({
   id: r.id,
@@ -44,6 +46,7 @@ const fromRow = (r: RawNote): NoteRow => ({
   ctx: r.ctx,
   authorId: r.author_id,
   authorName: r.display_name,
+  authorPicture: r.picture_url,
   body: r.body,
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
@@ -81,7 +84,7 @@ export async function findNote(db: Db, scope: NoteScope, id: string): Promise<No
   return row ? fromRow(row) : undefined;
 }
 
-export async function insertNote(db: Db, note: Omit<NoteRow, 'authorName'>): Promise<void> {
+export async function insertNote(db: Db, note: Omit<NoteRow, 'authorName' | 'authorPicture'>): Promise<void> {
   await db('notes').insert({
     id: note.id,
     tenant_id: note.tenantId,

@@ -8,7 +8,7 @@ import type { NoteFeed } from '../live/noteFeed.ts';
 // stream sees each committed change exactly once and nothing that rolled back.
 
 export interface NoteChanges {
-  create(scope: NoteScope, note: Omit<NoteRow, 'authorName' | 'tenantId' | 'ctx'>): Promise<void>;
+  create(scope: NoteScope, note: Omit<NoteRow, 'authorName' | 'authorPicture' | 'tenantId' | 'ctx'>): Promise<void>;
   /** False when the note is gone or no longer at `version` (compare-and-set). */
   update(scope: NoteScope, input: { id: string; authorId: string; body: string; now: number; version: number }): Promise<boolean>;
   remove(scope: NoteScope, input: { id: string; authorId: string; version: number; now: number }): Promise<boolean>;

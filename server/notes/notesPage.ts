@@ -13,7 +13,7 @@ export const NOTES_PAGE_MAX = 100;
 export const toNoteJson = (n: NoteRow): Note => ({
   id: n.id,
   body: n.body,
-  author: { id: n.authorId, name: n.authorName },
+  author: { id: n.authorId, name: n.authorName, ...(n.authorPicture ? { picture: n.authorPicture } : {}) },
   createdAt: new Date(n.createdAt).toISOString(),
   updatedAt: new Date(n.updatedAt).toISOString(),
   version: n.version,

@@ -443,6 +443,25 @@ describe('an edit based on an older version (409 conflict)', () => {
   });
 });
 
+describe('avatars', () => {
+  it('shows the author\'s picture when the host sent one, initials otherwise, and initials when the picture fails', async () => {
+    // happy-dom loads no images: an image is "complete" with no size at once; a browser is still loading it.
+    vi.spyOn(HTMLImageElement.prototype, 'complete', 'get').mockReturnValue(false);
+    const { api } = fakeApi();
+    const pictured = note('n-5', 'With a face', { id: 'u-eve', name: 'Eve', picture: 'https://cdn.host.example/eve.png' }, 2);
+    await mount(api, page([pictured, theirs, note('n-6', 'Nameless', { id: 'u-x', name: null }, 3)]));
+    const avatars = [...root.querySelectorAll('.avatar')];
+    expect(avatars[0]!.tagName).toBe('IMG');
+    expect(avatars[0]!.getAttribute('src')).toBe('https://cdn.host.example/eve.png');
+    expect(avatars[0]!.getAttribute('referrerpolicy')).toBe('no-referrer');
+    expect(avatars[0]!.getAttribute('alt')).toBe('');
+    expect(avatars.slice(1).map((a) => a.textContent)).toEqual(['B', '?']);
+    await act(() => void avatars[0]!.dispatchEvent(new Event('error')));
+    expect(root.querySelector('.avatar')!.tagName).toBe('SPAN');
+    expect(root.querySelector('.avatar')!.textContent).toBe('E');
+  });
+});
+
 describe('live updates', () => {
   function liveStream() {
     let controller!: ReadableStreamDefaultController<Uint8Array>;

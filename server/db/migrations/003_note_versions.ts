@@ -9,7 +9,12 @@ import type { Knex } from 'knex';
 //   a stream that has seen seq N can never later meet a change below N.
 // - note_events: what changed at each seq, so a stream that reconnects with
 //   Last-Event-ID resumes exactly after the last change it delivered.
+// - users.picture_url: the avatar the host sent with the user's latest launch
+//   (claim `picture`), shown beside their notes to everyone in the thread.
 export async function up(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('users', (t) => {
+    t.text('picture_url').nullable();
+  });
   await knex.schema.alterTable('notes', (t) => {
     t.integer('version').notNullable().defaultTo(1);
   });
@@ -35,4 +40,5 @@ export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTableIfExists('note_events');
   await knex.schema.dropTableIfExists('note_threads');
   await knex.schema.alterTable('notes', (t) => t.dropColumn('version'));
+  await knex.schema.alterTable('users', (t) => t.dropColumn('picture_url'));
 }
