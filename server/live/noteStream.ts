@@ -57,10 +57,12 @@ export async function startNoteStream(out: Writable, options: NoteStreamOptions)
   }
 
   function send(seq: number, event: NoteEvent) {
+    if (ended) return;
     out.write(`id: ${seq}\nevent: note\ndata: ${JSON.stringify(event)}\n\n`);
   }
 
   async function pumpOnce(): Promise<boolean> {
+    if (ended) return false;
     const events = await noteEventsAfter(db, scope, last, BATCH);
     const notes = new Map((await findNotesById(db, scope, events.filter((e) => e.kind !== 'deleted').map((e) => e.noteId))).map((n) => [n.id, n]));
     for (const event of events) {
@@ -99,6 +101,7 @@ export async function startNoteStream(out: Writable, options: NoteStreamOptions)
     } catch (err) {
       return end(endReasonOf(err));
     }
+    if (ended) return;
     // A comment line keeps proxies from closing an idle connection.
     out.write(':\n\n');
     await pump();

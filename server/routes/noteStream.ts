@@ -37,9 +37,15 @@ export function noteStreamRoutes({ db, clock, sessions, live }: { db: Db; clock:
         const asked = lastEventIdOf(ctx);
         const scope = scopeOf(ctx);
         const release = live.limits.acquire(session.sid);
+        const out = new PassThrough();
+        let forget = () => {};
+        // Registered first: a client that goes away while the stream starts still frees its slot.
+        out.once('close', () => {
+          forget();
+          release();
+        });
         try {
           const current = await currentNoteSeq(db, scope);
-          const out = new PassThrough();
           // An id from beyond this thread's sequence is not ours (another context's): start over from a page.
           const from = asked === undefined || asked > current ? current : asked;
           ctx.req.socket.setTimeout(0);
@@ -60,12 +66,9 @@ export function noteStreamRoutes({ db, clock, sessions, live }: { db: Db; clock:
             check: async () => void (await sessions.authenticate(token)),
             recheckMs: live.recheckMs,
           });
-          const forget = live.track(end);
-          out.once('close', () => {
-            forget();
-            release();
-          });
+          if (!out.closed) forget = live.track(end);
         } catch (err) {
+          out.destroy();
           release();
           throw err;
         }
