@@ -291,7 +291,8 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
   }
 
   async function stream(path: string, lastEventId: string, signal: AbortSignal): Promise<Response | null> {
-    if (status === 'expired' || lapsed) return null;
+    // A token past its expiry would only earn a 401 (and a console error): wait for the renewal instead.
+    if (status === 'expired' || lapsed || timers.now() >= expiresLocal) return null;
     return fetchImpl(path, { headers: { Accept: 'text/event-stream', Authorization: `Bearer ${token}`, 'Last-Event-ID': lastEventId }, credentials: 'omit', cache: 'no-store', signal });
   }
 

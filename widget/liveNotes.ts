@@ -7,8 +7,8 @@ import type { ApiClient } from './api.ts';
 // so a reconnect neither loses nor repeats a change. Reconnects after a normal
 // end (the token expired: the client has refreshed it by then) within a second,
 // after errors with exponential backoff and jitter (up to 30 s); pauses while
-// the tab is hidden; waits while the session is lapsed or over, and starts
-// again when it is back (the stream alone never wakes the host for a launch).
+// the tab is hidden; waits while the session is lapsed, over or refused (401),
+// and starts again when it is back (the stream alone never wakes the host for a launch).
 
 export interface LiveHandlers {
   onEvent(event: NoteEvent): void;
@@ -68,7 +68,8 @@ export function followThread(api: Pick<ApiClient, 'stream' | 'subscribe'>, from:
           blocks.forEach(dispatch);
         }
         delay = 1000;
-      } else if (response) delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures++);
+        // Refused (revoked, or the token expired just now): the session's next renewal starts it again.
+      } else if (response && response.status !== 401) delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures++);
     } catch {
       delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures++);
     }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Frame, Page, Response } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium, type Browser } from './support/chromium.ts';
 import { startControlCookieServer } from './support/controlCookieServer.ts';
 import { startStack, type Stack } from './support/stack.ts';
@@ -24,6 +24,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
+});
+
+// Each test's page closes with it: a widget left open on an earlier page keeps its live
+// stream and session timers running, and its console lines would land in this test's list.
+afterEach(async () => {
+  await page?.close();
 });
 
 beforeEach(async () => {

@@ -144,6 +144,18 @@ describe('following a thread live', () => {
     }
   });
 
+  it('after a 401 (revoked, or just expired), waits for the session to be renewed instead of retrying', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { api, calls, emit } = fakeApi([() => new Response('{}', { status: 401 })]);
+    stop = followThread(api, '3', { onEvent() {}, onReset() {} }, new FakeDocument() as unknown as Document);
+    await flush();
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(calls).toHaveLength(1);
+    emit('active');
+    await flush();
+    expect(calls).toHaveLength(2);
+  });
+
   it('waits while the session is lapsed (no retries), and starts again when it is active', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { api, calls, emit } = fakeApi([() => null]);
