@@ -133,9 +133,9 @@ describe('note body validation', () => {
 });
 
 describe('GET /api/notes', () => {
-  it('answers an empty thread as { notes: [], nextCursor: null }', async () => {
+  it('answers an empty thread as { notes: [], nextCursor: null, lastEventId: "0" }', async () => {
     const alice = await session({ ctx: freshContext() });
-    expect(await list(alice.token)).toEqual({ notes: [], nextCursor: null });
+    expect(await list(alice.token)).toEqual({ notes: [], nextCursor: null, lastEventId: '0' });
   });
 
   it('lists the context newest first, with every author', async () => {
