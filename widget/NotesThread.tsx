@@ -86,6 +86,8 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
   }
 
   useEffect(() => {
+    // A new session (maybe another context) must not keep the old one's stream: it restarts from the new page.
+    if (generation > 0) setLiveFrom(null);
     if (!initial || generation > 0) void load();
   }, [generation]);
 

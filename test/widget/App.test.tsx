@@ -491,6 +491,19 @@ describe('live updates', () => {
     expect(bodies()).toEqual(['My note', 'Their note, edited']);
   });
 
+  it('drops the old session\'s stream when a relaunch starts a new session, and follows the new thread from its first page', async () => {
+    const live = liveStream();
+    const { api, emit } = fakeApi(async (method, path) => (method === 'GET' && path === '/api/notes' ? { ...page([]), lastEventId: '9' } : undefined));
+    api.stream.mockResolvedValueOnce(live.response);
+    await mount(api, { ...page([mine]), lastEventId: '5' });
+    await settle();
+    const first = api.stream.mock.calls[0]![2] as AbortSignal;
+    await emit('active', { ...ME, context: 'page:43' });
+    await settle();
+    expect(first.aborted).toBe(true);
+    expect(api.stream).toHaveBeenLastCalledWith('/api/notes/stream', '9', expect.any(AbortSignal));
+  });
+
   it('keeps an open edit based on the version it started from, so a newer one arriving live is not overwritten', async () => {
     const live = liveStream();
     const { api } = fakeApi(async () => {
