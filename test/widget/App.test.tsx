@@ -33,7 +33,7 @@ function fakeApi(handler: Handler = () => new Promise(() => {})) {
       return () => (listener = null);
     },
     stop() {},
-    stream: vi.fn(async (): Promise<Response | null> => new Promise(() => {})),
+    stream: vi.fn(async (_path: string, _lastEventId: string, _signal: AbortSignal): Promise<Response | null> => new Promise(() => {})),
   };
   return { api: api as ApiClient & typeof api, emit: (status: 'active' | 'expired', session?: SessionInfo) => act(() => listener?.(status, session)) };
 }
@@ -497,7 +497,7 @@ describe('live updates', () => {
     api.stream.mockResolvedValueOnce(live.response);
     await mount(api, { ...page([mine]), lastEventId: '5' });
     await settle();
-    const first = api.stream.mock.calls[0]![2] as AbortSignal;
+    const first = api.stream.mock.calls[0]![2];
     await emit('active', { ...ME, context: 'page:43' });
     await settle();
     expect(first.aborted).toBe(true);
