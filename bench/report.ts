@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { LiveStreamsResult } from './liveStreams.ts';
 import type { TokenVerifyResult } from './tokenVerify.ts';
 import type { WidgetSizeResult } from './widgetSize.ts';
 import type { WindowResult } from './measure.ts';
@@ -45,6 +46,7 @@ export interface BenchReport {
   widgetServerPeakRss: number | null;
   tokenVerify: TokenVerifyResult;
   widget: WidgetSizeResult;
+  liveStreams?: LiveStreamsResult;
   goals: Goal[];
 }
 
@@ -125,11 +127,22 @@ export function formatTable(report: BenchReport): string {
     `session token verify: ${fmt(t.verifyNs)} ns vs raw HMAC + JSON.parse ${fmt(t.floorNs)} ns (${fmt(t.ratio, 2)} x)`,
     `widget (iframe loads): ${report.widget.files.map((f) => `${path.basename(f.file)} ${kb(f.gzip)}`).join(' + ')} = ${kb(report.widget.gzip)} gzip`,
     `widget server peak RSS under load: ${mb(report.widgetServerPeakRss)}`,
+    ...liveLines(report),
     '',
     'goals:',
     ...report.goals.map((g) => `  ${g.met ? 'met    ' : 'NOT MET'}  ${g.name}: ${g.actual} (goal ${g.target})`),
   );
   return out.join('\n');
+}
+
+/** Live updates (bench/liveStreams.ts): idle streams per node and their memory, write-to-event delay. */
+function liveLines(report: BenchReport): string[] {
+  const l = report.liveStreams;
+  if (!l) return [];
+  return [
+    `live updates: ${fmt(l.idleStreams)} idle streams held on one node, RSS ${mb(l.rssBefore)} -> ${mb(l.rssAfter)} (${l.bytesPerStream === null ? 'n/a' : kb(l.bytesPerStream)} per stream)`,
+    `live updates: write to event on all ${l.receivers} streams of the thread, ${l.samples} writes: p50 ${fmt(l.p50Ms, 1)} ms, p95 ${fmt(l.p95Ms, 1)} ms, max ${fmt(l.maxMs, 1)} ms`,
+  ];
 }
 
 export function formatMarkdown(report: BenchReport): string {
@@ -146,6 +159,8 @@ export function formatMarkdown(report: BenchReport): string {
     ...nodesLine(report),
     '',
     `Session token verify: ${fmt(report.tokenVerify.verifyNs)} ns per token; raw HMAC-SHA256 + JSON.parse floor ${fmt(report.tokenVerify.floorNs)} ns (${fmt(report.tokenVerify.ratio, 2)} x).`,
+    '',
+    ...liveLines(report).map((line) => `${line}  `),
     '',
     table(
       ['file the iframe loads', 'bytes', 'gzip -9'],

@@ -22,9 +22,15 @@ export interface WidgetBootstrap {
   /** Host origins the widget may talk to with postMessage. */
   hostOrigins: string[];
   theme: Theme;
+  /** BCP 47 locale for dates and times (the `locale` claim, else the SDK's `locale` option); absent: the browser's. */
+  locale?: string;
+  /** The host's name for this context (the `ctx_label` claim); the raw context id is never shown. */
+  contextLabel?: string;
   /** Server-rendered first page of notes, newest first. */
   notes: Note[];
   nextCursor: string | null;
+  /** The thread's latest change when the page was rendered: where the live stream starts (Last-Event-ID). */
+  lastEventId: string;
   /** Epoch ms of the server render: the first client render uses it so hydration matches. */
   renderedAt: number;
 }

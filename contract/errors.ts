@@ -17,7 +17,9 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   forbidden: 403,
   not_found: 404,
+  conflict: 409,
   rate_limited: 429,
+  too_many_streams: 429,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

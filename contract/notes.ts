@@ -11,15 +11,31 @@ export interface Note {
   author: SessionUser;
   createdAt: string;
   updatedAt: string;
+  /** 1 when created, +1 on each edit; the note's ETag is `"v<version>"` (If-Match on PATCH and DELETE). */
+  version: number;
 }
 
 export interface NotesPage {
   notes: Note[];
   /** Pass as `?before=` for the next (older) page; null on the last page. */
   nextCursor: string | null;
+  /**
+   * First page only: the thread's latest change when the page was read. Open
+   * GET /api/notes/stream with it as Last-Event-ID and nothing after the page is missed.
+   */
+  lastEventId?: string;
 }
 
 /** POST /api/notes (201) and PATCH /api/notes/:id (200). */
 export interface NoteResponse {
+  note: Note;
+}
+
+/** The strong ETag of a note version, as the ETag header carries it and If-Match sends it back. */
+export const noteEtag = (version: number) => `"v${version}"`;
+
+/** 409 conflict on PATCH/DELETE: the edit was based on an older version; `note` is the current one. */
+export interface ConflictBody {
+  error: { code: 'conflict'; message: string };
   note: Note;
 }

@@ -4,6 +4,8 @@
 export interface SessionUser {
   id: string;
   name: string | null;
+  /** The https picture the host sent with the user's latest launch; absent when none (the widget shows initials). */
+  picture?: string;
 }
 
 /** POST /api/session: a session opened with a launch token. */
@@ -12,6 +14,10 @@ export interface OpenedSessionJson {
   expiresAt: string;
   user: SessionUser;
   context: string;
+  /** The launch's `locale` claim, when sent. */
+  locale?: string;
+  /** The launch's `ctx_label` claim, when sent: what the header shows instead of the raw context. */
+  contextLabel?: string;
 }
 
 /** POST /api/session/refresh. */

@@ -29,7 +29,10 @@ import { assetRoutes } from './routes/assets.ts';
 import { healthRoutes } from './routes/health.ts';
 import { hostApiRoutes } from './routes/hostApi.ts';
 import { launchRoutes } from './routes/launch.ts';
+import { createLiveUpdates, type LiveUpdates } from './live/liveUpdates.ts';
+import { createNoteChanges } from './notes/noteChanges.ts';
 import { notesRoutes } from './routes/notes.ts';
+import { noteStreamRoutes } from './routes/noteStream.ts';
 import { sessionRoutes } from './routes/session.ts';
 
 export interface AppDeps {
@@ -45,21 +48,25 @@ export interface AppDeps {
   metrics?: WidgetMetrics;
   /** JWKS fetching limits; tests shorten the timeouts. */
   jwks?: Partial<Omit<JwksCacheOptions, 'production'>>;
+  /** Live updates (feed, stream limits); whoever creates it closes it at shutdown. Default: one for the configured database. */
+  live?: LiveUpdates;
 }
 
 /** Every route the widget server answers, each declared with what it is (http/route.ts). */
-export function appRoutes({ db, clock, assets, sessions }: Pick<AppDeps, 'db' | 'clock' | 'assets'> & { sessions: SessionService }): RouteSpec[] {
+export function appRoutes({ db, clock, assets, sessions, live }: Pick<AppDeps, 'db' | 'clock' | 'assets'> & { sessions: SessionService; live: LiveUpdates }): RouteSpec[] {
   return [
+    // Before notes: /api/notes/stream is its own route, not a note id.
+    ...noteStreamRoutes({ db, clock, sessions, live }),
     ...healthRoutes({ db }),
     ...launchRoutes({ sessions, pageAssets: assets.page, renderApp: notesAppRenderer({ db, clock }) }),
     ...sessionRoutes({ sessions }),
-    ...notesRoutes({ db, clock }),
+    ...notesRoutes({ db, clock, changes: createNoteChanges({ db, feed: live.feed }) }),
     ...hostApiRoutes({ db, clock }),
   ];
 }
 
 /** Composes middleware and routes; never listens (main.ts and tests do). */
-export function createApp({ db, config, clock, ring, secrets, assets, logger = silentLogger, metrics = createWidgetMetrics({ db, clock }), jwks }: AppDeps): Koa<WidgetState> {
+export function createApp({ db, config, clock, ring, secrets, assets, logger = silentLogger, metrics = createWidgetMetrics({ db, clock }), jwks, live = createLiveUpdates(config, logger) }: AppDeps): Koa<WidgetState> {
   const jwksCache = new JwksCache({ ...DEFAULT_JWKS_CACHE, fetch: jwksFetchFor(config.production), ...jwks, production: config.production }, clock, logger);
   const tenants = new TenantDirectory(dbTenantSource(db, secrets), clock, { jwks: jwksCache, logger, ttlMs: config.cacheTtl * 1000, production: config.production });
   const perTenant = new RateLimiter(clock, config.launchRatePerTenant, { onRefused: () => metrics.countRateLimited('per_tenant') });
@@ -95,7 +102,7 @@ export function createApp({ db, config, clock, ring, secrets, assets, logger = s
     // Host API calls are unauthenticated until their signature is checked: they share the launch budget per address.
     host: [limitLaunchAttempts(perIp), requireHostToken(authenticateHostCall, config.publicUrl)],
   };
-  const router = routerFor(appRoutes({ db, clock, assets, sessions }), guards);
+  const router = routerFor(appRoutes({ db, clock, assets, sessions, live }), guards);
   app.use(router.routes());
   app.use(router.allowedMethods(methodRefusals));
   return app;

@@ -26,6 +26,8 @@ export interface Config {
   /** The origin the browser uses to reach us (no path, no trailing slash). */
   publicUrl: string;
   database: DatabaseConfig;
+  /** Live update streams (GET /api/notes/stream): open at once per session and per node; ms between session re-checks. */
+  streams: { perSession: number; perNode: number; recheckMs: number };
   /** null in production or with HARNESS_PORT=off: the harness is a development tool only. */
   harnessPort: number | null;
   /** Run pending migrations at start (MIGRATE_ON_START); off by default in production. */
@@ -187,6 +189,12 @@ export function loadConfig(env: Env = process.env, { purpose = 'server' }: LoadC
   }
   const metricsHost = env.METRICS_HOST?.trim() || '127.0.0.1';
 
+  const streams = {
+    perSession: int('STREAM_MAX_PER_SESSION', 4, 1, 100),
+    perNode: int('STREAM_MAX_PER_NODE', 5000, 1, 1_000_000),
+    recheckMs: int('STREAM_RECHECK_MS', 15_000, 20, 300_000),
+  };
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -195,6 +203,7 @@ export function loadConfig(env: Env = process.env, { purpose = 'server' }: LoadC
     host,
     publicUrl,
     database,
+    streams,
     harnessPort: production ? null : harnessPortValue,
     migrateOnStart,
     cacheTtl,

@@ -10,6 +10,8 @@ export class WidgetError extends Error {
     message: string,
     /** Extra response headers, e.g. Retry-After for rate_limited. */
     readonly headers: Record<string, string> = {},
+    /** Fields answered beside `error`, e.g. the current note of a 409 conflict. */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'WidgetError';

@@ -1,5 +1,6 @@
 import { ensureDevTenant, refuseDevTenant } from './admin/tenants.ts';
 import { createApp } from './app.ts';
+import { createLiveUpdates } from './live/liveUpdates.ts';
 import { ensureWidgetBuild } from './assets/widgetBuild.ts';
 import { loadWidgetAssets } from './assets/widgetAssets.ts';
 import { SessionKeyRing } from './auth/session/sessionKeyRing.ts';
@@ -42,7 +43,9 @@ async function main(): Promise<void> {
   const ring = await new SessionKeyRing(signingKeyStore(db, secrets), clock, config.cacheTtl * 1000, logger).init();
 
   const metrics = createWidgetMetrics({ db, clock, processMetrics: config.metrics !== null });
-  const app = createApp({ db, config, clock, ring, secrets, assets, logger, metrics });
+  // Created here, not by createApp, so shutdown can end the open streams and the feed's connection.
+  const live = createLiveUpdates(config, logger);
+  const app = createApp({ db, config, clock, ring, secrets, assets, logger, metrics, live });
   const server = createHttpServer(app.callback(), logger);
   await listen(server, { port: config.port, host: config.host, portVariable: 'PORT', hostVariable: 'HOST' });
   const servers = [server];
@@ -111,7 +114,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    // Streams never finish by themselves: end them (clients resume on another node), then drain.
+    const closingLive = live.close();
     await Promise.all(servers.map(closeGracefully));
+    await closingLive;
     await db.destroy();
     logger.info('stopped', { signal });
     process.exit(0);

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { Avatar } from './Avatar.tsx';
 import { isSubmitKey } from './browser.ts';
 import { LengthHint, charsLeft } from './LengthHint.tsx';
 import { withLinks } from './links.tsx';
@@ -13,16 +14,22 @@ interface NoteItemProps {
   locale: string;
   /** After hydration: the full-date tooltip and the local time zone wait for it (browser.ts). */
   hydrated: boolean;
-  /** Resolves false when the edit was rolled back. */
-  onSave(note: Note, body: string): Promise<boolean>;
+  /** Resolves false when the edit was rolled back, or with the current note when the edit's base was stale. */
+  onSave(base: Note, body: string): Promise<SaveResult>;
   onDelete(note: Note): void;
 }
 
-type Mode = 'view' | 'edit' | 'confirm';
+/** true: saved; false: rolled back; a note: refused as stale (409), this is the saved version now. */
+export type SaveResult = boolean | Note;
+
+type Mode = 'view' | 'edit' | 'confirm' | 'conflict';
 
 export function NoteItem({ note, mine, now, locale, hydrated, onSave, onDelete }: NoteItemProps) {
   const [mode, setMode] = useState<Mode>('view');
   const [text, setText] = useState('');
+  // The version the edit started from: a live update may change `note` meanwhile, and
+  // saving against that newer version would silently overwrite it.
+  const [base, setBase] = useState(note);
   // Keyboard users keep their place: focus follows each mode change, never on first render.
   const focusNext = useRef<string | null>(null);
   const root = useRef<HTMLLIElement>(null);
@@ -36,11 +43,16 @@ export function NoteItem({ note, mine, now, locale, hydrated, onSave, onDelete }
     setMode(next);
   };
   const left = charsLeft(text);
-  const save = async () => {
+  const save = async (from = base) => {
     if (!text.trim() || left < 0) return;
     go('view', 'note-edit');
     // A failed save must not cost the person what they typed.
-    if (!(await onSave(note, text))) go('edit', 'note-edit-input');
+    const result = await onSave(from, text);
+    if (result === false) go('edit', 'note-edit-input');
+    else if (result !== true) {
+      setBase(result);
+      go('conflict', 'conflict-keep-mine');
+    }
   };
   const bodyId = `note-body-${note.id}`;
   const hintId = `edit-hint-${note.id}`;
@@ -50,6 +62,7 @@ export function NoteItem({ note, mine, now, locale, hydrated, onSave, onDelete }
   return (
     <li ref={root} class={note.pending ? 'note pending' : 'note'} data-testid="note" aria-busy={note.pending ? 'true' : undefined}>
       <div class="meta">
+        <Avatar user={note.author} />
         <span class="author" dir="auto" data-testid="note-author">
           {note.author.name ?? strings.anonymous}
         </span>
@@ -65,6 +78,7 @@ export function NoteItem({ note, mine, now, locale, hydrated, onSave, onDelete }
               aria-describedby={bodyId}
               onClick={() => {
                 setText(note.body);
+                setBase(note);
                 go('edit', 'note-edit-input');
               }}
             >
@@ -87,7 +101,28 @@ export function NoteItem({ note, mine, now, locale, hydrated, onSave, onDelete }
           </span>
         )}
       </div>
-      {editing ? (
+      {mine && mode === 'conflict' ? (
+        <div class="conflict" role="group" aria-label={strings.conflict} data-testid="note-conflict">
+          <p>{strings.conflict}</p>
+          <p class="label">{strings.savedVersion}</p>
+          <p class="body" dir="auto" data-testid="conflict-saved">
+            {withLinks(base.body)}
+          </p>
+          <p class="label">{strings.yourVersion}</p>
+          <p class="body" dir="auto" data-testid="conflict-mine">
+            {text}
+          </p>
+          <div class="row">
+            {/* Keeping mine sends it again, now based on the saved version the person has seen. */}
+            <button class="primary" data-testid="conflict-keep-mine" onClick={() => void save(base)}>
+              {strings.keepMine}
+            </button>
+            <button data-testid="conflict-use-saved" onClick={() => go('view', 'note-edit')}>
+              {strings.useSaved}
+            </button>
+          </div>
+        </div>
+      ) : editing ? (
         <form
           class="editor"
           onSubmit={(e) => {

@@ -2,9 +2,11 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type ApiClient, type SessionInfo } from './api.ts';
 import { localeFor } from './browser.ts';
 import { Composer } from './Composer.tsx';
-import type { NotesPage } from '../contract/notes.ts';
+import { followThread } from './liveNotes.ts';
+import type { NoteEvent } from '../contract/liveEvents.ts';
+import { noteEtag, type ConflictBody, type NotesPage } from '../contract/notes.ts';
 import type { Note } from './note.ts';
-import { NoteItem } from './NoteItem.tsx';
+import { NoteItem, type SaveResult } from './NoteItem.tsx';
 import { Notice } from './Notice.tsx';
 import { strings } from './strings.ts';
 
@@ -33,6 +35,10 @@ export const NOTES_SHOWN = 20;
 
 const messageOf = (err: unknown) => (err instanceof Error && err.message ? err.message : strings.somethingWrong);
 const isGone = (err: unknown) => err instanceof ApiError && err.status === 404;
+/** The note as it is now, when a change was refused for being based on an older version (409 conflict). */
+const newerOf = (err: unknown): Note | null => (err instanceof ApiError && err.code === 'conflict' ? ((err.data as ConflictBody | null)?.note ?? null) : null);
+/** Changes carry the version they were based on: a stale one is refused, never silently applied. */
+const basedOn = (note: Note) => ({ 'If-Match': noteEtag(note.version) });
 // The session message above the thread already tells (expired, or someone else now): one message per state.
 const isSessionLoss = (err: unknown) => err instanceof ApiError && err.status === 401;
 
@@ -41,6 +47,8 @@ let pendingSeq = 0;
 export function NotesThread({ api, user, initial, renderedAt, generation, readOnly, locale }: NotesThreadProps) {
   const [notes, setNotes] = useState<Note[]>(initial?.notes ?? []);
   const [cursor, setCursor] = useState<string | null>(initial?.nextCursor ?? null);
+  // Where the live stream starts: the first page's place in the thread's change sequence.
+  const [liveFrom, setLiveFrom] = useState<string | null>(initial?.lastEventId ?? null);
   const [shown, setShown] = useState(NOTES_SHOWN);
   const [phase, setPhase] = useState<Phase>(initial ? 'ready' : 'loading');
   const [loadError, setLoadError] = useState('');
@@ -66,6 +74,7 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
       const page = await api.request<NotesPage>('GET', '/api/notes');
       setNotes(page.notes);
       setCursor(page.nextCursor);
+      setLiveFrom(page.lastEventId ?? null);
       setShown(NOTES_SHOWN);
       setPhase('ready');
     } catch (err) {
@@ -77,8 +86,26 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
   }
 
   useEffect(() => {
+    // A new session (maybe another context) must not keep the old one's stream: it restarts from the new page.
+    if (generation > 0) setLiveFrom(null);
     if (!initial || generation > 0) void load();
   }, [generation]);
+
+  /** A change from the live stream; a version the list already has (or passed) changes nothing. */
+  function applyLive(event: NoteEvent) {
+    setNotes((list) => {
+      if (event.kind === 'deleted') return list.filter((n) => n.id !== event.id);
+      const known = list.find((n) => n.id === event.note.id);
+      if (known) return known.version >= event.note.version ? list : list.map((n) => (n === known ? event.note : n));
+      // An edit of a note older than the loaded pages has nothing to update here.
+      return event.kind === 'created' ? [event.note, ...list] : list;
+    });
+  }
+
+  useEffect(() => {
+    if (liveFrom === null) return;
+    return followThread(api, liveFrom, { onEvent: applyLive, onReset: () => void load() });
+  }, [api, liveFrom]);
 
   async function loadOlder() {
     // Hiding the button while the page loads also prevents a double fetch.
@@ -100,7 +127,7 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
     const body = text.trim();
     const tempId = `pending-${++pendingSeq}`;
     const at = new Date().toISOString();
-    setNotes((list) => [{ id: tempId, body, author: user, createdAt: at, updatedAt: at, pending: true }, ...list]);
+    setNotes((list) => [{ id: tempId, body, author: user, createdAt: at, updatedAt: at, version: 0, pending: true }, ...list]);
     setDraft('');
     setNotice(null);
     try {
@@ -115,18 +142,24 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
 
   const replace = (id: string, next: Note | null) => setNotes((list) => list.flatMap((n) => (n.id !== id ? [n] : next ? [next] : [])));
 
-  /** True when saved; false when rolled back (the editor then reopens with what was typed). */
-  async function save(before: Note, text: string): Promise<boolean> {
+  /**
+   * True when saved; false when rolled back (the editor then reopens with what was typed);
+   * the current note when `before` was stale (409 conflict: the editor offers both versions).
+   */
+  async function save(before: Note, text: string): Promise<SaveResult> {
     const body = text.trim();
     if (body === before.body) return true;
-    replace(before.id, { ...before, body });
+    const shown = notes.find((n) => n.id === before.id) ?? before;
+    replace(before.id, { ...shown, body });
     setNotice(null);
     try {
-      const { note } = await api.request<{ note: Note }>('PATCH', `/api/notes/${before.id}`, { body });
+      const { note } = await api.request<{ note: Note }>('PATCH', `/api/notes/${before.id}`, { body }, basedOn(before));
       replace(before.id, note);
       return true;
     } catch (err) {
-      replace(before.id, isGone(err) ? null : before);
+      const newer = newerOf(err);
+      replace(before.id, isGone(err) ? null : (newer ?? shown));
+      if (newer) return newer;
       if (isGone(err)) setNotice(strings.alreadyDeleted);
       else fail(strings.notSaved, err);
       return false;
@@ -139,11 +172,13 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
     setNotice(null);
     composer.current?.focus();
     try {
-      await api.request('DELETE', `/api/notes/${note.id}`);
+      await api.request('DELETE', `/api/notes/${note.id}`, undefined, basedOn(note));
     } catch (err) {
       if (isGone(err)) return;
-      setNotes((list) => [...list.slice(0, index), note, ...list.slice(index)]);
-      fail(strings.notDeleted, err);
+      const newer = newerOf(err);
+      setNotes((list) => [...list.slice(0, index), newer ?? note, ...list.slice(index)]);
+      if (newer) setNotice(strings.changedNotDeleted);
+      else fail(strings.notDeleted, err);
     }
   }
 

@@ -22,10 +22,13 @@ export class ApiError extends Error {
   // Assigned, not parameter properties: class fields would pull Babel-style helpers into the bundle.
   declare readonly status: number;
   declare readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  /** The whole error answer, for codes that carry more (409 conflict: the current note). */
+  declare readonly data: unknown;
+  constructor(status: number, code: string, message: string, data?: unknown) {
     super(message);
     this.status = status;
     this.code = code;
+    this.data = data;
   }
 }
 
@@ -37,9 +40,14 @@ export type SessionStatus = 'active' | 'expired';
 export type SessionListener = (status: SessionStatus, session?: SessionInfo) => void;
 
 export interface ApiClient {
-  request<T>(method: string, path: string, body?: unknown): Promise<T>;
+  request<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
   /** Call on user input or when the tab becomes visible. */
   markActive(): void;
+  /**
+   * Opens a streamed GET (live updates) with the current token and Last-Event-ID;
+   * null while the token is lapsed or the session over: a stream never wakes the host.
+   */
+  stream(path: string, lastEventId: string, signal: AbortSignal): Promise<Response | null>;
   /** Tries to revive an expired session through the host; true when it worked. */
   recover(): Promise<boolean>;
   /** Ends the session on the server and forgets the token here, even if the server is unreachable. */
@@ -164,8 +172,8 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
     lapsed = true;
   }
 
-  async function send(method: string, path: string, body: unknown, bearer: string | null): Promise<Response> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+  async function send(method: string, path: string, body: unknown, bearer: string | null, extra?: Record<string, string>): Promise<Response> {
+    const headers: Record<string, string> = { Accept: 'application/json', ...extra };
     if (bearer) headers.Authorization = `Bearer ${bearer}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     try {
@@ -181,7 +189,7 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
     if (response.status === 204) return undefined as T;
     const data = (await response.json().catch(() => null)) as ({ error?: { code?: string; message?: string } } & Record<string, unknown>) | null;
     if (!response.ok) {
-      throw new ApiError(response.status, data?.error?.code ?? 'http_error', data?.error?.message ?? strings.serverAnswered(response.status));
+      throw new ApiError(response.status, data?.error?.code ?? 'http_error', data?.error?.message ?? strings.serverAnswered(response.status), data);
     }
     return data as T;
   }
@@ -248,19 +256,19 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
     return renewal;
   }
 
-  async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async function request<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
     if (status === 'expired') throw sessionExpiredError();
     const asked = session;
     // A token known to be dead would only earn a 401: revive first.
     if (lapsed && !(await renew())) throw sessionExpiredError();
     if (!samePerson(session, asked)) throw sessionChangedError();
     const sentWith = token;
-    const response = await send(method, path, body, token);
+    const response = await send(method, path, body, token, headers);
     if (response.status !== 401) return parse<T>(response);
     // One renewal and one retry, never a loop. If another call renewed meanwhile, just retry.
     if (token === sentWith && !(await renew())) throw sessionExpiredError();
     if (!samePerson(session, asked)) throw sessionChangedError();
-    const retried = await send(method, path, body, token);
+    const retried = await send(method, path, body, token, headers);
     if (retried.status === 401) {
       expire(endedBecause(null));
       throw sessionExpiredError();
@@ -282,10 +290,17 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
     else if (lapsed) void renew();
   }
 
+  async function stream(path: string, lastEventId: string, signal: AbortSignal): Promise<Response | null> {
+    // A token past its expiry would only earn a 401 (and a console error): wait for the renewal instead.
+    if (status === 'expired' || lapsed || timers.now() >= expiresLocal) return null;
+    return fetchImpl(path, { headers: { Accept: 'text/event-stream', Authorization: `Bearer ${token}`, 'Last-Event-ID': lastEventId }, credentials: 'omit', cache: 'no-store', signal });
+  }
+
   adopt(initial);
 
   return {
     request,
+    stream,
     markActive,
     recover: renew,
     logout,

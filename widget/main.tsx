@@ -20,8 +20,8 @@ if (!bootstrap) {
   const api = createApiClient(bootstrap, { hostLink });
   trackActivity(api);
   if (hostLink) reportHeight(root, hostLink);
-  const initial = { notes: bootstrap.notes, nextCursor: bootstrap.nextCursor };
-  const app = <App api={api} session={{ user: bootstrap.user, context: bootstrap.context }} initial={initial} renderedAt={bootstrap.renderedAt} />;
+  const initial = { notes: bootstrap.notes, nextCursor: bootstrap.nextCursor, lastEventId: bootstrap.lastEventId };
+  const app = <App api={api} session={{ user: bootstrap.user, context: bootstrap.context }} initial={initial} renderedAt={bootstrap.renderedAt} locale={bootstrap.locale} contextLabel={bootstrap.contextLabel} />;
   // The launch page carries server-rendered markup: adopt it instead of repainting.
   if (root.firstElementChild) hydrate(app, root);
   else render(app, root);

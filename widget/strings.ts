@@ -49,6 +49,13 @@ export const strings = {
   notSaved: (why: string) => `Edit not saved: ${why}`,
   notDeleted: (why: string) => `Not deleted: ${why}`,
   alreadyDeleted: 'That note was already deleted.',
+  // 409 conflict: the note changed (in another tab or device) after this copy was loaded.
+  conflict: 'This note was changed elsewhere while you were editing it.',
+  savedVersion: 'Saved version',
+  yourVersion: 'Your version',
+  keepMine: 'Keep mine',
+  useSaved: 'Use saved version',
+  changedNotDeleted: 'Not deleted: this note was changed elsewhere. Here is the new version.',
 
   somethingWrong: 'Something went wrong.',
   unreachable: 'The server could not be reached. Check your connection and try again.',

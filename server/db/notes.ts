@@ -8,9 +8,11 @@ export interface NoteRow {
   ctx: string;
   authorId: string;
   authorName: string | null;
+  authorPicture?: string | null;
   body: string;
   createdAt: number;
   updatedAt: number;
+  version: number;
 }
 
 /** Where a thread lives: every query is scoped by both, so no caller can forget one. */
@@ -31,12 +33,14 @@ interface RawNote {
   ctx: string;
   author_id: string;
   display_name: string | null;
+  picture_url: string | null;
   body: string;
   created_at: number | string;
   updated_at: number | string;
+  version: number | string;
 }
 
-const COLUMNS = ['notes.id', 'notes.tenant_id', 'notes.ctx', 'notes.author_id', 'users.display_name', 'notes.body', 'notes.created_at', 'notes.updated_at'];
+const COLUMNS = ['notes.id', 'notes.tenant_id', 'notes.ctx', 'notes.author_id', 'users.display_name', 'users.picture_url', 'notes.body', 'notes.created_at', 'notes.updated_at', 'notes.version'];
 
 const fromRow = (r: RawNote): NoteRow => ({
   id: r.id,
@@ -44,9 +48,11 @@ const fromRow = (r: RawNote): NoteRow => ({
   ctx: r.ctx,
   authorId: r.author_id,
   authorName: r.display_name,
+  authorPicture: r.picture_url,
   body: r.body,
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
+  version: Number(r.version),
 });
 
 function scoped(db: Db, scope: Params<{ tenantId: string; ctx: string }>) {
@@ -113,7 +119,7 @@ export async function findNote(db: Db, scope: NoteScope, id: string): Promise<No
   return row ? fromRow(row) : undefined;
 }
 
-export async function insertNote(db: Db, note: Omit<NoteRow, 'authorName'>): Promise<void> {
+export async function insertNote(db: Db, note: Omit<NoteRow, 'authorName' | 'authorPicture'>): Promise<void> {
   await db('notes').insert({
     id: note.id,
     tenant_id: note.tenantId,
@@ -122,18 +128,30 @@ export async function insertNote(db: Db, note: Omit<NoteRow, 'authorName'>): Pro
     body: note.body,
     created_at: note.createdAt,
     updated_at: note.updatedAt,
+    version: note.version,
   });
 }
 
-/** Author-only by construction: a note by someone else is never touched, even in a race with the route's check. */
-export async function updateNoteBody(db: Db, scope: NoteScope, input: { id: string; authorId: string; body: string; now: number }): Promise<boolean> {
+/**
+ * Author-only by construction: a note by someone else is never touched, even in a race with the route's check.
+ * Only the version the edit was based on is changed (compare-and-set): false when the note moved on or is gone.
+ */
+export async function updateNoteBody(db: Db, scope: NoteScope, input: { id: string; authorId: string; body: string; now: number; version: number }): Promise<boolean> {
   const changed = await db('notes')
-    .where({ id: input.id, tenant_id: scope.tenantId, ctx: scope.ctx, author_id: input.authorId })
-    .update({ body: input.body, updated_at: input.now });
+    .where({ id: input.id, tenant_id: scope.tenantId, ctx: scope.ctx, author_id: input.authorId, version: input.version })
+    .update({ body: input.body, updated_at: input.now, version: input.version + 1 });
   return changed > 0;
 }
 
-export async function deleteNote(db: Db, scope: NoteScope, input: { id: string; authorId: string }): Promise<boolean> {
-  const deleted = await db('notes').where({ id: input.id, tenant_id: scope.tenantId, ctx: scope.ctx, author_id: input.authorId }).delete();
+/** Likewise: deletes only the version the caller saw. */
+export async function deleteNote(db: Db, scope: NoteScope, input: { id: string; authorId: string; version: number }): Promise<boolean> {
+  const deleted = await db('notes').where({ id: input.id, tenant_id: scope.tenantId, ctx: scope.ctx, author_id: input.authorId, version: input.version }).delete();
   return deleted > 0;
+}
+
+/** The notes of these ids that still exist in the scope (live streams send them by the events that name them). */
+export async function findNotesById(db: Db, scope: NoteScope, ids: string[]): Promise<NoteRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await scoped(db, scope).whereIn('notes.id', ids);
+  return rows.map(fromRow);
 }

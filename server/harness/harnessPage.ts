@@ -13,7 +13,8 @@ label{display:block;margin:10px 0 2px;font-weight:600}
 input,select{width:100%;box-sizing:border-box;padding:5px}
 .row{display:flex;flex-wrap:wrap;gap:6px;margin-top:12px}
 button{padding:6px 10px}
-#widget{border:2px dashed #c9bfa8;border-radius:8px;padding:4px;max-width:800px;background:#fff}
+label.check{display:flex;gap:6px;align-items:center} label.check input{width:auto}
+#widget,#widget2{border:2px dashed #c9bfa8;border-radius:8px;padding:4px;max-width:800px;background:#fff}
 #log{font:12px ui-monospace,monospace;background:#222;color:#ddd;padding:8px;border-radius:6px;max-height:240px;overflow:auto;margin:0;max-width:800px;white-space:pre-wrap}
 </style></head>
 <body>
@@ -33,6 +34,7 @@ button{padding:6px 10px}
 <select id="theme"><option>auto</option><option>light</option><option>dark</option></select>
 <label for="width">Frame width</label>
 <select id="width"><option value="800">800 px</option><option value="320">320 px</option></select>
+<label class="check"><input type="checkbox" id="second"> Second widget (same user and context: live updates)</label>
 <div class="row"><button type="submit" id="launch">Launch</button></div>
 </form>
 <div class="row">
@@ -43,6 +45,7 @@ button{padding:6px 10px}
 </aside>
 <main>
 <div id="widget"></div>
+<div id="widget2" hidden></div>
 <pre id="log" aria-live="polite"></pre>
 </main>
 <script type="application/json" id="harness-config">${configJson}</script>
@@ -59,14 +62,25 @@ const post = async (path, body) => {
   return data;
 };
 let widget = null;
+let second = null;
 // The host user the widget's session belongs to: the last one a token was signed for.
 // The user picker is "who is signed in on the host now"; changing it without Launch
 // is what a host sees when someone switches accounts in another tab.
 let launchedAs = null;
 function launch() {
   widget?.unmount();
-  $('widget').style.width = $('width').value + 'px';
-  widget = mount($('widget'), {
+  second?.unmount();
+  second = null;
+  widget = mountIn($('widget'), '');
+  // A second widget of the same thread on the page: each shows the other's notes live.
+  $('widget2').hidden = !$('second').checked;
+  if ($('second').checked) second = mountIn($('widget2'), '2: ');
+  window.harnessWidget = widget;
+  window.harnessWidget2 = second;
+}
+function mountIn(element, tag) {
+  element.style.width = $('width').value + 'px';
+  const mounted = mount(element, {
     ctx: $('ctx').value,
     theme: $('theme').value,
     getLaunchToken: async ({ ctx }) => {
@@ -77,8 +91,8 @@ function launch() {
       return jwt;
     },
   });
-  window.harnessWidget = widget;
-  for (const event of ['ready', 'resize', 'session-expired', 'error']) widget.on(event, (detail) => log('event ' + event + ' ' + JSON.stringify(detail)));
+  for (const event of ['ready', 'resize', 'session-expired', 'error']) mounted.on(event, (detail) => log(tag + 'event ' + event + ' ' + JSON.stringify(detail)));
+  return mounted;
 }
 const forLaunched = (action) => async () => {
   if (!launchedAs) return log('nothing launched yet');

@@ -57,7 +57,7 @@ export function sendError(ctx: WidgetContext, error: WidgetError): void {
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = html;
   } else {
-    ctx.body = { error: { code: error.code, message: error.message } };
+    ctx.body = { error: { code: error.code, message: error.message }, ...error.extra };
   }
 }
 

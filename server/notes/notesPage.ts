@@ -1,5 +1,6 @@
 import type { Note, NotesPage } from '../../contract/notes.ts';
 import type { Db } from '../db/connect.ts';
+import { currentNoteSeq } from '../db/noteEvents.ts';
 import { listNotes, type NotePosition, type NoteRow, type NoteScope } from '../db/notes.ts';
 import { encodeCursor } from './noteCursor.ts';
 
@@ -12,16 +13,21 @@ export const NOTES_PAGE_MAX = 100;
 export const toNoteJson = (n: NoteRow): Note => ({
   id: n.id,
   body: n.body,
-  author: { id: n.authorId, name: n.authorName },
+  author: { id: n.authorId, name: n.authorName, ...(n.authorPicture ? { picture: n.authorPicture } : {}) },
   createdAt: new Date(n.createdAt).toISOString(),
   updatedAt: new Date(n.updatedAt).toISOString(),
+  version: n.version,
 });
 
 /** One page of a thread, newest first. */
 export async function readNotesPage(db: Db, scope: NoteScope, options: { limit?: number; before?: NotePosition } = {}): Promise<NotesPage> {
   const limit = options.limit ?? NOTES_PAGE_DEFAULT;
+  // Read before the notes: every change after this seq is in the stream; the page may already show some (applied again, harmlessly).
+  const seq = options.before ? null : await currentNoteSeq(db, scope);
   const rows = await listNotes(db, scope, { limit: limit + 1, before: options.before });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  return { notes: page.map(toNoteJson), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  const notesPage: NotesPage = { notes: page.map(toNoteJson), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  if (seq !== null) notesPage.lastEventId = String(seq);
+  return notesPage;
 }

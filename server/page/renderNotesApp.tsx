@@ -11,6 +11,7 @@ import { readNotesPage } from '../notes/notesPage.ts';
 // that cannot be used: nothing here may make a request or hold a token.
 const inertApi: ApiClient = {
   request: () => Promise.reject(new ApiError(0, 'server_render', 'Not available during server rendering.')),
+  stream: async () => null,
   markActive() {},
   recover: async () => false,
   logout: async () => {},
@@ -19,17 +20,23 @@ const inertApi: ApiClient = {
 };
 
 /** Server-rendered content of the widget page for a new session: the app's markup and the data it hydrates from. */
-export type AppRenderer = (opened: OpenedSession) => Promise<{ html: string; data: Pick<WidgetBootstrap, 'notes' | 'nextCursor' | 'renderedAt'> }>;
+/** How the host asked the widget to present itself (bootstrap `locale`, `contextLabel`). */
+export interface AppDisplay {
+  locale?: string;
+  contextLabel?: string;
+}
+
+export type AppRenderer = (opened: OpenedSession, display: AppDisplay) => Promise<{ html: string; data: Pick<WidgetBootstrap, 'notes' | 'nextCursor' | 'lastEventId' | 'renderedAt'> }>;
 
 /**
  * First paint without a second round trip: the launch page carries the thread
  * as markup plus the same data in the bootstrap block, and the widget hydrates it.
  */
 export function notesAppRenderer({ db, clock }: { db: Db; clock: Clock }): AppRenderer {
-  return async (opened) => {
+  return async (opened, display) => {
     const page = await readNotesPage(db, { tenantId: opened.claims.tid, ctx: opened.claims.ctx });
     const renderedAt = clock.now();
-    const html = renderToString(<App api={inertApi} session={{ user: opened.user, context: opened.context }} initial={page} renderedAt={renderedAt} />);
-    return { html, data: { notes: page.notes, nextCursor: page.nextCursor, renderedAt } };
+    const html = renderToString(<App api={inertApi} session={{ user: opened.user, context: opened.context }} initial={page} renderedAt={renderedAt} {...display} />);
+    return { html, data: { notes: page.notes, nextCursor: page.nextCursor, lastEventId: page.lastEventId ?? '0', renderedAt } };
   };
 }

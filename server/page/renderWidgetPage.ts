@@ -30,15 +30,19 @@ export function renderWidgetPage({ nonce, bootstrap, assets, appHtml }: RenderWi
 ${scripts}</body></html>`;
 }
 
-/** CSP for the widget page (docs/protocol.md section 2). */
-export function widgetPageCsp(nonce: string, frameAncestors: string[]): string {
+/**
+ * CSP for the widget page (docs/protocol.md section 2). `imageOrigins`: the
+ * exact origins of the users' pictures on the page, nothing wider (a picture
+ * from anywhere else falls back to initials).
+ */
+export function widgetPageCsp(nonce: string, frameAncestors: string[], imageOrigins: string[] = []): string {
   const ancestors = frameAncestors.length > 0 ? frameAncestors.join(' ') : "'none'";
   return [
     "default-src 'none'",
     // strict-dynamic: modules imported by the nonce'd entry may load; nothing parser-inserted without the nonce can.
     `script-src 'nonce-${nonce}' 'strict-dynamic'`,
     "style-src 'self'",
-    "img-src 'self' data:",
+    ["img-src 'self' data:", ...imageOrigins].join(' '),
     "connect-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import { BOOTSTRAP_VERSION, themeFrom, type WidgetBootstrap } from '../../contract/bootstrap.ts';
+import { canonicalLocale } from '../../contract/display.ts';
+import type { SessionUser } from '../../contract/session.ts';
 import type { LaunchDoor } from '../auth/launch/launchSource.ts';
 import type { LaunchAttempt, SessionService } from '../auth/session/sessionService.ts';
 import { WidgetError } from '../errors.ts';
@@ -31,8 +33,11 @@ export const openSessionFor = (sessions: SessionService, ctx: RouteContext, jwt:
     ctx.state.launchTenant = tenant;
   });
 
+/** The exact origins of the pictures on the page, for its CSP img-src. */
+const pictureOrigins = (users: SessionUser[]) => [...new Set(users.flatMap((u) => (u.picture ? [new URL(u.picture).origin] : [])))];
+
 export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDeps): RouteSpec[] {
-  async function launch(ctx: RouteContext, jwt: unknown, theme: unknown) {
+  async function launch(ctx: RouteContext, jwt: unknown, theme: unknown, pageLocale: unknown) {
     if (Array.isArray(jwt)) {
       // Two tokens in one request: which one a proxy or qsh saw is ambiguous.
       throw new WidgetError('validation_failed', 'The launch request has more than one "jwt" field; send exactly one launch token.');
@@ -41,7 +46,10 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
       throw new WidgetError('validation_failed', 'The launch request has no "jwt" field; post the signed launch token as form field "jwt".');
     }
     const opened = await openSessionFor(sessions, ctx, jwt, 'page');
-    const rendered = await renderApp(opened);
+    // The signed claim wins over the page's option; an unreadable option is dropped (the browser's language applies).
+    const locale = opened.locale ?? canonicalLocale(pageLocale) ?? undefined;
+    const display = { ...(locale ? { locale } : {}), ...(opened.contextLabel ? { contextLabel: opened.contextLabel } : {}) };
+    const rendered = await renderApp(opened, display);
     const bootstrap: WidgetBootstrap = {
       v: BOOTSTRAP_VERSION,
       token: opened.token,
@@ -50,10 +58,11 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
       context: opened.context,
       hostOrigins: opened.tenant.origins,
       theme: themeFrom(theme),
+      ...display,
       ...rendered.data,
     };
     const nonce = crypto.randomBytes(16).toString('base64');
-    ctx.set('Content-Security-Policy', widgetPageCsp(nonce, opened.tenant.origins));
+    ctx.set('Content-Security-Policy', widgetPageCsp(nonce, opened.tenant.origins, pictureOrigins([opened.user, ...rendered.data.notes.map((n) => n.author)])));
     ctx.type = 'text/html; charset=utf-8';
     // The page is ASCII, so latin1 gives its UTF-8 bytes without an encoder pass (and Koa need not measure a string).
     ctx.body = Buffer.from(renderWidgetPage({ nonce, bootstrap, assets: pageAssets, appHtml: rendered.html }), 'latin1');
@@ -68,7 +77,7 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
       async handler(ctx) {
         const form = await readForm(ctx);
         const jwts = form.getAll('jwt');
-        await launch(ctx, jwts.length > 1 ? jwts : jwts[0], form.get('theme'));
+        await launch(ctx, jwts.length > 1 ? jwts : jwts[0], form.get('theme'), form.get('locale'));
       },
     },
     {
@@ -78,7 +87,7 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
       access: 'launch',
       page: true,
       async handler(ctx) {
-        await launch(ctx, ctx.query.jwt, ctx.query.theme);
+        await launch(ctx, ctx.query.jwt, ctx.query.theme, ctx.query.locale);
       },
     },
   ];

@@ -1,13 +1,15 @@
 import { v7 as uuidv7, validate as isUuid } from 'uuid';
-import type { NoteResponse } from '../../contract/notes.ts';
+import { noteEtag, type NoteResponse } from '../../contract/notes.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/connect.ts';
-import { deleteNote, findNote, insertNote, updateNoteBody, type NoteRow, type NoteScope } from '../db/notes.ts';
+import { findNote, type NoteRow, type NoteScope } from '../db/notes.ts';
 import { WidgetError } from '../errors.ts';
+import { ifMatchAllows, readIfMatch } from '../http/ifMatch.ts';
 import { readJsonObject } from '../http/readBody.ts';
 import type { RouteSpec } from '../http/route.ts';
 import type { RouteContext, SessionContext } from '../http/state.ts';
 import { noteBodyFrom } from '../notes/noteBody.ts';
+import type { NoteChanges } from '../notes/noteChanges.ts';
 import { decodeCursor } from '../notes/noteCursor.ts';
 import { NOTES_PAGE_DEFAULT, NOTES_PAGE_MAX, readNotesPage, toNoteJson } from '../notes/notesPage.ts';
 
@@ -31,9 +33,37 @@ function parseLimit(raw: string | undefined): number {
 }
 
 const noSuchNote = () => new WidgetError('not_found', 'There is no such note in this context.');
-const scopeOf = (ctx: SessionContext): NoteScope => ({ tenantId: ctx.state.session.tid, ctx: ctx.state.session.ctx });
+export const scopeOf = (ctx: SessionContext): NoteScope => ({ tenantId: ctx.state.session.tid, ctx: ctx.state.session.ctx });
 
-export function notesRoutes({ db, clock }: { db: Db; clock: Clock }): RouteSpec[] {
+/** 409 with the note as it is now, so the client can show both versions and let the person choose. */
+const conflictWith = (current: NoteRow) =>
+  new WidgetError('conflict', 'This note was changed after your copy of it was loaded; here is the current version.', { ETag: noteEtag(current.version) }, { note: toNoteJson(current) });
+
+/** Answers a note with its version's ETag (If-Match on PATCH and DELETE). */
+function answerNote(ctx: SessionContext, status: number, note: NoteRow) {
+  ctx.status = status;
+  ctx.set('ETag', noteEtag(note.version));
+  ctx.body = { note: toNoteJson(note) } satisfies NoteResponse;
+}
+
+export function notesRoutes({ db, clock, changes }: { db: Db; clock: Clock; changes: NoteChanges }): RouteSpec[] {
+  /**
+   * The caller's own note at the version If-Match names (any, without If-Match); otherwise 409 conflict.
+   * If-Match is read before the note, so a malformed one is 400 whatever the note.
+   */
+  async function ownNoteAsSent(ctx: SessionContext): Promise<NoteRow> {
+    const condition = readIfMatch(ctx);
+    const note = await ownNote(ctx);
+    if (!ifMatchAllows(condition, noteEtag(note.version))) throw conflictWith(note);
+    return note;
+  }
+
+  /** The compare-and-set failed after the check: the note moved on (409) or went away (404) in between. */
+  async function lostRace(ctx: SessionContext, id: string): Promise<never> {
+    const current = await findNote(db, scopeOf(ctx), id);
+    throw current ? conflictWith(current) : noSuchNote();
+  }
+
   /** The caller's own note, or the protocol's answer for why not: 404 outside the scope, 403 for someone else's. */
   async function ownNote(ctx: SessionContext): Promise<NoteRow> {
     const id = ctx.params.id ?? '';
@@ -66,11 +96,10 @@ export function notesRoutes({ db, clock }: { db: Db; clock: Clock }): RouteSpec[
         const now = clock.now();
         // Time-ordered ids: new notes land at the end of the primary-key index instead of anywhere in it.
         const id = uuidv7({ msecs: now });
-        await insertNote(db, { id, tenantId: scope.tenantId, ctx: scope.ctx, authorId: ctx.state.session.sub, body, createdAt: now, updatedAt: now });
+        await changes.create(scope, { id, authorId: ctx.state.session.sub, body, createdAt: now, updatedAt: now, version: 1 });
         const note = await findNote(db, scope, id);
         if (!note) throw noSuchNote();
-        ctx.status = 201;
-        ctx.body = { note: toNoteJson(note) } satisfies NoteResponse;
+        answerNote(ctx, 201, note);
       },
     },
     {
@@ -79,10 +108,10 @@ export function notesRoutes({ db, clock }: { db: Db; clock: Clock }): RouteSpec[
       access: 'session',
       async handler(ctx) {
         const body = noteBodyFrom(await readJsonObject(ctx));
-        const note = await ownNote(ctx);
+        const note = await ownNoteAsSent(ctx);
         const now = clock.now();
-        if (!(await updateNoteBody(db, scopeOf(ctx), { id: note.id, authorId: ctx.state.session.sub, body, now }))) throw noSuchNote();
-        ctx.body = { note: toNoteJson({ ...note, body, updatedAt: now }) } satisfies NoteResponse;
+        if (!(await changes.update(scopeOf(ctx), { id: note.id, authorId: ctx.state.session.sub, body, now, version: note.version }))) await lostRace(ctx, note.id);
+        answerNote(ctx, 200, { ...note, body, updatedAt: now, version: note.version + 1 });
       },
     },
     {
@@ -90,8 +119,8 @@ export function notesRoutes({ db, clock }: { db: Db; clock: Clock }): RouteSpec[
       path: '/api/notes/:id',
       access: 'session',
       async handler(ctx) {
-        const note = await ownNote(ctx);
-        if (!(await deleteNote(db, scopeOf(ctx), { id: note.id, authorId: ctx.state.session.sub }))) throw noSuchNote();
+        const note = await ownNoteAsSent(ctx);
+        if (!(await changes.remove(scopeOf(ctx), { id: note.id, authorId: ctx.state.session.sub, version: note.version, now: clock.now() }))) await lostRace(ctx, note.id);
         ctx.status = 204;
       },
     },

@@ -19,7 +19,8 @@ export function sessionRoutes({ sessions }: { sessions: SessionService }): Route
           throw new WidgetError('validation_failed', 'The body must be { "jwt": "<launch token>" }.');
         }
         const opened = await openSessionFor(sessions, ctx, body.jwt, 'api');
-        ctx.body = { token: opened.token, expiresAt: opened.expiresAt, user: opened.user, context: opened.context } satisfies OpenedSessionJson;
+        const { token, expiresAt, user, context, locale, contextLabel } = opened;
+        ctx.body = { token, expiresAt, user, context, ...(locale ? { locale } : {}), ...(contextLabel ? { contextLabel } : {}) } satisfies OpenedSessionJson;
       },
     },
     {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Frame, Page, Response } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium, type Browser } from './support/chromium.ts';
 import { startControlCookieServer } from './support/controlCookieServer.ts';
 import { startStack, type Stack } from './support/stack.ts';
@@ -24,6 +24,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await stack?.stop();
+});
+
+// Each test's page closes with it: a widget left open on an earlier page keeps its live
+// stream and session timers running, and its console lines would land in this test's list.
+afterEach(async () => {
+  await page?.close();
 });
 
 beforeEach(async () => {
@@ -402,6 +408,85 @@ describe('session messages (issues 16 and 19)', () => {
       const reopened = await openHarness({ user, ctx: 'e2e:switch' });
       expect(await noteBodies(reopened)).toEqual([]);
     }
+  });
+});
+
+describe('two widgets of one thread on a page (issue 16: live updates and conflicts)', () => {
+  /** The harness with its "second widget" toggle: both frames of one user and context. */
+  async function openTwo(ctx: string): Promise<[Frame, Frame]> {
+    await page.goto(stack.harnessUrl);
+    await page.evaluate((ctx) => {
+      const select = document.getElementById('ctx') as HTMLSelectElement;
+      select.add(new Option(ctx, ctx));
+      select.value = ctx;
+    }, ctx);
+    await page.check('#second');
+    await page.click('#launch');
+    const frames: Frame[] = [];
+    for (const id of ['#widget', '#widget2']) {
+      await page.frameLocator(`${id} iframe`).locator('[data-testid=user-name]').waitFor({ timeout: 15_000 });
+      frames.push((await (await page.locator(`${id} iframe`).elementHandle())!.contentFrame())!);
+    }
+    return frames as [Frame, Frame];
+  }
+  const bodyIn = (frame: Frame, text: string) => frame.locator('[data-testid=note-body]', { hasText: text });
+
+  it('each shows the notes added, edited and deleted in the other without a reload', async () => {
+    const [one, two] = await openTwo('e2e:live');
+    await addNote(one, 'Written in widget one');
+    await bodyIn(two, 'Written in widget one').waitFor({ timeout: 10_000 });
+    await addNote(two, 'Answered in widget two');
+    await bodyIn(one, 'Answered in widget two').waitFor({ timeout: 10_000 });
+    expect(await noteBodies(one)).toEqual(['Answered in widget two', 'Written in widget one']);
+    expect(await noteBodies(two)).toEqual(['Answered in widget two', 'Written in widget one']);
+
+    // By position: in edit mode the note's text moves into the textarea.
+    const first = one.locator('[data-testid=note]').nth(1);
+    await first.locator('[data-testid=note-edit]').click();
+    await first.locator('[data-testid=note-edit-input]').fill('Edited in widget one');
+    await first.locator('[data-testid=note-save]').click();
+    await bodyIn(two, 'Edited in widget one').waitFor({ timeout: 10_000 });
+
+    const answer = two.locator('[data-testid=note]', { hasText: 'Answered in widget two' });
+    await answer.locator('[data-testid=note-delete]').click();
+    await answer.locator('[data-testid=note-delete-confirm]').click();
+    await bodyIn(one, 'Answered in widget two').waitFor({ state: 'detached', timeout: 10_000 });
+    // The token never went into a URL: every stream request carried it in the header only.
+    const streams = widgetResponses.filter((r) => r.url().includes('/api/notes/stream'));
+    expect(streams.length).toBeGreaterThanOrEqual(2);
+    for (const r of streams) {
+      expect(r.url()).toBe(`${stack.widgetUrl}/api/notes/stream`);
+      expect(r.request().headers().authorization).toMatch(/^Bearer /);
+    }
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('refuses a stale edit and offers both versions: keep mine, or use the saved one', async () => {
+    const [one, two] = await openTwo('e2e:conflict');
+    await addNote(one, 'The plan: ship on Friday.');
+    await bodyIn(two, 'The plan: ship on Friday.').waitFor({ timeout: 10_000 });
+    // Widget two opens the editor first; widget one saves an edit meanwhile.
+    await two.locator('[data-testid=note-edit]').click();
+    await two.locator('[data-testid=note-edit-input]').fill('The plan: ship on Monday.');
+    await one.locator('[data-testid=note-edit]').click();
+    await one.locator('[data-testid=note-edit-input]').fill('The plan: ship on Thursday.');
+    await one.locator('[data-testid=note-save]').click();
+    await bodyIn(one, 'Thursday').waitFor();
+    await two.locator('[data-testid=note-save]').click();
+    const conflict = two.locator('[data-testid=note-conflict]');
+    await conflict.waitFor({ timeout: 10_000 });
+    expect(await two.textContent('[data-testid=conflict-saved]')).toBe('The plan: ship on Thursday.');
+    expect(await two.textContent('[data-testid=conflict-mine]')).toBe('The plan: ship on Monday.');
+    expect(await two.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('conflict-keep-mine');
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    const file = path.join(SCREENSHOTS, 'chromium-conflict-800.png');
+    await page.locator('#widget2').screenshot({ path: file });
+    expect(fs.statSync(file).size).toBeGreaterThan(1000);
+
+    await two.click('[data-testid=conflict-keep-mine]');
+    await bodyIn(two, 'Monday').waitFor();
+    await bodyIn(one, 'Monday').waitFor({ timeout: 10_000 });
+    expect(await noteBodies(one)).toEqual(['The plan: ship on Monday.']);
   });
 });
 

@@ -294,6 +294,53 @@ describe('WebKit (Safari engine)', () => {
     expect(await driver.manage().getCookies()).toEqual([]);
   });
 
+  it('two widgets of one thread on a page (the harness\'s second widget) see each other\'s notes live, and a stale edit is offered back', async () => {
+    await driver.switchTo().defaultContent();
+    await driver.get(stack.harnessUrl);
+    await driver.executeScript('const s = document.getElementById("ctx"); s.add(new Option("e2e:live", "e2e:live")); s.value = "e2e:live"; document.getElementById("second").checked = true;');
+    await driver.findElement(By.id('launch')).click();
+    const enter = async (id: string) => {
+      await driver.switchTo().defaultContent();
+      await driver.switchTo().frame(await driver.wait(until.elementLocated(By.css(`#${id} iframe`)), 15_000));
+      await driver.wait(until.elementLocated(By.css('[data-testid=user-name]')), 15_000);
+    };
+    const shows = (text: string) => driver.wait(async () => (await retryIfStale(bodies)).includes(text), 10_000);
+    await enter('widget');
+    await addNote('Written in widget one');
+    await enter('widget2');
+    await shows('Written in widget one');
+    await addNote('Answered in widget two');
+    await enter('widget');
+    await shows('Answered in widget two');
+
+    // Widget one opens its editor on the first note; widget two saves an edit of it meanwhile.
+    const edit = async (text: string) => {
+      await retryIfStale(async () => (await driver.findElements(By.css('[data-testid=note-edit]')))[1]!.click());
+      await typeInto('[data-testid=note-edit-input]', text, true);
+    };
+    await edit('Edited in widget one, from an old copy');
+    await enter('widget2');
+    await edit('Edited in widget two');
+    await driver.findElement(By.css('[data-testid=note-save]')).click();
+    await shows('Edited in widget two');
+    await enter('widget');
+    await driver.findElement(By.css('[data-testid=note-save]')).click();
+    const saved = await driver.wait(until.elementLocated(By.css('[data-testid=conflict-saved]')), 10_000);
+    expect(await saved.getText()).toBe('Edited in widget two');
+    expect(await driver.findElement(By.css('[data-testid=conflict-mine]')).getText()).toBe('Edited in widget one, from an old copy');
+    await driver.wait(frameFitsContent, 5000);
+    await driver.switchTo().defaultContent();
+    await driver.sleep(300);
+    // The whole page, as for webkit-light-800.png: WebKitWebDriver's element screenshots come out black.
+    const png = await driver.takeScreenshot();
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    fs.writeFileSync(path.join(SCREENSHOTS, 'webkit-conflict-800.png'), Buffer.from(png, 'base64'));
+    expect(Buffer.from(png, 'base64').length).toBeGreaterThan(1000);
+    await enter('widget');
+    await driver.findElement(By.css('[data-testid=conflict-use-saved]')).click();
+    await shows('Edited in widget two');
+  });
+
   it('saves a screenshot beside the Chromium ones, with right-to-left notes', async () => {
     await seedNotes(stack, { sub: 'alice', name: 'Alice Example', ctx: 'e2e:screens' }, SHOWCASE.alice);
     await seedNotes(stack, { sub: 'bob', name: 'Bob Builder', ctx: 'e2e:screens' }, SHOWCASE.bob);

@@ -8,7 +8,8 @@ import { SessionKeyRing } from '../../server/auth/session/sessionKeyRing.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { createDb, migrateLatest, type Db } from '../../server/db/connect.ts';
 import { signingKeyStore } from '../../server/db/signingKeys.ts';
-import type { Logger } from '../../server/logger.ts';
+import { silentLogger, type Logger } from '../../server/logger.ts';
+import { createLiveUpdates, type LiveUpdates } from '../../server/live/liveUpdates.ts';
 import { createWidgetMetrics, type WidgetMetrics } from '../../server/metrics/widgetMetrics.ts';
 import { FakeClock } from './fakeClock.ts';
 import { signHs256 } from './signJwt.ts';
@@ -35,6 +36,8 @@ export interface TestApp {
   secrets: SecretBox;
   /** What the app counts, as /metrics would serve it: `await metrics.registry.metrics()`. */
   metrics: WidgetMetrics;
+  /** The node's live updates: its stream limits (`live.limits.open`) and feed. */
+  live: LiveUpdates;
   tenant: TestTenant;
   addTenant(issuer: string, origins?: string[]): Promise<TestTenant>;
   /** A tenant registered with a public key or JWKS URL (no shared secret). */
@@ -66,7 +69,8 @@ export async function startTestApp(options: { env?: Record<string, string>; logg
   const clock = new FakeClock();
   const ring = await new SessionKeyRing(signingKeyStore(db, secrets), clock, config.cacheTtl * 1000).init();
   const metrics = createWidgetMetrics({ db, clock });
-  const app = createApp({ db, config, clock, ring, secrets, assets: loadWidgetAssets(), logger: options.logger, metrics, jwks: options.jwks });
+  const live = createLiveUpdates(config, options.logger ?? silentLogger);
+  const app = createApp({ db, config, clock, ring, secrets, assets: loadWidgetAssets(), logger: options.logger, metrics, jwks: options.jwks, live });
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -126,6 +130,7 @@ export async function startTestApp(options: { env?: Record<string, string>; logg
     ring,
     secrets,
     metrics,
+    live,
     tenant,
     addTenant,
     addTenantWithKey,
@@ -134,6 +139,7 @@ export async function startTestApp(options: { env?: Record<string, string>; logg
     launch,
     api,
     async close() {
+      await live.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await db.destroy();

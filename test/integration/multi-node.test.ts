@@ -6,7 +6,9 @@ import { registerHs256Tenant, type HsTenant } from '../../server/admin/tenants.t
 import { loadConfig } from '../../server/config.ts';
 import { createDb, type Db } from '../../server/db/connect.ts';
 import { freePort, startServer, stopAllServers, type ChildServer } from '../helpers/childServer.ts';
+import { openEventStream } from '../helpers/eventStream.ts';
 import { signHs256 } from '../helpers/signJwt.ts';
+import type { NoteEvent } from '../../contract/liveEvents.ts';
 import { createTestDatabase, secretBoxFor, type TestDatabase } from '../helpers/testDatabase.ts';
 
 // Two real server processes on one PostgreSQL schema, as behind a load
@@ -32,6 +34,8 @@ beforeAll(async () => {
     PUBLIC_URL: publicUrl,
     HARNESS_PORT: 'off',
     CACHE_TTL: cacheTtl,
+    // Streams re-read the database on each re-check too; at the longest interval only NOTIFY can deliver within a test.
+    STREAM_RECHECK_MS: '300000',
   });
   // A signs with a rotated key within 1 s; B keeps the default 30 s, so only
   // its reload on an unknown kid can make it accept A's new tokens in time.
@@ -97,6 +101,28 @@ describe('two server nodes on one PostgreSQL', () => {
     const viaLaunch = await fetch(`${nodeB.url}/launch`, { method: 'POST', body: new URLSearchParams({ jwt }) });
     expect(viaLaunch.status).toBe(401);
     expect(await viaLaunch.text()).toContain('launch_replayed');
+  });
+
+  it('delivers a note written on node A to streams on node B (LISTEN/NOTIFY), in order, and resumes on node A', async () => {
+    const reader = await openSession(nodeB, { sub: 'reader', ctx: 'page:live' });
+    const writer = await openSession(nodeA, { sub: 'writer', ctx: 'page:live' });
+    const onB = await openEventStream(`${nodeB.url}/api/notes/stream`, reader.token);
+    const onA = await openEventStream(`${nodeA.url}/api/notes/stream`, reader.token);
+    expect(onB.response.status).toBe(200);
+    const first = await call(nodeA, 'POST', '/api/notes', writer.token, { body: 'written on A' });
+    const second = await call(nodeB, 'POST', '/api/notes', writer.token, { body: 'written on B' });
+    for (const stream of [onB, onA]) {
+      expect(await stream.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'created', note: { id: first.body!.note.id, body: 'written on A' }, eventId: '1' });
+      expect(await stream.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'created', note: { id: second.body!.note.id }, eventId: '2' });
+    }
+    onB.close();
+    // Written while this reader's stream on B is gone; it reconnects to A (behind a balancer) from its last id.
+    await call(nodeB, 'PATCH', `/api/notes/${first.body!.note.id}`, writer.token, { body: 'edited on B' });
+    const resumed = await openEventStream(`${nodeA.url}/api/notes/stream`, reader.token, { 'Last-Event-ID': '2' });
+    expect(await resumed.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'updated', note: { body: 'edited on B', version: 2 }, eventId: '3' });
+    expect(await onA.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'updated', eventId: '3' });
+    onA.close();
+    resumed.close();
   });
 
   it('honours on node B, at once, a logout on node A', async () => {

@@ -15,6 +15,7 @@ interface NoteJson {
   author: { id: string; name: string | null };
   createdAt: string;
   updatedAt: string;
+  version: number;
 }
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -64,6 +65,7 @@ describe('POST /api/notes', () => {
       author: { id: alice.userId, name: 'Alice' },
       createdAt: new Date(t.clock.now()).toISOString(),
       updatedAt: new Date(t.clock.now()).toISOString(),
+      version: 1,
     });
     expect(note.createdAt).toMatch(ISO);
   });
@@ -131,9 +133,9 @@ describe('note body validation', () => {
 });
 
 describe('GET /api/notes', () => {
-  it('answers an empty thread as { notes: [], nextCursor: null }', async () => {
+  it('answers an empty thread as { notes: [], nextCursor: null, lastEventId: "0" }', async () => {
     const alice = await session({ ctx: freshContext() });
-    expect(await list(alice.token)).toEqual({ notes: [], nextCursor: null });
+    expect(await list(alice.token)).toEqual({ notes: [], nextCursor: null, lastEventId: '0' });
   });
 
   it('lists the context newest first, with every author', async () => {
@@ -202,7 +204,7 @@ describe('PATCH /api/notes/:id', () => {
     const response = await t.api('PATCH', `/api/notes/${created.id}`, alice.token, { body: '  final  ' });
     expect(response.status).toBe(200);
     const { note } = (await response.json()) as { note: NoteJson };
-    expect(note).toEqual({ ...created, body: 'final', updatedAt: new Date(t.clock.now()).toISOString() });
+    expect(note).toEqual({ ...created, body: 'final', updatedAt: new Date(t.clock.now()).toISOString(), version: 2 });
     expect((await list(alice.token)).notes).toEqual([note]);
   });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRoutes } from '../../server/app.ts';
 import { loadWidgetAssets } from '../../server/assets/widgetAssets.ts';
 import type { SessionService } from '../../server/auth/session/sessionService.ts';
+import type { LiveUpdates } from '../../server/live/liveUpdates.ts';
 import { jsonLogger } from '../../server/logger.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 
@@ -12,7 +13,7 @@ import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 
 describe('the route table', () => {
   // Only the declarations are read: no handler runs, so no service is needed.
-  const routes = appRoutes({ db: null as never, clock: { now: () => 0 }, assets: loadWidgetAssets(), sessions: {} as SessionService });
+  const routes = appRoutes({ db: null as never, clock: { now: () => 0 }, assets: loadWidgetAssets(), sessions: {} as SessionService, live: {} as LiveUpdates });
 
   it('needs a session for every /api route except the one that takes a launch token and the host API', () => {
     const api = routes.filter((r) => r.path.startsWith('/api/'));

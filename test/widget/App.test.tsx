@@ -12,7 +12,7 @@ const ME: SessionInfo = { user: { id: 'u-me', name: 'Ada' }, context: 'page:42' 
 const minutesAgo = (m: number) => new Date(NOW - m * 60_000).toISOString();
 
 function note(id: string, body: string, author: SessionInfo['user'], minutes: number): Note {
-  return { id, body, author, createdAt: minutesAgo(minutes), updatedAt: minutesAgo(minutes) };
+  return { id, body, author, createdAt: minutesAgo(minutes), updatedAt: minutesAgo(minutes), version: 1 };
 }
 
 const mine = note('n-1', 'My note', ME.user, 5);
@@ -33,6 +33,7 @@ function fakeApi(handler: Handler = () => new Promise(() => {})) {
       return () => (listener = null);
     },
     stop() {},
+    stream: vi.fn(async (_path: string, _lastEventId: string, _signal: AbortSignal): Promise<Response | null> => new Promise(() => {})),
   };
   return { api: api as ApiClient & typeof api, emit: (status: 'active' | 'expired', session?: SessionInfo) => act(() => listener?.(status, session)) };
 }
@@ -352,7 +353,7 @@ describe('editing your note', () => {
     expect(editor.value).toBe('My note');
     await type(editor, 'My better note');
     await press(editor, 'Enter', { ctrlKey: true });
-    expect(api.request).toHaveBeenCalledWith('PATCH', '/api/notes/n-1', { body: 'My better note' });
+    expect(api.request).toHaveBeenCalledWith('PATCH', '/api/notes/n-1', { body: 'My better note' }, { 'If-Match': '"v1"' });
     expect(bodies()).toEqual(['My better note', 'Their note']);
     expect(document.activeElement).toBe($('note-edit'));
     await act(async () => patch.resolve({ note: { ...mine, body: 'My better note', updatedAt: minutesAgo(0) } }));
@@ -389,6 +390,138 @@ describe('editing your note', () => {
   });
 });
 
+describe('an edit based on an older version (409 conflict)', () => {
+  const saved: Note = { ...mine, body: 'Edited in the other tab', version: 2, updatedAt: minutesAgo(1) };
+  const conflict = () => new ApiError(409, 'conflict', 'This note was changed after your copy of it was loaded.', { error: { code: 'conflict', message: '' }, note: saved });
+
+  it('shows both versions and, on "Keep mine", sends mine again based on the saved version', async () => {
+    const { api } = fakeApi(async (_method, _path, body) => {
+      if (api.request.mock.calls.length === 1) throw conflict();
+      return { note: { ...saved, body: (body as { body: string }).body, version: 3 } };
+    });
+    await mount(api, page([mine]));
+    await click($('note-edit'));
+    await type($('note-edit-input'), 'Mine, from the stale tab');
+    await click($('note-save'));
+    await settle();
+    expect($('conflict-saved')!.textContent).toBe('Edited in the other tab');
+    expect($('conflict-mine')!.textContent).toBe('Mine, from the stale tab');
+    expect(document.activeElement).toBe($('conflict-keep-mine'));
+    expect($('notice')).toBeNull();
+    await click($('conflict-keep-mine'));
+    await settle();
+    expect(api.request).toHaveBeenLastCalledWith('PATCH', '/api/notes/n-1', { body: 'Mine, from the stale tab' }, { 'If-Match': '"v2"' });
+    expect($('note-conflict')).toBeNull();
+    expect(bodies()).toEqual(['Mine, from the stale tab']);
+  });
+
+  it('on "Use saved version", shows the saved note and sends nothing more', async () => {
+    const { api } = fakeApi(async () => {
+      throw conflict();
+    });
+    await mount(api, page([mine]));
+    await click($('note-edit'));
+    await type($('note-edit-input'), 'Mine');
+    await click($('note-save'));
+    await settle();
+    await click($('conflict-use-saved'));
+    expect(bodies()).toEqual(['Edited in the other tab']);
+    expect(api.request).toHaveBeenCalledTimes(1);
+    expect(document.activeElement).toBe($('note-edit'));
+  });
+
+  it('keeps a refused delete and shows the new version with one message', async () => {
+    const { api } = fakeApi(async () => {
+      throw conflict();
+    });
+    await mount(api, page([mine, theirs]));
+    await click($('note-delete'));
+    await click($('note-delete-confirm'));
+    await settle();
+    expect(bodies()).toEqual(['Edited in the other tab', 'Their note']);
+    expect($('notice')!.textContent).toContain('changed elsewhere');
+  });
+});
+
+describe('avatars', () => {
+  it('shows the author\'s picture when the host sent one, initials otherwise, and initials when the picture fails', async () => {
+    // happy-dom loads no images: an image is "complete" with no size at once; a browser is still loading it.
+    vi.spyOn(HTMLImageElement.prototype, 'complete', 'get').mockReturnValue(false);
+    const { api } = fakeApi();
+    const pictured = note('n-5', 'With a face', { id: 'u-eve', name: 'Eve', picture: 'https://cdn.host.example/eve.png' }, 2);
+    await mount(api, page([pictured, theirs, note('n-6', 'Nameless', { id: 'u-x', name: null }, 3)]));
+    const avatars = [...root.querySelectorAll('.avatar')];
+    expect(avatars[0]!.tagName).toBe('IMG');
+    expect(avatars[0]!.getAttribute('src')).toBe('https://cdn.host.example/eve.png');
+    expect(avatars[0]!.getAttribute('referrerpolicy')).toBe('no-referrer');
+    expect(avatars[0]!.getAttribute('alt')).toBe('');
+    expect(avatars.slice(1).map((a) => a.textContent)).toEqual(['B', '?']);
+    await act(() => void avatars[0]!.dispatchEvent(new Event('error')));
+    expect(root.querySelector('.avatar')!.tagName).toBe('SPAN');
+    expect(root.querySelector('.avatar')!.textContent).toBe('E');
+  });
+});
+
+describe('live updates', () => {
+  function liveStream() {
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+    return {
+      response: new Response(body, { status: 200 }),
+      send: (id: number, event: unknown) => act(async () => {
+        controller.enqueue(new TextEncoder().encode(`id: ${id}\nevent: note\ndata: ${JSON.stringify(event)}\n\n`));
+        for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+      }),
+    };
+  }
+
+  it('shows notes others add, edit and delete, starting from the first page\'s lastEventId', async () => {
+    const live = liveStream();
+    const { api } = fakeApi();
+    api.stream.mockResolvedValueOnce(live.response);
+    await mount(api, { ...page([mine, theirs]), lastEventId: '5' });
+    await settle();
+    expect(api.stream).toHaveBeenCalledWith('/api/notes/stream', '5', expect.any(AbortSignal));
+    const fresh = note('n-3', 'Live from Bob', { id: 'u-bob', name: 'Bob' }, 0);
+    await live.send(6, { kind: 'created', note: fresh });
+    expect(bodies()).toEqual(['Live from Bob', 'My note', 'Their note']);
+    await live.send(7, { kind: 'updated', note: { ...theirs, body: 'Their note, edited', version: 2 } });
+    expect(bodies()).toEqual(['Live from Bob', 'My note', 'Their note, edited']);
+    await live.send(8, { kind: 'deleted', id: 'n-3' });
+    expect(bodies()).toEqual(['My note', 'Their note, edited']);
+  });
+
+  it('drops the old session\'s stream when a relaunch starts a new session, and follows the new thread from its first page', async () => {
+    const live = liveStream();
+    const { api, emit } = fakeApi(async (method, path) => (method === 'GET' && path === '/api/notes' ? { ...page([]), lastEventId: '9' } : undefined));
+    api.stream.mockResolvedValueOnce(live.response);
+    await mount(api, { ...page([mine]), lastEventId: '5' });
+    await settle();
+    const first = api.stream.mock.calls[0]![2];
+    await emit('active', { ...ME, context: 'page:43' });
+    await settle();
+    expect(first.aborted).toBe(true);
+    expect(api.stream).toHaveBeenLastCalledWith('/api/notes/stream', '9', expect.any(AbortSignal));
+  });
+
+  it('keeps an open edit based on the version it started from, so a newer one arriving live is not overwritten', async () => {
+    const live = liveStream();
+    const { api } = fakeApi(async () => {
+      throw new ApiError(409, 'conflict', 'changed', { note: { ...mine, body: 'From my other tab', version: 2 } });
+    });
+    api.stream.mockResolvedValueOnce(live.response);
+    await mount(api, { ...page([mine]), lastEventId: '1' });
+    await settle();
+    await click($('note-edit'));
+    await type($('note-edit-input'), 'From this tab');
+    await live.send(2, { kind: 'updated', note: { ...mine, body: 'From my other tab', version: 2 } });
+    await click($('note-save'));
+    await settle();
+    expect(api.request).toHaveBeenCalledWith('PATCH', '/api/notes/n-1', { body: 'From this tab' }, { 'If-Match': '"v1"' });
+    expect($('conflict-saved')!.textContent).toBe('From my other tab');
+  });
+});
+
 describe('deleting your note', () => {
   it('asks to confirm, then removes it at once', async () => {
     const { api } = fakeApi(async () => undefined);
@@ -397,7 +530,7 @@ describe('deleting your note', () => {
     expect(document.activeElement).toBe($('note-delete-confirm'));
     expect(api.request).not.toHaveBeenCalled();
     await click($('note-delete-confirm'));
-    expect(api.request).toHaveBeenCalledWith('DELETE', '/api/notes/n-1');
+    expect(api.request).toHaveBeenCalledWith('DELETE', '/api/notes/n-1', undefined, { 'If-Match': '"v1"' });
     expect(bodies()).toEqual(['Their note']);
     expect(document.activeElement).toBe($('composer-input'));
   });
@@ -577,7 +710,7 @@ describe('server rendering and hydration', () => {
     expect(root.innerHTML.replace(/ title="[^"]*"/g, '')).toBe(serverHtml);
     await click($('note-delete'));
     await click($('note-delete-confirm'));
-    expect(api.request).toHaveBeenCalledWith('DELETE', '/api/notes/n-1');
+    expect(api.request).toHaveBeenCalledWith('DELETE', '/api/notes/n-1', undefined, { 'If-Match': '"v1"' });
   });
 
   it('renders the same first markup whatever the browser says about itself, then adopts its language and keys', async () => {

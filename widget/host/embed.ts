@@ -79,7 +79,7 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
     form.action = `${widgetOrigin}/launch`;
     form.target = name;
     form.hidden = true;
-    for (const [field, value] of Object.entries({ jwt, theme: options.theme ?? 'auto' })) {
+    for (const [field, value] of Object.entries({ jwt, theme: options.theme ?? 'auto', ...(options.locale ? { locale: options.locale } : {}) })) {
       const input = document.createElement('input');
       input.type = 'hidden';
       input.name = field;

@@ -12,6 +12,11 @@ export interface MountOptions {
   ctx?: string;
   /** Colour scheme; default 'auto' (follows the user's prefers-color-scheme). */
   theme?: Theme;
+  /**
+   * BCP 47 locale for the widget's dates and times (e.g. 'he', 'pt-BR'); default: the
+   * browser's language. A `locale` claim in the launch token takes precedence.
+   */
+  locale?: string;
   /** Widget server origin; defaults to the origin this script was loaded from. */
   widgetUrl?: string;
   /** Accessible name of the iframe; default 'Notes'. */

@@ -1,3 +1,4 @@
+import { canonicalLocale, pictureUrl, PICTURE_URL_MAX } from '../../../contract/display.ts';
 import { isStorableText } from '../../../contract/text.ts';
 import { hostClaimReader, type HostClaimRules, type HostClaims } from './hostClaims.ts';
 import { LAUNCH_TOKEN } from './hostTokenKind.ts';
@@ -12,6 +13,10 @@ export interface LaunchClaims extends HostClaims {
   name: string | null;
   ctx: string;
   qsh: string | null;
+  /** How the widget presents itself (contract/display.ts); null when not sent. */
+  locale: string | null;
+  ctxLabel: string | null;
+  picture: string | null;
 }
 
 export function checkLaunchClaims(payload: Record<string, unknown>, rules: LaunchClaimRules): LaunchClaims {
@@ -27,5 +32,25 @@ export function checkLaunchClaims(payload: Record<string, unknown>, rules: Launc
   }
   if (typeof name === 'string' && !isStorableText(name)) throw claims.invalid(claims.unstorable('name'));
 
-  return { iss, sub, jti, iat, exp, ctx, qsh, name: typeof name === 'string' && name.trim() !== '' ? name : null };
+  const locale = payload.locale === undefined ? null : canonicalLocale(payload.locale);
+  if (payload.locale !== undefined && locale === null) throw claims.invalid('The launch token\'s "locale" claim must be a BCP 47 language tag such as "he" or "pt-BR".');
+  const ctxLabel = claims.boundedString('ctx_label', false);
+  const picture = payload.picture === undefined ? null : pictureUrl(payload.picture);
+  if (payload.picture !== undefined && picture === null) {
+    throw claims.invalid(`The launch token's "picture" claim must be an https URL of at most ${PICTURE_URL_MAX} characters, without credentials.`);
+  }
+
+  return {
+    iss,
+    sub,
+    jti,
+    iat,
+    exp,
+    ctx,
+    qsh,
+    name: typeof name === 'string' && name.trim() !== '' ? name : null,
+    locale,
+    ctxLabel: ctxLabel !== null && ctxLabel.trim() !== '' ? ctxLabel : null,
+    picture,
+  };
 }

@@ -122,7 +122,7 @@ export function createSessionService({ db, config, clock, ring, tenants, launchB
     // overshoot the budget by how many were in flight, never by what a replaying client sends.
     launchBudget.spend(tenant);
     const now = clock.now();
-    const user = await findOrCreateUser(trx, { tenantId: tenant.id, externalId: claims.sub, name: claims.name, now });
+    const user = await findOrCreateUser(trx, { tenantId: tenant.id, externalId: claims.sub, name: claims.name, picture: claims.picture, now });
     const sid = uuidv4();
     const endsAt = now + config.sessionMaxAge * 1000;
     await insertSession(trx, { id: sid, tenantId: tenant.id, userId: user.id, ctx: claims.ctx, createdAt: now, expiresAt: endsAt, revokedAt: null });
@@ -130,8 +130,10 @@ export function createSessionService({ db, config, clock, ring, tenants, launchB
     return {
       token: issued.token,
       expiresAt: isoSeconds(issued.claims.exp),
-      user: { id: user.id, name: user.name },
+      user: { id: user.id, name: user.name, ...(user.picture ? { picture: user.picture } : {}) },
       context: claims.ctx,
+      ...(claims.locale ? { locale: claims.locale } : {}),
+      ...(claims.ctxLabel ? { contextLabel: claims.ctxLabel } : {}),
       tenant,
       claims: issued.claims,
     };

@@ -1,0 +1,46 @@
+import type { Db } from './connect.ts';
+import type { NoteScope } from './notes.ts';
+
+// The change log of each thread (migration 003): a per-thread sequence that
+// live streams resume from. Written in the same transaction as the change.
+
+export type NoteEventKind = 'created' | 'updated' | 'deleted';
+
+export interface NoteEventRow {
+  seq: number;
+  noteId: string;
+  kind: NoteEventKind;
+}
+
+/**
+ * Bumps the thread's sequence and records what changed at it; returns the new seq.
+ * Call inside the change's transaction: on PostgreSQL the thread row stays
+ * locked until commit, so a thread's changes commit in seq order.
+ */
+export async function recordNoteEvent(trx: Db, scope: NoteScope, event: { noteId: string; kind: NoteEventKind; now: number }): Promise<number> {
+  const [row] = (await trx('note_threads')
+    .insert({ tenant_id: scope.tenantId, ctx: scope.ctx, seq: 1 })
+    .onConflict(['tenant_id', 'ctx'])
+    .merge({ seq: trx.raw('note_threads.seq + 1') })
+    .returning('seq')) as Array<{ seq: number | string }>;
+  const seq = Number(row!.seq);
+  await trx('note_events').insert({ tenant_id: scope.tenantId, ctx: scope.ctx, seq, note_id: event.noteId, kind: event.kind, created_at: event.now });
+  return seq;
+}
+
+/** The thread's latest seq (0 before its first change). */
+export async function currentNoteSeq(db: Db, scope: NoteScope): Promise<number> {
+  const row = (await db('note_threads').where({ tenant_id: scope.tenantId, ctx: scope.ctx }).first('seq')) as { seq: number | string } | undefined;
+  return row ? Number(row.seq) : 0;
+}
+
+/** Changes after `seq`, oldest first, at most `limit`. */
+export async function noteEventsAfter(db: Db, scope: NoteScope, seq: number, limit: number): Promise<NoteEventRow[]> {
+  const rows = (await db('note_events')
+    .where({ tenant_id: scope.tenantId, ctx: scope.ctx })
+    .andWhere('seq', '>', seq)
+    .orderBy('seq', 'asc')
+    .limit(limit)
+    .select('seq', 'note_id', 'kind')) as Array<{ seq: number | string; note_id: string; kind: NoteEventKind }>;
+  return rows.map((r) => ({ seq: Number(r.seq), noteId: r.note_id, kind: r.kind }));
+}
