@@ -27,4 +27,13 @@ export interface WidgetBootstrap {
   nextCursor: string | null;
   /** Epoch ms of the server render: the first client render uses it so hydration matches. */
   renderedAt: number;
+  /**
+   * true when no host SDK is there to ask for a new launch (an LTI launch: the
+   * LMS frames the widget directly), so a lapsed session says how to reopen it.
+   */
+  noHostSdk?: true;
+  /** What the host calls this thread (LTI: the resource link's title). */
+  contextLabel?: string;
+  /** BCP 47 locale for dates and times (LTI: launch_presentation.locale). */
+  locale?: string;
 }

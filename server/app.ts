@@ -4,6 +4,7 @@ import { createHostApiAuth } from './auth/launch/hostApiAuth.ts';
 import { DEFAULT_JWKS_CACHE, JwksCache, type JwksCacheOptions } from './auth/launch/jwksCache.ts';
 import { jwksFetchFor } from './auth/launch/jwksFetcher.ts';
 import { TenantDirectory } from './auth/launch/tenantDirectory.ts';
+import { createLtiService, type LtiService } from './auth/lti/ltiLaunch.ts';
 import type { SessionKeyRing } from './auth/session/sessionKeyRing.ts';
 import { createSessionService, type SessionService } from './auth/session/sessionService.ts';
 import type { Clock } from './clock.ts';
@@ -29,6 +30,7 @@ import { assetRoutes } from './routes/assets.ts';
 import { healthRoutes } from './routes/health.ts';
 import { hostApiRoutes } from './routes/hostApi.ts';
 import { launchRoutes } from './routes/launch.ts';
+import { ltiRoutes } from './routes/lti.ts';
 import { notesRoutes } from './routes/notes.ts';
 import { sessionRoutes } from './routes/session.ts';
 
@@ -48,10 +50,12 @@ export interface AppDeps {
 }
 
 /** Every route the widget server answers, each declared with what it is (http/route.ts). */
-export function appRoutes({ db, clock, assets, sessions }: Pick<AppDeps, 'db' | 'clock' | 'assets'> & { sessions: SessionService }): RouteSpec[] {
+export function appRoutes({ db, clock, assets, sessions, lti, tenants }: Pick<AppDeps, 'db' | 'clock' | 'assets'> & { sessions: SessionService; lti: LtiService; tenants: TenantDirectory }): RouteSpec[] {
+  const renderApp = notesAppRenderer({ db, clock });
   return [
     ...healthRoutes({ db }),
-    ...launchRoutes({ sessions, pageAssets: assets.page, renderApp: notesAppRenderer({ db, clock }) }),
+    ...launchRoutes({ sessions, pageAssets: assets.page, renderApp }),
+    ...ltiRoutes({ lti, tenants, pageAssets: assets.page, renderApp }),
     ...sessionRoutes({ sessions }),
     ...notesRoutes({ db, clock }),
     ...hostApiRoutes({ db, clock }),
@@ -95,7 +99,8 @@ export function createApp({ db, config, clock, ring, secrets, assets, logger = s
     // Host API calls are unauthenticated until their signature is checked: they share the launch budget per address.
     host: [limitLaunchAttempts(perIp), requireHostToken(authenticateHostCall, config.publicUrl)],
   };
-  const router = routerFor(appRoutes({ db, clock, assets, sessions }), guards);
+  const lti = createLtiService({ db, clock, publicUrl: config.publicUrl, clockSkew: config.clockSkew, tenants, jwks: jwksCache, sessions });
+  const router = routerFor(appRoutes({ db, clock, assets, sessions, lti, tenants }), guards);
   app.use(router.routes());
   app.use(router.allowedMethods(methodRefusals));
   return app;

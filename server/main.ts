@@ -7,6 +7,7 @@ import { systemClock } from './clock.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createDb } from './db/connect.ts';
 import { purgeExpiredLaunchJtis } from './db/launchJtis.ts';
+import { purgeExpiredLtiStates } from './db/ltiStates.ts';
 import { describeDatabase, prepareDatabase } from './db/prepareDatabase.ts';
 import { deleteEndedSessions, revokeHostUserSessions } from './db/sessions.ts';
 import { signingKeyStore } from './db/signingKeys.ts';
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
   const tokenLifetimeMs = (config.sessionTtl + config.clockSkew + config.cacheTtl) * 1000;
   const maintenance = setInterval(() => {
     purgeExpiredLaunchJtis(db, clock.now())
+      .then(() => purgeExpiredLtiStates(db, clock.now()))
       .then(() => deleteEndedSessions(db, clock.now()))
       .then(() => ring.maintain(config.sessionKeyMaxAge * 1000, tokenLifetimeMs))
       .then(({ rotated, removed }) => {

@@ -85,6 +85,8 @@ export async function registerTenant(
   input: { issuer: string; origins: string[]; now: number; key: KeyInput; production?: boolean },
 ): Promise<RegisteredTenant> {
   const issuer = parseIssuer(input.issuer);
+  // "lti:<id>" names LTI platforms' tenants (admin/ltiPlatforms.ts); `widget-admin lti add` registers those.
+  if (issuer.startsWith('lti:')) throw new AdminInputError('issuers beginning with "lti:" are kept for LTI platforms; register an LMS with `widget-admin lti add`');
   if (input.production && issuer === DEV_TENANT_ISSUER) throw new AdminInputError(`the issuer "${DEV_TENANT_ISSUER}" is kept for the development harness; choose another`);
   const origins = parseOrigins(input.origins, { production: input.production });
   const tenant: TenantRow = { id: uuidv4(), issuer, origins, createdAt: input.now };

@@ -19,17 +19,17 @@ const inertApi: ApiClient = {
 };
 
 /** Server-rendered content of the widget page for a new session: the app's markup and the data it hydrates from. */
-export type AppRenderer = (opened: OpenedSession) => Promise<{ html: string; data: Pick<WidgetBootstrap, 'notes' | 'nextCursor' | 'renderedAt'> }>;
+export type AppRenderer = (opened: OpenedSession, shown?: Pick<WidgetBootstrap, 'contextLabel' | 'locale'>) => Promise<{ html: string; data: Pick<WidgetBootstrap, 'notes' | 'nextCursor' | 'renderedAt'> }>;
 
 /**
  * First paint without a second round trip: the launch page carries the thread
  * as markup plus the same data in the bootstrap block, and the widget hydrates it.
  */
 export function notesAppRenderer({ db, clock }: { db: Db; clock: Clock }): AppRenderer {
-  return async (opened) => {
+  return async (opened, shown = {}) => {
     const page = await readNotesPage(db, { tenantId: opened.claims.tid, ctx: opened.claims.ctx });
     const renderedAt = clock.now();
-    const html = renderToString(<App api={inertApi} session={{ user: opened.user, context: opened.context }} initial={page} renderedAt={renderedAt} />);
+    const html = renderToString(<App api={inertApi} session={{ user: opened.user, context: opened.context }} initial={page} renderedAt={renderedAt} locale={shown.locale} contextLabel={shown.contextLabel} />);
     return { html, data: { notes: page.notes, nextCursor: page.nextCursor, renderedAt } };
   };
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { BOOTSTRAP_VERSION, themeFrom, type WidgetBootstrap } from '../../contract/bootstrap.ts';
 import type { LaunchDoor } from '../auth/launch/launchSource.ts';
-import type { LaunchAttempt, SessionService } from '../auth/session/sessionService.ts';
+import type { LaunchAttempt, OpenedSession, SessionService } from '../auth/session/sessionService.ts';
 import { WidgetError } from '../errors.ts';
 import { readForm } from '../http/readBody.ts';
 import type { RouteSpec } from '../http/route.ts';
@@ -31,6 +31,30 @@ export const openSessionFor = (sessions: SessionService, ctx: RouteContext, jwt:
     ctx.state.launchTenant = tenant;
   });
 
+/** Answers with the widget page for a session just opened (by /launch or an LTI launch). */
+export async function sendWidgetPage(
+  ctx: RouteContext,
+  { pageAssets, renderApp }: Pick<LaunchRouteDeps, 'pageAssets' | 'renderApp'>,
+  opened: OpenedSession,
+  extra: Pick<WidgetBootstrap, 'theme' | 'noHostSdk' | 'contextLabel' | 'locale'>,
+): Promise<void> {
+  const rendered = await renderApp(opened, extra);
+  const bootstrap: WidgetBootstrap = {
+    v: BOOTSTRAP_VERSION,
+    token: opened.token,
+    expiresAt: opened.expiresAt,
+    user: opened.user,
+    context: opened.context,
+    hostOrigins: opened.tenant.origins,
+    ...extra,
+    ...rendered.data,
+  };
+  const nonce = crypto.randomBytes(16).toString('base64');
+  ctx.set('Content-Security-Policy', widgetPageCsp(nonce, opened.tenant.origins));
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = renderWidgetPage({ nonce, bootstrap, assets: pageAssets, appHtml: rendered.html });
+}
+
 export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDeps): RouteSpec[] {
   async function launch(ctx: RouteContext, jwt: unknown, theme: unknown) {
     if (Array.isArray(jwt)) {
@@ -41,21 +65,7 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
       throw new WidgetError('validation_failed', 'The launch request has no "jwt" field; post the signed launch token as form field "jwt".');
     }
     const opened = await openSessionFor(sessions, ctx, jwt, 'page');
-    const rendered = await renderApp(opened);
-    const bootstrap: WidgetBootstrap = {
-      v: BOOTSTRAP_VERSION,
-      token: opened.token,
-      expiresAt: opened.expiresAt,
-      user: opened.user,
-      context: opened.context,
-      hostOrigins: opened.tenant.origins,
-      theme: themeFrom(theme),
-      ...rendered.data,
-    };
-    const nonce = crypto.randomBytes(16).toString('base64');
-    ctx.set('Content-Security-Policy', widgetPageCsp(nonce, opened.tenant.origins));
-    ctx.type = 'text/html; charset=utf-8';
-    ctx.body = renderWidgetPage({ nonce, bootstrap, assets: pageAssets, appHtml: rendered.html });
+    await sendWidgetPage(ctx, { pageAssets, renderApp }, opened, { theme: themeFrom(theme) });
   }
 
   return [

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { SecretBox } from '../../secrets/secretBox.ts';
 import * as initial from './001_initial.ts';
 import { secretsAtRest } from './002_secrets_at_rest.ts';
+import * as lti from './004_lti.ts';
 
 // Migrations are imported, not discovered on disk, so they run the same from
 // tsx, the knex CLI and a bundled build. Migration 002 seals stored secrets,
@@ -10,6 +11,7 @@ import { secretsAtRest } from './002_secrets_at_rest.ts';
 const migrations = (secrets?: SecretBox): Record<string, Knex.Migration> => ({
   '001_initial': initial,
   '002_secrets_at_rest': secretsAtRest(secrets),
+  '004_lti': lti,
 });
 
 export function migrationSource(secrets?: SecretBox): Knex.MigrationSource<string> {
