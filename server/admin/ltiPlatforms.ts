@@ -128,3 +128,29 @@ export async function removeLtiPlatform(db: Db, input: { issuer: string; clientI
   await deleteTenant(db, platform.tenantId);
   return platform;
 }
+
+/** Outside production: the fake LMS's registration (server/harness/ltiHarnessApp.ts), created on first start. */
+export async function ensureDevLtiPlatform(db: Db, input: { origin: string; clientId: string; deploymentId: string; now: number }): Promise<LtiPlatformSummary> {
+  const existing = await findLtiPlatform(db, input.origin, input.clientId);
+  if (existing) return summaryOf(existing, (await listTenants(db)).find((t) => t.id === existing.tenantId)?.origins ?? []);
+  return registerLtiPlatform(db, {
+    issuer: input.origin,
+    clientId: input.clientId,
+    authUrl: `${input.origin}/auth`,
+    jwksUrl: `${input.origin}/jwks.json`,
+    deploymentIds: [input.deploymentId],
+    origins: [input.origin],
+    now: input.now,
+  });
+}
+
+/** Production refuses to start while the fake LMS is registered: it signs id_tokens for anyone who asks. */
+export async function refuseDevLtiPlatform(db: Db, devClientId: string): Promise<void> {
+  const dev = (await listLtiPlatforms(db)).find((p) => p.clientId === devClientId);
+  if (dev) {
+    throw new Error(
+      `the database holds the development LMS (${dev.issuer}, client_id "${devClientId}"), whose key the harness signs with for anyone; ` +
+        `production does not start while it exists. Remove it with \`NODE_ENV=production npx widget-admin lti remove --issuer ${dev.issuer} --client-id ${devClientId} --yes\`.`,
+    );
+  }
+}

@@ -104,6 +104,8 @@ export function ltiRoutes({ lti, tenants, pageAssets, renderApp }: LtiRouteDeps)
           await open(ctx, result);
           return;
         }
+        // Its own post to /lti/launch/finish then carries our origin (no-referrer would make it "null").
+        ctx.set('Referrer-Policy', 'same-origin');
         const { html, csp } = renderLtiStoragePage({ mode: 'get', ...result.storage, idToken: result.idToken, state: result.state, finishPath: LTI_FINISH_PATH, frameAncestors: result.frameAncestors });
         ctx.set('Content-Security-Policy', csp);
         ctx.type = 'text/html; charset=utf-8';

@@ -288,6 +288,7 @@ describe('a launch with platform storage', () => {
     expect(pending.bootstrap).toBeNull();
     expect(pending.html).toContain('"mode":"get"');
     expect(pending.html).toContain('action="/lti/launch/finish"');
+    expect(pending.response.headers.get('Referrer-Policy')).toBe('same-origin');
 
     const finish = (secret: string, headers: Record<string, string> = {}) => postLaunch({ id_token: idToken, state: started.state, browser_state: secret }, headers, '/lti/launch/finish');
     // Another browser's storage holds no such value.
@@ -295,7 +296,9 @@ describe('a launch with platform storage', () => {
     // Only the launch page itself may post it.
     expect((await finish(started.data.value, { Origin: 'https://evil.example' })).code).toBe('lti_state_unbound');
     expect((await finish(started.data.value, { 'Sec-Fetch-Site': 'cross-site' })).code).toBe('lti_state_unbound');
-    const opened = await finish(started.data.value, { Origin: t.config.publicUrl, 'Sec-Fetch-Site': 'same-origin' });
+    expect((await finish(started.data.value, { Origin: 'null' })).code).toBe('lti_state_unbound');
+    // A no-referrer page posts "Origin: null"; the browser's Sec-Fetch-Site vouches for it.
+    const opened = await finish(started.data.value, { Origin: 'null', 'Sec-Fetch-Site': 'same-origin' });
     expect(opened.response.status).toBe(200);
     expect(opened.bootstrap).toMatchObject({ noHostSdk: true, contextLabel: 'Week 3: Compilers' });
     expect((await finish(started.data.value, { Origin: t.config.publicUrl })).code).toBe('lti_state_replayed');

@@ -22,7 +22,9 @@ export function checkPlatformPost(source: LaunchSource, platformOrigins: string[
 
 /** The launch page's own post (platform storage path): only our page in the same browser makes it. */
 export function checkOwnPost(source: LaunchSource, publicUrl: string): void {
-  if ((source.origin !== null && source.origin !== publicUrl) || (source.fetchSite !== null && source.fetchSite !== 'same-origin')) {
+  // "Origin: null" is what a page with a no-referrer policy sends; Sec-Fetch-Site then vouches for it.
+  const origin = source.origin === 'null' && source.fetchSite === 'same-origin' ? publicUrl : source.origin;
+  if ((origin !== null && origin !== publicUrl) || (source.fetchSite !== null && source.fetchSite !== 'same-origin')) {
     throw unbound('The end of an LTI launch must come from the launch page itself.');
   }
 }

@@ -1,0 +1,120 @@
+import type { Frame, Page } from 'playwright-core';
+import { By, until, type WebDriver } from 'selenium-webdriver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/ephemeralPort.ts';
+import { launchChromium, type Browser } from './support/chromium.ts';
+import { startStack, type Stack } from './support/stack.ts';
+import { launchWebKit, type WebKit } from './support/webkit.ts';
+
+// An LTI 1.3 launch from the fake LMS (server/harness/ltiHarnessApp.ts, on
+// 127.0.0.1) into the widget (on localhost, another site) with third-party
+// cookies blocked, with and without platform storage, in Chromium and WebKit.
+
+let stack: Stack;
+let lmsUrl: string;
+
+beforeAll(async () => {
+  const ltiPort = await freePort();
+  // SESSION_TTL 12 s: the idle lapse below happens within the test.
+  stack = await startStack({ LTI_HARNESS_PORT: String(ltiPort), SESSION_TTL: '12', CLOCK_SKEW: '0' });
+  lmsUrl = `http://127.0.0.1:${ltiPort}`;
+  const deadline = Date.now() + 10_000;
+  while (!(await fetch(`${lmsUrl}/jwks.json`).then((r) => r.ok, () => false))) {
+    if (Date.now() > deadline) throw new Error(`the fake LMS did not start:\n${stack.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}, 90_000);
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const coursePage = (user: string, link: string, storage: boolean) => `${lmsUrl}/?${new URLSearchParams({ user, link, go: '1', ...(storage ? { storage: 'on' } : {}) })}`;
+
+describe('Chromium (third-party cookies blocked)', () => {
+  let browser: Browser;
+  let page: Page;
+  beforeAll(async () => {
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  /** The tool's frame once the widget in it has rendered. */
+  async function openTool(user: string, link: string, storage: boolean): Promise<Frame> {
+    const requests: string[] = [];
+    const record = (r: { method(): string; url(): string }) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`);
+    page.on('request', record);
+    await page.goto(coursePage(user, link, storage));
+    const frame = page.frameLocator('#tool');
+    await frame.locator('[data-testid=user-name]').waitFor({ timeout: 30_000 });
+    page.off('request', record);
+    expect(requests.filter((r) => r.includes('/lti/'))).toEqual(storage ? ['POST /lti/login', 'POST /lti/launch', 'POST /lti/launch/finish'] : ['POST /lti/login', 'POST /lti/launch']);
+    return page.frame({ name: 'tool' })!;
+  }
+
+  it.each([
+    ['with platform storage', true],
+    ['without platform storage (server-side state)', false],
+  ])('opens the widget from the course %s, names the user and the activity, and notes work', async (_name, storage) => {
+    const link = storage ? 'link-week-1' : 'link-week-2';
+    const frame = await openTool('alice', link, storage);
+    expect(await frame.locator('[data-testid=user-name]').textContent()).toBe('Alice Learner');
+    expect(await frame.locator('header.who .ctx').textContent()).toContain(storage ? 'Week 1: Reading notes' : 'Week 2: Lab notes');
+    const body = `LTI note ${storage ? 'storage' : 'server'} ${Date.now()}`;
+    await frame.fill('[data-testid=composer-input]', body);
+    await frame.click('[data-testid=composer-submit]');
+    await frame.locator('[data-testid=note-body]', { hasText: body }).waitFor();
+    await frame.locator('[data-testid=note].pending').waitFor({ state: 'detached' });
+    expect(await frame.evaluate(() => document.cookie)).toBe('');
+    expect(await browser.context.cookies([stack.widgetUrl])).toEqual([]);
+
+    // Another person in the same activity sees the thread.
+    const bob = await openTool('bob', link, storage);
+    expect(await bob.locator('[data-testid=user-name]').textContent()).toBe('Bob Instructor');
+    await bob.locator('[data-testid=note-body]', { hasText: body }).waitFor();
+  });
+
+  it('says plainly, after an idle session lapsed, that the activity must be reopened from the course', async () => {
+    const frame = await openTool('alice', 'link-week-1', false);
+    // Idle past SESSION_TTL (12 s): no refresh happens without activity.
+    await page.waitForTimeout(14_000);
+    await frame.fill('[data-testid=composer-input]', 'after the lapse');
+    await frame.click('[data-testid=composer-submit]');
+    const notice = frame.locator('[data-testid=session-expired]');
+    await notice.waitFor({ timeout: 20_000 });
+    expect(await notice.textContent()).toContain('open the activity again from the course');
+    expect(await notice.locator('button').count()).toBe(0);
+  });
+});
+
+describe('WebKit (Safari\'s engine, Intelligent Tracking Prevention)', () => {
+  let webkit: WebKit;
+  let driver: WebDriver;
+  beforeAll(async () => {
+    webkit = await launchWebKit();
+    driver = webkit.driver;
+  }, 60_000);
+  afterAll(async () => {
+    await webkit?.close();
+  });
+
+  it.each([
+    ['with platform storage', true],
+    ['without platform storage (server-side state)', false],
+  ])('opens the widget from the course %s and posts a note', async (_name, storage) => {
+    await driver.switchTo().defaultContent();
+    await driver.get(coursePage('alice', storage ? 'link-week-1' : 'link-week-2', storage));
+    await driver.switchTo().frame(await driver.wait(until.elementLocated(By.id('tool')), 15_000));
+    const name = await driver.wait(until.elementLocated(By.css('[data-testid=user-name]')), 30_000);
+    expect(await name.getText()).toBe('Alice Learner');
+    const body = `WebKit LTI ${storage ? 'storage' : 'server'} ${Date.now()}`;
+    const input = await driver.findElement(By.css('[data-testid=composer-input]'));
+    await input.click();
+    await input.sendKeys(body);
+    await driver.findElement(By.css('[data-testid=composer-submit]')).click();
+    await driver.wait(async () => (await Promise.all((await driver.findElements(By.css('[data-testid=note-body]'))).map((b) => b.getText()))).includes(body), 15_000);
+    expect(await driver.executeScript('return document.cookie')).toBe('');
+  });
+});
