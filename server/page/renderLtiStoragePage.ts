@@ -27,7 +27,7 @@ var answered=false;
 window.addEventListener('message',function(e){
 if(e.origin!==d.origin||e.source!==frame)return;
 var m=e.data;
-if(!m||typeof m!=='object'||m.message_id!==id||m.subject!==(d.mode==='put'?'lti.put_data.response':'lti.get_data.response'))return;
+if(answered||!m||typeof m!=='object'||m.message_id!==id||m.subject!==(d.mode==='put'?'lti.put_data.response':'lti.get_data.response'))return;
 answered=true;
 if(m.error){fail('The LMS refused to keep the launch state ('+String(m.error.code||'error').slice(0,64)+'). Open the tool again from your course.');return;}
 if(d.mode==='put'){window.location.replace(d.next);return;}
@@ -36,8 +36,9 @@ var f=document.getElementById('finish');f.elements.browser_state.value=m.value;f
 });
 var msg={subject:d.mode==='put'?'lti.put_data':'lti.get_data',message_id:id,key:d.key};
 if(d.mode==='put')msg.value=d.value;
-frame.postMessage(msg,d.origin);
-setTimeout(function(){if(!answered)fail('The LMS did not answer. Open the tool again from your course.');},10000);
+// The platform's storage frame may still be loading: ask again until it answers (put and get are idempotent).
+var tries=0;
+(function ask(){if(answered)return;if(tries++===20){fail('The LMS did not answer. Open the tool again from your course.');return;}frame.postMessage(msg,d.origin);setTimeout(ask,500);})();
 })();`;
 
 export function renderLtiStoragePage(page: LtiStoragePage): { html: string; csp: string } {
