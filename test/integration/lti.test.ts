@@ -175,6 +175,7 @@ describe('a launch without platform storage (server-side state)', () => {
     expect(first.response.status).toBe(200);
     const replay = await postLaunch({ id_token: first.idToken, state: first.state }, { Origin: LMS_ORIGIN });
     expect([replay.response.status, replay.code, replay.bootstrap]).toEqual([401, 'lti_state_replayed', null]);
+    expect(replay.html).toContain('open the activity again from the course page');
   });
 
   it('refuses an id_token under another login\'s state (nonce replay)', async () => {
