@@ -17,7 +17,7 @@ const USAGE = `Usage: npx widget-admin lti <command> [options]   (or: npm run lt
                                        Replace the deployment ids allowed to launch.
   remove --issuer ISS --client-id ID [--yes]
                                        Delete the platform with its users, sessions and notes.
-  urls [--json]                        What to enter in the LMS: login URL, redirect URI, target link URI.
+  urls [--json]                        What to enter in the LMS: login URL, redirect URI, target link URI, JWKS URL.
 
 The platform's sessions end with: npm run sessions -- revoke --issuer lti:<id> (id from list).
 See docs/lti.md.`;
@@ -106,7 +106,7 @@ export const ltiCommand: Command = async (args, io) => {
       case 'urls': {
         const urls = ltiToolUrls(config.publicUrl);
         if (values.json) io.out(JSON.stringify(urls));
-        else io.out(`OIDC login URL (initiation): ${urls.loginUrl}\nRedirect URI: ${urls.redirectUri}\nTarget link URI: ${urls.targetLinkUri}`);
+        else io.out(`OIDC login URL (initiation): ${urls.loginUrl}\nRedirect URI: ${urls.redirectUri}\nTarget link URI: ${urls.targetLinkUri}\nTool JWKS URL (empty; the tool signs nothing yet): ${urls.jwksUrl}`);
         return;
       }
     }

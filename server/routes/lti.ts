@@ -1,6 +1,6 @@
 import type { LtiOpened, LtiService } from '../auth/lti/ltiLaunch.ts';
 import { readLoginParams } from '../auth/lti/ltiLogin.ts';
-import { LTI_LAUNCH_PATH, LTI_LOGIN_PATH } from '../auth/lti/ltiToolUrls.ts';
+import { LTI_JWKS_PATH, LTI_LAUNCH_PATH, LTI_LOGIN_PATH } from '../auth/lti/ltiToolUrls.ts';
 import type { LaunchSource } from '../auth/launch/launchSource.ts';
 import type { TenantDirectory } from '../auth/launch/tenantDirectory.ts';
 import { WidgetError } from '../errors.ts';
@@ -67,6 +67,16 @@ export function ltiRoutes({ lti, tenants, pageAssets, renderApp }: LtiRouteDeps)
   }
 
   return [
+    {
+      // Every LMS's registration form asks for the tool's keys. The tool calls no LTI service
+      // (grades, rosters, Deep Linking) yet, so it has none to publish: an empty set.
+      method: 'GET',
+      path: LTI_JWKS_PATH,
+      access: 'public',
+      handler(ctx) {
+        ctx.body = { keys: [] };
+      },
+    },
     {
       method: 'GET',
       path: LTI_LOGIN_PATH,

@@ -73,7 +73,7 @@ describe('widget-admin lti', () => {
 
   it('urls prints what to enter in the LMS', async () => {
     const urls = JSON.parse((await production('urls', '--json')).stdout);
-    expect(urls).toEqual({ loginUrl: 'https://widget.example/lti/login', redirectUri: 'https://widget.example/lti/launch', targetLinkUri: 'https://widget.example/lti/launch' });
+    expect(urls).toEqual({ loginUrl: 'https://widget.example/lti/login', redirectUri: 'https://widget.example/lti/launch', targetLinkUri: 'https://widget.example/lti/launch', jwksUrl: 'https://widget.example/lti/jwks.json' });
   });
 
   it('tenant add refuses issuers kept for LTI platforms', async () => {

@@ -132,6 +132,11 @@ describe('login initiation', () => {
     expect(mixed.location).toBeNull();
   });
 
+  it('publishes an empty tool key set (the tool signs nothing to platforms yet)', async () => {
+    const response = await fetch(`${t.url}/lti/jwks.json`);
+    expect([response.status, await response.json()]).toEqual([200, { keys: [] }]);
+  });
+
   it('refuses a parameter sent twice', async () => {
     const response = await fetch(`${t.url}/lti/login?${new URLSearchParams(loginParams())}&iss=https%3A%2F%2Fother-lms.example`, { redirect: 'manual' });
     expect(response.status).toBe(400);

@@ -7,11 +7,14 @@ export interface LtiToolUrls {
   redirectUri: string;
   /** The resource the launch opens; a login naming any other is refused. */
   targetLinkUri: string;
+  /** The tool's public keys, which every LMS asks for: empty, since the tool signs nothing to platforms yet. */
+  jwksUrl: string;
 }
 
 export const LTI_LOGIN_PATH = '/lti/login';
 export const LTI_LAUNCH_PATH = '/lti/launch';
+export const LTI_JWKS_PATH = '/lti/jwks.json';
 
 export function ltiToolUrls(publicUrl: string): LtiToolUrls {
-  return { loginUrl: publicUrl + LTI_LOGIN_PATH, redirectUri: publicUrl + LTI_LAUNCH_PATH, targetLinkUri: publicUrl + LTI_LAUNCH_PATH };
+  return { loginUrl: publicUrl + LTI_LOGIN_PATH, redirectUri: publicUrl + LTI_LAUNCH_PATH, targetLinkUri: publicUrl + LTI_LAUNCH_PATH, jwksUrl: publicUrl + LTI_JWKS_PATH };
 }
