@@ -3,6 +3,7 @@ import { readLoginParams } from '../auth/lti/ltiLogin.ts';
 import { LTI_JWKS_PATH, LTI_LAUNCH_PATH, LTI_LOGIN_PATH } from '../auth/lti/ltiToolUrls.ts';
 import type { LaunchSource } from '../auth/launch/launchSource.ts';
 import type { TenantDirectory } from '../auth/launch/tenantDirectory.ts';
+import type { LaunchTenant } from '../auth/launch/verifyHostSignature.ts';
 import { WidgetError } from '../errors.ts';
 import { readForm } from '../http/readBody.ts';
 import type { RouteSpec } from '../http/route.ts';
@@ -25,6 +26,11 @@ const sourceOf = (ctx: RouteContext): LaunchSource => ({
   fetchSite: ctx.get('Sec-Fetch-Site') || null,
   fetchDest: ctx.get('Sec-Fetch-Dest') || null,
 });
+
+/** The platform's tenant goes on ctx.state as soon as it is known: refusals are logged with it. */
+const remember = (ctx: RouteContext) => (tenant: LaunchTenant) => {
+  ctx.state.launchTenant = tenant;
+};
 
 /** One non-empty value of a form field, or a clear refusal. */
 function field(form: URLSearchParams, name: string): string {
@@ -57,7 +63,6 @@ export function ltiRoutes({ lti, tenants, pageAssets, renderApp }: LtiRouteDeps)
   }
 
   async function open(ctx: RouteContext, { opened, claims }: LtiOpened) {
-    ctx.state.launchTenant = opened.tenant;
     await sendWidgetPage(ctx, { pageAssets, renderApp }, opened, {
       theme: 'auto',
       noHostSdk: true,
@@ -109,7 +114,7 @@ export function ltiRoutes({ lti, tenants, pageAssets, renderApp }: LtiRouteDeps)
         if (error !== null) {
           throw new WidgetError('lti_platform_refused', `The LMS refused the login ("${error.replace(/[^\w.-]/g, '').slice(0, 64)}"); open the tool again from the course, signed in to the LMS.`);
         }
-        const result = await lti.launch({ idToken: field(form, 'id_token'), state: field(form, 'state') }, sourceOf(ctx));
+        const result = await lti.launch({ idToken: field(form, 'id_token'), state: field(form, 'state') }, sourceOf(ctx), remember(ctx));
         if ('opened' in result) {
           await open(ctx, result);
           return;
@@ -129,7 +134,8 @@ export function ltiRoutes({ lti, tenants, pageAssets, renderApp }: LtiRouteDeps)
       page: true,
       async handler(ctx) {
         const form = await readForm(ctx);
-        await open(ctx, await lti.finish({ idToken: field(form, 'id_token'), state: field(form, 'state'), browserSecret: field(form, 'browser_state') }, sourceOf(ctx)));
+        const input = { idToken: field(form, 'id_token'), state: field(form, 'state'), browserSecret: field(form, 'browser_state') };
+        await open(ctx, await lti.finish(input, sourceOf(ctx), remember(ctx)));
       },
     },
   ];

@@ -3,6 +3,7 @@ import { registerLtiPlatform } from '../../server/admin/ltiPlatforms.ts';
 import { LTI_CLAIM } from '../../server/auth/lti/ltiClaims.ts';
 import { LTI_STATE_TTL_SEC } from '../../server/auth/lti/ltiLogin.ts';
 import { startJwksServer, type JwksServer } from '../helpers/jwksServer.ts';
+import { recordingLogger } from '../helpers/recordingLogger.ts';
 import { generateKeyPair, rawToken, signAsymmetric, signHs256 } from '../helpers/signJwt.ts';
 import { makeTestLms, type TestLms } from '../helpers/testLms.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
@@ -16,10 +17,11 @@ const lms = makeTestLms('https://lms.example');
 const other = makeTestLms('https://other-lms.example', 'client-9', 'deployment-9');
 const LMS_ORIGIN = 'https://lms.example';
 let target: string;
+const log = recordingLogger();
 
 beforeAll(async () => {
   jwks = await startJwksServer();
-  t = await startTestApp({ jwks: { fetch: { timeoutMs: 1000, maxBytes: 64 * 1024, fetch: (...args) => globalThis.fetch(...args) } } });
+  t = await startTestApp({ logger: log.logger, jwks: { fetch: { timeoutMs: 1000, maxBytes: 64 * 1024, fetch: (...args) => globalThis.fetch(...args) } } });
   target = `${t.config.publicUrl}/lti/launch`;
   jwks.behave({ kind: 'json', body: { keys: [...lms.jwks().keys, ...other.jwks().keys] } });
   for (const p of [lms, other]) {
@@ -229,6 +231,14 @@ describe('a launch without platform storage (server-side state)', () => {
   ])('refuses %s with its own code', async (_name, overrides, code) => {
     const launched = await launchWith(overrides);
     expect([launched.response.status >= 400 && launched.response.status < 500, launched.code, launched.bootstrap]).toEqual([true, code, null]);
+  });
+
+  it('logs a refusal with the platform\'s tenant and the reason, never the token', async () => {
+    const launched = await launchWith({ aud: 'client-x' });
+    const line = log.lines.filter((l) => l.event === 'launch_rejected').at(-1)!;
+    expect(line).toMatchObject({ path: '/lti/launch', code: 'lti_wrong_audience', issuer: expect.stringMatching(/^lti:/), tenantId: expect.any(String) });
+    expect(JSON.stringify(log.lines)).not.toContain(launched.idToken);
+    expect(JSON.stringify(log.lines)).not.toContain(launched.state);
   });
 
   it('refuses an id_token from another registered platform', async () => {

@@ -7,6 +7,7 @@ import { findLtiState, hashOf, spendLtiState, type LtiStateRow } from '../../db/
 import { WidgetError } from '../../errors.ts';
 import type { JwksCache } from '../launch/jwksCache.ts';
 import type { LaunchSource } from '../launch/launchSource.ts';
+import type { LaunchTenant } from '../launch/verifyHostSignature.ts';
 import type { TenantDirectory } from '../launch/tenantDirectory.ts';
 import type { OpenedSession, SessionService } from '../session/sessionService.ts';
 import type { LtiLaunchClaims } from './ltiClaims.ts';
@@ -65,10 +66,12 @@ export function createLtiService({ db, clock, publicUrl, clockSkew, tenants, jwk
     return row;
   }
 
-  async function platformOf(row: LtiStateRow): Promise<LtiPlatform> {
+  /** `onTenant` hears of the platform's tenant at once, so a later refusal is logged with it and addressed to its pages. */
+  async function platformOf(row: LtiStateRow, onTenant: (tenant: LaunchTenant) => void): Promise<LtiPlatform> {
     const registration = await findLtiPlatformByTenant(db, row.tenantId);
     const tenant = registration ? await tenants.find(`lti:${registration.tenantId}`) : undefined;
     if (!registration || !tenant) throw new WidgetError('lti_state_invalid', 'The LMS this login started with is no longer registered.');
+    onTenant(tenant);
     return { ...registration, tenant };
   }
 
@@ -98,9 +101,9 @@ export function createLtiService({ db, clock, publicUrl, clockSkew, tenants, jwk
   }
 
   /** The id_token's form post from the platform (redirect URI). */
-  async function launch(input: { idToken: string; state: string }, source: LaunchSource): Promise<LtiOpened | LtiPendingLaunch> {
+  async function launch(input: { idToken: string; state: string }, source: LaunchSource, onTenant: (tenant: LaunchTenant) => void = () => {}): Promise<LtiOpened | LtiPendingLaunch> {
     const row = await liveState(input.state);
-    const platform = await platformOf(row);
+    const platform = await platformOf(row, onTenant);
     checkPlatformPost(source, [...new Set([platformOrigin(platform), new URL(platform.issuer).origin, ...platform.tenant.origins])]);
     const claims = await verify(input.idToken, platform, row);
     if (row.storage === null) return openSession(platform, input.state, claims);
@@ -113,7 +116,7 @@ export function createLtiService({ db, clock, publicUrl, clockSkew, tenants, jwk
   }
 
   /** The launch page's post with what the platform's storage held for this state. */
-  async function finish(input: { idToken: string; state: string; browserSecret: string }, source: LaunchSource): Promise<LtiOpened> {
+  async function finish(input: { idToken: string; state: string; browserSecret: string }, source: LaunchSource, onTenant: (tenant: LaunchTenant) => void = () => {}): Promise<LtiOpened> {
     checkOwnPost(source, publicUrl);
     const row = await liveState(input.state);
     if (row.storage === null) throw new WidgetError('lti_state_unbound', 'This launch did not keep its state in the platform\'s storage.');
@@ -121,7 +124,7 @@ export function createLtiService({ db, clock, publicUrl, clockSkew, tenants, jwk
     if (!crypto.timingSafeEqual(given, Buffer.from(row.storage.secretHash))) {
       throw new WidgetError('lti_state_unbound', 'This browser did not start this launch (the LMS\'s storage holds no matching state); start it again from the course.');
     }
-    const platform = await platformOf(row);
+    const platform = await platformOf(row, onTenant);
     return openSession(platform, input.state, await verify(input.idToken, platform, row));
   }
 
