@@ -35,7 +35,6 @@ describe('Chromium (third-party cookies blocked)', () => {
   let page: Page;
   beforeAll(async () => {
     browser = await launchChromium();
-    page = await browser.context.newPage();
   });
   afterAll(async () => {
     await browser?.close();
@@ -43,6 +42,10 @@ describe('Chromium (third-party cookies blocked)', () => {
 
   /** The tool's frame once the widget in it has rendered. */
   async function openTool(user: string, link: string, storage: boolean): Promise<FrameLocator> {
+    // A page of its own for each launch, as a person opening the course in a new tab: Playwright can
+    // lose a cross-site frame whose page navigated away under it.
+    await page?.close();
+    page = await browser.context.newPage();
     const requests: string[] = [];
     const record = (r: { method(): string; url(): string }) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`);
     page.on('request', record);
