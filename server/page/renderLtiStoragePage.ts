@@ -19,9 +19,11 @@ const SCRIPT = `(function(){
 var d=JSON.parse(document.getElementById('lti-storage').textContent);
 var status=document.getElementById('status');
 function fail(t){status.textContent=t;status.setAttribute('role','alert');}
+// In the LMS's iframe the platform page is the parent; in a window of its own, the opener.
+var host=window.parent!==window?window.parent:window.opener;
 var frame=null;
-try{frame=d.target==='_parent'?window.parent:window.parent.frames[d.target];}catch(e){}
-if(window.parent===window||!frame){fail('Open this tool from your course: the LMS page that holds its launch state is not around it.');return;}
+try{frame=!host?null:d.target==='_parent'?host:host.frames[d.target];}catch(e){}
+if(!frame){fail('Open this tool from your course: the LMS page that holds its launch state is not around it.');return;}
 var id='notes-'+Date.now().toString(36)+Math.random().toString(36).slice(2);
 var answered=false;
 window.addEventListener('message',function(e){
