@@ -1,5 +1,6 @@
 import { v4 as uuidv4 } from 'uuid';
 import { checkJwksUrl, JwksUrlError } from '../auth/launch/jwksFetcher.ts';
+import { ltiTenantIssuer } from '../auth/lti/ltiPlatform.ts';
 import type { Db } from '../db/connect.ts';
 import { isUniqueViolation } from '../db/isUniqueViolation.ts';
 import { findLtiPlatform, insertLtiPlatform, listLtiPlatforms, setLtiDeployments, type LtiPlatformRow } from '../db/ltiPlatforms.ts';
@@ -11,8 +12,6 @@ import { AdminInputError, parseIssuer, parseOrigins } from './adminInput.ts';
 // `sessions revoke --issuer` work on it) and which has no keys of its own:
 // its id_tokens are checked with the keys of its JWKS, and only on /lti/launch.
 
-export const LTI_TENANT_PREFIX = 'lti:';
-const tenantIssuerOf = (tenantId: string) => `${LTI_TENANT_PREFIX}${tenantId}`;
 
 export interface LtiPlatformInput {
   issuer: string;
@@ -82,7 +81,7 @@ export async function registerLtiPlatform(db: Db, input: LtiPlatformInput): Prom
   const platform: LtiPlatformRow = { tenantId: id, issuer, clientId, authUrl, jwksUrl, deploymentIds, createdAt: input.now };
   try {
     await db.transaction(async (trx) => {
-      await insertTenant(trx, { id, issuer: tenantIssuerOf(id), origins, createdAt: input.now });
+      await insertTenant(trx, { id, issuer: ltiTenantIssuer(id), origins, createdAt: input.now });
       await insertLtiPlatform(trx, platform);
     });
   } catch (err) {
@@ -94,7 +93,7 @@ export async function registerLtiPlatform(db: Db, input: LtiPlatformInput): Prom
 
 const summaryOf = (p: LtiPlatformRow, origins: string[]): LtiPlatformSummary => ({
   id: p.tenantId,
-  tenantIssuer: tenantIssuerOf(p.tenantId),
+  tenantIssuer: ltiTenantIssuer(p.tenantId),
   issuer: p.issuer,
   clientId: p.clientId,
   authUrl: p.authUrl,

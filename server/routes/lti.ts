@@ -1,5 +1,6 @@
 import type { LtiOpened, LtiService } from '../auth/lti/ltiLaunch.ts';
 import { readLoginParams } from '../auth/lti/ltiLogin.ts';
+import { ltiTenantIssuer } from '../auth/lti/ltiPlatform.ts';
 import { LTI_JWKS_PATH, LTI_LAUNCH_PATH, LTI_LOGIN_PATH } from '../auth/lti/ltiToolUrls.ts';
 import type { LaunchSource } from '../auth/launch/launchSource.ts';
 import type { TenantDirectory } from '../auth/launch/tenantDirectory.ts';
@@ -47,7 +48,7 @@ export function ltiRoutes({ lti, tenants, pageAssets, renderApp }: LtiRouteDeps)
       ctx.redirect(started.redirectUrl);
       return;
     }
-    const tenant = await tenants.find(`lti:${started.tenantId}`);
+    const tenant = await tenants.find(ltiTenantIssuer(started.tenantId));
     const { html, csp } = renderLtiStoragePage({
       mode: 'put',
       target: started.storage.target,

@@ -13,7 +13,7 @@ import type { OpenedSession, SessionService } from '../session/sessionService.ts
 import type { LtiLaunchClaims } from './ltiClaims.ts';
 import { ltiKeyFinder } from './ltiKeys.ts';
 import { findLoginPlatform, startLogin, storageKeyOf, type LoginParams, type StartedLogin } from './ltiLogin.ts';
-import { platformOrigin, type LtiPlatform } from './ltiPlatform.ts';
+import { ltiTenantIssuer, platformOrigin, type LtiPlatform } from './ltiPlatform.ts';
 import { checkOwnPost, checkPlatformPost } from './ltiSource.ts';
 import { ltiToolUrls } from './ltiToolUrls.ts';
 import { verifyIdToken } from './verifyIdToken.ts';
@@ -69,7 +69,7 @@ export function createLtiService({ db, clock, publicUrl, clockSkew, tenants, jwk
   /** `onTenant` hears of the platform's tenant at once, so a later refusal is logged with it and addressed to its pages. */
   async function platformOf(row: LtiStateRow, onTenant: (tenant: LaunchTenant) => void): Promise<LtiPlatform> {
     const registration = await findLtiPlatformByTenant(db, row.tenantId);
-    const tenant = registration ? await tenants.find(`lti:${registration.tenantId}`) : undefined;
+    const tenant = registration ? await tenants.find(ltiTenantIssuer(registration.tenantId)) : undefined;
     if (!registration || !tenant) throw new WidgetError('lti_state_invalid', 'The LMS this login started with is no longer registered.');
     onTenant(tenant);
     return { ...registration, tenant };
