@@ -1,5 +1,5 @@
 import type { FrameLocator, Page } from 'playwright-core';
-import { By, until, type WebDriver } from 'selenium-webdriver';
+import { By, error, until, type WebDriver } from 'selenium-webdriver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ephemeralPort.ts';
 import { launchChromium, type Browser } from './support/chromium.ts';
@@ -96,6 +96,20 @@ describe('Chromium (third-party cookies blocked)', () => {
   }, 120_000);
 });
 
+/**
+ * The widget hydrates its server-rendered markup just after it appears, so an element found a moment
+ * earlier may be replaced: find it again, a bounded number of times (anything else still fails).
+ */
+async function retryIfStale<T>(action: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await action();
+    } catch (err) {
+      if (!(err instanceof error.StaleElementReferenceError) || attempt === attempts) throw err;
+    }
+  }
+}
+
 describe('WebKit (Safari\'s engine, Intelligent Tracking Prevention)', () => {
   let webkit: WebKit;
   let driver: WebDriver;
@@ -114,14 +128,17 @@ describe('WebKit (Safari\'s engine, Intelligent Tracking Prevention)', () => {
     await driver.switchTo().defaultContent();
     await driver.get(coursePage('alice', storage ? 'link-week-1' : 'link-week-2', storage));
     await driver.switchTo().frame(await driver.wait(until.elementLocated(By.id('tool')), 15_000));
-    const name = await driver.wait(until.elementLocated(By.css('[data-testid=user-name]')), 30_000);
-    expect(await name.getText()).toBe('Alice Learner');
+    await driver.wait(until.elementLocated(By.css('[data-testid=user-name]')), 30_000);
+    expect(await retryIfStale(() => driver.findElement(By.css('[data-testid=user-name]')).getText())).toBe('Alice Learner');
     const body = `WebKit LTI ${storage ? 'storage' : 'server'} ${Date.now()}`;
-    const input = await driver.findElement(By.css('[data-testid=composer-input]'));
-    await input.click();
-    await input.sendKeys(body);
-    await driver.findElement(By.css('[data-testid=composer-submit]')).click();
-    await driver.wait(async () => (await Promise.all((await driver.findElements(By.css('[data-testid=note-body]'))).map((b) => b.getText()))).includes(body), 15_000);
+    await retryIfStale(async () => {
+      const input = await driver.findElement(By.css('[data-testid=composer-input]'));
+      await input.click();
+      await input.sendKeys(body);
+    });
+    await retryIfStale(() => driver.findElement(By.css('[data-testid=composer-submit]')).click());
+    const bodies = () => retryIfStale(async () => Promise.all((await driver.findElements(By.css('[data-testid=note-body]'))).map((b) => b.getText())));
+    await driver.wait(async () => (await bodies()).includes(body), 15_000);
     expect(await driver.executeScript('return document.cookie')).toBe('');
   });
 });
