@@ -56,7 +56,7 @@ export async function prepareDatabase(baseUrl: string | undefined): Promise<Benc
     if (base !== null) throw new Error('The bench runs on a fresh database: leave DATABASE_URL unset (SQLite) or give a postgres:// URL.');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'widget-bench-'));
     url = `sqlite:${path.join(dir, 'bench.sqlite')}`;
-    label = 'SQLite (WAL, synchronous=FULL)';
+    label = 'SQLite (WAL, each write fsynced before it is acknowledged)';
     cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
   }
 

@@ -17,6 +17,8 @@ export interface WindowResult {
   /** Highest RSS of the serving process during the window, bytes (null without /proc). */
   peakRss: number | null;
   requests: number;
+  /** Bytes received per answer, headers included: what goes over the wire. */
+  bytesPerAnswer: number;
   /** Answers with another status than the row expects, plus socket errors and timeouts. */
   unexpected: number;
   statuses: Record<string, number>;
@@ -37,12 +39,19 @@ export async function measureWindow(row: Row, server: ServerProcess, { seconds, 
   const { path = '/', ...rest } = request;
   // autocannon's own latency histogram has whole-millisecond buckets; most rows answer well under 1 ms.
   const latencies: number[] = [];
+  let received = 0;
   let result;
+  // A row with background load (a launch storm) measures its own requests while the other load runs.
+  const background = row.background ? await row.background(server.url) : null;
   const cpuBefore = server.cpuTime();
   try {
     const run = autocannon({ url: server.url + path, connections, pipelining: 1, duration: seconds, timeout: 10, sampleInt: 100, ...rest });
-    run.on('response', (_client, _status, _bytes, ms) => void latencies.push(ms));
-    result = await run;
+    run.on('response', (_client, _status, bytes, ms) => {
+      latencies.push(ms);
+      received += bytes;
+    });
+    const storm = background ? autocannon({ url: server.url + (background.path ?? '/'), pipelining: 1, duration: seconds, timeout: 10, ...background }) : null;
+    [result] = await Promise.all([run, storm]);
   } finally {
     clearInterval(sampler);
   }
@@ -57,7 +66,9 @@ export async function measureWindow(row: Row, server: ServerProcess, { seconds, 
     rps: result.requests.total / result.duration,
     p50: percentile(50),
     p99: percentile(99),
-    cpuPerRequest: cpuBefore === null || cpuAfter === null || result.requests.total === 0 ? null : (cpuAfter - cpuBefore) / result.requests.total,
+    // With background load the server's CPU is shared between two kinds of request: not a per-request figure.
+    cpuPerRequest: background || cpuBefore === null || cpuAfter === null || result.requests.total === 0 ? null : (cpuAfter - cpuBefore) / result.requests.total,
+    bytesPerAnswer: latencies.length === 0 ? 0 : received / latencies.length,
     peakRss,
     requests: result.requests.total,
     unexpected: answered - expected + result.errors + result.timeouts,

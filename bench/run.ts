@@ -8,7 +8,7 @@ import { measureWindow, median, type WindowResult } from './measure.ts';
 import { buildGoals, formatTable, writeReport, type BenchReport, type RowReport } from './report.ts';
 import { benchRows, Launcher, seedNotes, type Row, type ServerKind } from './scenarios.ts';
 import { freePort } from '../test/helpers/ephemeralPort.ts';
-import { startHelloServer, startWidgetServer, type ServerProcess } from './servers.ts';
+import { startBalancer, startHelloServer, startWidgetServer, type ServerProcess } from './servers.ts';
 import { measureTokenVerify } from './tokenVerify.ts';
 import { measureWidgetSize } from './widgetSize.ts';
 
@@ -41,7 +41,7 @@ if (!Number.isInteger(connections) || connections < 1 || connections > 256 || (p
   process.exit(2);
 }
 
-// Sized for a 2-core machine: full < 3 min, quick < 30 s, all included.
+// Sized for a 2-core machine: full about 4 min, quick under 1 min, all included.
 const settings = args.quick
   ? { rounds: 2, windowSeconds: 1, warmupSeconds: 0.5, connections, verifyBatches: 4, verifyPerBatch: 20_000 }
   : { rounds: 5, windowSeconds: 3, warmupSeconds: 2, connections, verifyBatches: 8, verifyPerBatch: 50_000 };
@@ -59,6 +59,7 @@ async function main(): Promise<void> {
 
   const database = await prepareDatabase(process.env.DATABASE_URL);
   const servers: Partial<Record<ServerKind, ServerProcess>> = {};
+  let secondNode: ServerProcess | undefined;
   try {
     const ports = portBase === null ? [await freePort(), await freePort(), await freePort()] : [portBase, portBase + 1, portBase + 2];
     log(`starting servers (database: ${database.label})...`);
@@ -70,7 +71,15 @@ async function main(): Promise<void> {
     const launcher = new Launcher(database.tenant);
     await seedNotes(servers.app.url, launcher);
     const only = args.only?.split(',');
-    const rows = benchRows(launcher).filter((row) => !only || row.server !== 'app' || only.includes(row.id));
+    const rows = benchRows(launcher).filter((row) => !only || ['node', 'koa'].includes(row.server) || only.includes(row.id));
+    if (rows.some((row) => row.server === 'one-node' || row.server === 'two-nodes')) {
+      // A second node on the same database, and the two balancers.
+      secondNode = await startWidgetServer({ port: await freePort(), databaseUrl: database.url, secretsKey: database.secretsKey });
+      [servers['one-node'], servers['two-nodes']] = await Promise.all([
+        startBalancer('1 node behind a balancer', await freePort(), [servers.app]),
+        startBalancer('2 nodes behind a balancer', await freePort(), [servers.app, secondNode]),
+      ]);
+    }
 
     const window = (row: Row, seconds: number) => measureWindow(row, servers[row.server]!, { seconds, connections: settings.connections });
     for (const row of rows) {
@@ -99,6 +108,7 @@ async function main(): Promise<void> {
         ratioToKoa: median(rounds.map((r, i) => r.rps / koaRounds[i]!.rps)),
         cpuPerRequest: rounds.every((r) => r.cpuPerRequest !== null) ? median(rounds.map((r) => r.cpuPerRequest!)) : null,
         peakRss: rss.length > 0 ? Math.max(...rss) : null,
+        bytesPerAnswer: median(rounds.map((r) => r.bytesPerAnswer)),
         requests: rounds.reduce((sum, r) => sum + r.requests, 0),
         unexpected: rounds.reduce((sum, r) => sum + r.unexpected, 0),
         rounds,
@@ -132,7 +142,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
-    await Promise.all(Object.values(servers).map((s) => s.stop()));
+    await Promise.all([...Object.values(servers), ...(secondNode ? [secondNode] : [])].map((s) => s.stop()));
     await database.cleanup();
   }
 }

@@ -7,7 +7,7 @@ import { BENCH_PUBLIC_URL } from './servers.ts';
 // The rows of the benchmark: what each one sends, to which server, and which
 // status every answer must have (a fast wrong answer is not a result).
 
-export type ServerKind = 'node' | 'koa' | 'app';
+export type ServerKind = 'node' | 'koa' | 'app' | 'one-node' | 'two-nodes';
 
 export interface Row {
   id: string;
@@ -17,6 +17,8 @@ export interface Row {
   status: number;
   /** Called before each measured window: fresh tokens, so none expires mid-run. */
   prepare(url: string): Promise<Omit<Options, 'url'>>;
+  /** Load run against the same server during the window, not measured itself (the launch storm). */
+  background?(url: string): Promise<Omit<Options, 'url'>>;
 }
 
 export const LIST_CONTEXT = 'bench:thread-of-50';
@@ -68,6 +70,29 @@ function forge(token: string): string {
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
+// What a browser sends: the launch page is compressed on the wire, and the bench counts those bytes.
+const ACCEPT_ENCODING = { 'Accept-Encoding': 'br, gzip' };
+
+/** Launches with a new jti each, as fast as `connections` clients can send them. */
+const launchStorm = (launcher: Launcher, connections: number): Omit<Options, 'url'> => ({
+  connections,
+  requests: [
+    {
+      method: 'POST',
+      path: '/launch',
+      // Signed as each request is built: every launch carries a jti the server has never seen.
+      setupRequest: (request) => ({
+        ...request,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...ACCEPT_ENCODING },
+        body: `jwt=${launcher.token(LIST_CONTEXT)}`,
+      }),
+    },
+  ],
+});
+
+/** Connections of the launch storm beside GET /api/me's 10. */
+export const STORM_CONNECTIONS = 2;
+
 export function benchRows(launcher: Launcher): Row[] {
   return [
     { id: 'node', title: 'bare node http hello (floor)', server: 'node', status: 200, prepare: async () => ({ method: 'GET', path: '/' }) },
@@ -103,21 +128,29 @@ export function benchRows(launcher: Launcher): Row[] {
       title: `POST /launch (full, ${SEEDED_NOTES} notes rendered)`,
       server: 'app',
       status: 200,
-      prepare: async () => ({
-        requests: [
-          {
-            method: 'POST',
-            path: '/launch',
-            // Signed as each request is built: every launch carries a jti the server has never seen.
-            setupRequest: (request) => ({
-              ...request,
-              headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-              body: `jwt=${launcher.token(LIST_CONTEXT)}`,
-            }),
-          },
-        ],
-      }),
+      prepare: async () => {
+        const { connections: _, ...storm } = launchStorm(launcher, 1);
+        return storm;
+      },
     },
+    {
+      id: 'me-storm',
+      title: `GET /api/me during a launch storm (${STORM_CONNECTIONS} launching clients)`,
+      server: 'app',
+      status: 200,
+      prepare: async (url) => ({ method: 'GET', path: '/api/me', headers: bearer(await launcher.session(url, 'bench:me')) }),
+      background: async () => launchStorm(launcher, STORM_CONNECTIONS),
+    },
+    // The same GET /api/me through one address, to one node and to two (bench/balancer.ts).
+    ...(['one-node', 'two-nodes'] as const).map(
+      (server): Row => ({
+        id: `me-${server}`,
+        title: `GET /api/me, ${server === 'one-node' ? '1 node' : '2 nodes'} behind one address`,
+        server,
+        status: 200,
+        prepare: async (url) => ({ method: 'GET', path: '/api/me', headers: bearer(await launcher.session(url, 'bench:me')) }),
+      }),
+    ),
     {
       id: 'invalid-token',
       title: 'invalid token (bad signature) -> 401',

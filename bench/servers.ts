@@ -119,13 +119,28 @@ export interface WidgetServerOptions {
   cpuProfileDir?: string;
 }
 
+/**
+ * `npm run start:prod` from package.json, as `[node flags, script]`: the bench runs exactly that
+ * command (without npm's own process in between, so the pid is the server's).
+ */
+export function productionStartCommand(): { nodeFlags: string[]; script: string } {
+  const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const [node, ...rest] = pkg.scripts['start:prod']!.split(/\s+/);
+  const script = rest.pop();
+  if (node !== 'node' || !script || rest.some((arg) => !arg.startsWith('--'))) throw new Error(`start:prod is not "node [--flags] script": ${pkg.scripts['start:prod']}`);
+  return { nodeFlags: rest, script };
+}
+
 /** The real server in production mode, the way it is deployed: the bundle `npm run build` makes, run by `npm run start:prod`. */
 export async function startWidgetServer({ port, databaseUrl, secretsKey, cpuProfileDir }: WidgetServerOptions): Promise<ServerProcess> {
+  await buildServer();
+  const start = productionStartCommand();
   return spawnServer({
     name: 'widget server',
-    script: (await buildServer()).server,
+    script: start.script,
     typescript: false,
-    nodeFlags: [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfileDir)}`] : [])],
+    // BENCH_NODE_FLAGS: extra flags to compare (a later flag wins over start:prod's).
+    nodeFlags: [...start.nodeFlags, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfileDir)}`] : [])],
     env: {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
@@ -144,3 +159,33 @@ export async function startWidgetServer({ port, databaseUrl, secretsKey, cpuProf
 
 /** Production needs an https PUBLIC_URL; it only sets the audience and issuer, nothing connects to it. */
 export const BENCH_PUBLIC_URL = 'https://widget.bench.test';
+
+/**
+ * `bench/balancer.ts` in front of `backends`: one address, connections dealt
+ * out in turn. Its CPU and memory are the backends' (summed, and the largest),
+ * so a row through it reads like a row against one server; the balancer's own
+ * cost is the same for one backend and for two.
+ */
+export async function startBalancer(name: string, port: number, backends: ServerProcess[]): Promise<ServerProcess> {
+  const balancer = await spawnServer({
+    name: `${name} (balancer)`,
+    script: 'bench/balancer.ts',
+    args: [String(port), ...backends.map((b) => new URL(b.url).port)],
+    url: `http://127.0.0.1:${port}`,
+    readyPath: '/healthz',
+  });
+  return {
+    name,
+    url: balancer.url,
+    pid: balancer.pid,
+    rss: () => {
+      const all = backends.map((b) => b.rss());
+      return all.every((v) => v !== null) ? Math.max(...(all as number[])) : null;
+    },
+    cpuTime: () => {
+      const all = backends.map((b) => b.cpuTime());
+      return all.every((v) => v !== null) ? (all as number[]).reduce((sum, v) => sum + v, 0) : null;
+    },
+    stop: () => balancer.stop(),
+  };
+}

@@ -26,7 +26,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = jsonLogger(undefined, { level: config.logLevel });
+  const logger = jsonLogger(undefined, { level: config.logLevel, coalesce: true });
   logUnhandledRejections(process, logger);
   const clock = systemClock;
   logger.info('starting', { version: APP_VERSION, pid: process.pid, node: process.version, production: config.production });

@@ -4,6 +4,8 @@ import type { DatabaseConfig } from '../config.ts';
 import type { SecretBox } from '../secrets/secretBox.ts';
 import { migrationSource } from './migrations/index.ts';
 import { prepareSqliteFile } from './sqliteFile.ts';
+import { installDurableCommits, makeCommitsDurable } from './durableCommits.ts';
+import { attachSqliteReader } from './sqliteReader.ts';
 
 // int8 (COUNT, bigint epoch-ms columns) arrives as a string from pg; every such
 // value we store is an epoch-ms timestamp or a count, well inside 2^53.
@@ -26,8 +28,11 @@ const knexLog = {
   debug: () => {},
 };
 
-/** `secrets`: for the knex CLI, which migrates through this config (migrateLatest passes its own). */
-export function knexConfig(database: DatabaseConfig, secrets?: SecretBox): Knex.Config {
+/**
+ * `secrets`: for the knex CLI, which migrates through this config (migrateLatest passes its own).
+ * `deferredSync`: the caller makes every write durable itself (durableCommits.ts); only createDb does.
+ */
+export function knexConfig(database: DatabaseConfig, secrets?: SecretBox, { deferredSync = false } = {}): Knex.Config {
   if (database.client === 'sqlite') {
     // Here rather than in createDb: the knex CLI opens the file through this config alone.
     if (database.filename !== ':memory:') prepareSqliteFile(database.filename);
@@ -38,10 +43,16 @@ export function knexConfig(database: DatabaseConfig, secrets?: SecretBox): Knex.
       useNullAsDefault: true,
       pool: {
         afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
-          // WAL lets readers run beside the writer; synchronous=FULL fsyncs the WAL
-          // on every commit so an acknowledged write survives kill -9 and power loss.
+          // WAL lets readers run beside the writer. An acknowledged write must survive
+          // kill -9 and power loss: synchronous=FULL fsyncs the WAL inside every commit,
+          // on the event loop; with deferredSync the WAL is fsynced off it before the
+          // write's promise resolves, and checkpoints run on a FULL connection (durableCommits.ts).
           conn.pragma('journal_mode = WAL');
-          conn.pragma('synchronous = FULL');
+          conn.pragma(deferredSync ? 'synchronous = OFF' : 'synchronous = FULL');
+          if (deferredSync) {
+            conn.pragma('wal_autocheckpoint = 0');
+            makeCommitsDurable(conn, database.filename);
+          }
           conn.pragma('foreign_keys = ON');
           conn.pragma('busy_timeout = 5000');
           reusePreparedStatements(conn);
@@ -73,7 +84,9 @@ export function knexConfig(database: DatabaseConfig, secrets?: SecretBox): Knex.
 
 interface SqliteConnection {
   pragma(sql: string): unknown;
-  prepare(sql: string): unknown;
+  prepare(sql: string): { readonly: boolean };
+  close(): unknown;
+  inTransaction: boolean;
 }
 
 const MAX_CACHED_STATEMENTS = 200;
@@ -88,9 +101,9 @@ const MAX_CACHED_STATEMENTS = 200;
  */
 function reusePreparedStatements(conn: SqliteConnection): void {
   const prepare = conn.prepare.bind(conn);
-  const cache = new Map<string, unknown>();
+  const cache = new Map<string, { readonly: boolean }>();
   conn.prepare = (sql: string) => {
-    let statement = cache.get(sql);
+    let statement = cache.get(sql) as { readonly: boolean } | undefined;
     if (statement === undefined) {
       // Bounded: queries built with a variable number of values each have their own text.
       if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear();
@@ -101,8 +114,18 @@ function reusePreparedStatements(conn: SqliteConnection): void {
   };
 }
 
+/**
+ * knex on the database. A SQLite file also gets the reader connection the per-request reads use
+ * (sqliteReader.ts), and durable commits that wait for the disk off the event loop (durableCommits.ts).
+ */
 export function createDb(database: DatabaseConfig): Db {
-  return knex(knexConfig(database));
+  const file = database.client === 'sqlite' && database.filename !== ':memory:' ? database.filename : null;
+  const db = knex(knexConfig(database, undefined, { deferredSync: file !== null }));
+  if (file !== null) {
+    attachSqliteReader(db, file);
+    installDurableCommits(db);
+  }
+  return db;
 }
 
 /**

@@ -1,4 +1,6 @@
+import type { Knex } from 'knex';
 import type { Db } from './connect.ts';
+import { literalLimit, preparedSelect, type Params, type PreparedSelect } from './preparedSelect.ts';
 
 export interface NoteRow {
   id: string;
@@ -47,34 +49,67 @@ const fromRow = (r: RawNote): NoteRow => ({
   updatedAt: Number(r.updated_at),
 });
 
-function scoped(db: Db, scope: NoteScope) {
+function scoped(db: Db, scope: Params<{ tenantId: string; ctx: string }>) {
   return db<RawNote>('notes')
     .join('users', 'users.id', 'notes.author_id')
     .select(COLUMNS)
     .where({ 'notes.tenant_id': scope.tenantId, 'notes.ctx': scope.ctx });
 }
 
+type PageParams = { tenantId: string; ctx: string };
+type PageAfterParams = PageParams & { beforeCreatedAt: number; beforeId: string };
+
+const newestFirst = (query: Knex.QueryBuilder) =>
+  query.orderBy([
+    { column: 'notes.created_at', order: 'desc' },
+    { column: 'notes.id', order: 'desc' },
+  ]);
+
+// One prepared statement per page size (preparedSelect.ts: the LIMIT is part of
+// the text); the routes allow at most NOTES_PAGE_MAX + 1 of them.
+function perPageSize<P extends PageParams>(make: (limit: number) => PreparedSelect<P, RawNote>): (limit: number) => PreparedSelect<P, RawNote> {
+  const made = new Map<number, PreparedSelect<P, RawNote>>();
+  return (limit) => {
+    let query = made.get(limit);
+    if (!query) {
+      query = make(limit);
+      made.set(limit, query);
+    }
+    return query;
+  };
+}
+
+const firstPage = perPageSize((limit) => preparedSelect<PageParams, RawNote>(['tenantId', 'ctx'], (db, p) => literalLimit(newestFirst(scoped(db, p)), limit)));
+
+const laterPage = perPageSize((limit) =>
+  preparedSelect<PageAfterParams, RawNote>(['tenantId', 'ctx', 'beforeCreatedAt', 'beforeId'], (db, p) =>
+    literalLimit(
+      newestFirst(
+        scoped(db, p).andWhere((q) =>
+          q.where('notes.created_at', '<', p.beforeCreatedAt).orWhere((same) => same.where('notes.created_at', '=', p.beforeCreatedAt).andWhere('notes.id', '<', p.beforeId)),
+        ),
+      ),
+      limit,
+    ),
+  ),
+);
+
 /**
  * Newest first, ties on created_at broken by id so that a cursor never skips or
  * repeats a note. One indexed range scan on (tenant_id, ctx, created_at, id).
  */
 export async function listNotes(db: Db, scope: NoteScope, options: { limit: number; before?: NotePosition }): Promise<NoteRow[]> {
-  const query = scoped(db, scope);
   const before = options.before;
-  if (before) {
-    query.andWhere((q) =>
-      q.where('notes.created_at', '<', before.createdAt).orWhere((same) => same.where('notes.created_at', '=', before.createdAt).andWhere('notes.id', '<', before.id)),
-    );
-  }
-  const rows = await query.orderBy([
-    { column: 'notes.created_at', order: 'desc' },
-    { column: 'notes.id', order: 'desc' },
-  ]).limit(options.limit);
+  const rows = before
+    ? await laterPage(options.limit)(db, { tenantId: scope.tenantId, ctx: scope.ctx, beforeCreatedAt: before.createdAt, beforeId: before.id })
+    : await firstPage(options.limit)(db, { tenantId: scope.tenantId, ctx: scope.ctx });
   return rows.map(fromRow);
 }
 
+const noteById = preparedSelect<PageParams & { id: string }, RawNote>(['tenantId', 'ctx', 'id'], (db, p) => literalLimit(scoped(db, p).andWhere('notes.id', p.id), 1));
+
 export async function findNote(db: Db, scope: NoteScope, id: string): Promise<NoteRow | undefined> {
-  const row = await scoped(db, scope).andWhere('notes.id', id).first();
+  const [row] = await noteById(db, { tenantId: scope.tenantId, ctx: scope.ctx, id });
   return row ? fromRow(row) : undefined;
 }
 

@@ -1,4 +1,5 @@
 import type { Db } from './connect.ts';
+import { literalLimit, preparedSelect } from './preparedSelect.ts';
 
 export interface SessionRow {
   id: string;
@@ -32,13 +33,29 @@ export interface SessionState {
   revokedAt: number | null;
 }
 
+interface RawSessionState {
+  tenant_id: string;
+  user_id: string;
+  display_name: string | null;
+  ctx: string;
+  expires_at: number | string;
+  revoked_at: number | string | null;
+}
+
+// Prepared once (preparedSelect.ts): this runs on every API call.
+const sessionStateById = preparedSelect<{ sid: string }, RawSessionState>(['sid'], (db, { sid }) =>
+  literalLimit(
+    db('sessions')
+      .join('users', 'users.id', 'sessions.user_id')
+      .select('sessions.tenant_id', 'sessions.user_id', 'users.display_name', 'sessions.ctx', 'sessions.expires_at', 'sessions.revoked_at')
+      .where('sessions.id', sid),
+    1,
+  ),
+);
+
 /** What the per-request check needs (one primary-key lookup): this runs on every API call. */
 export async function findSessionState(db: Db, id: string): Promise<SessionState | undefined> {
-  const row = await db('sessions')
-    .join('users', 'users.id', 'sessions.user_id')
-    .select('sessions.tenant_id', 'sessions.user_id', 'users.display_name', 'sessions.ctx', 'sessions.expires_at', 'sessions.revoked_at')
-    .where('sessions.id', id)
-    .first();
+  const [row] = await sessionStateById(db, { sid: id });
   return row
     ? {
         tenantId: row.tenant_id,

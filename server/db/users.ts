@@ -1,5 +1,6 @@
 import { v4 as uuidv4 } from 'uuid';
 import type { Db } from './connect.ts';
+import { literalLimit } from './preparedSelect.ts';
 
 export interface UserRow {
   id: string;
@@ -24,6 +25,7 @@ export async function findOrCreateUser(db: Db, input: { tenantId: string; extern
     })
     .onConflict(['tenant_id', 'external_id'])
     .merge({ display_name: input.name, updated_at: input.now });
-  const row = await db('users').select('id', 'tenant_id', 'display_name').where({ tenant_id: input.tenantId, external_id: input.externalId }).first();
+  // Not .first(): a bound LIMIT makes SQLite prepare the statement again on every run.
+  const [row] = await literalLimit(db('users').select('id', 'tenant_id', 'display_name').where({ tenant_id: input.tenantId, external_id: input.externalId }), 1);
   return { id: row.id, tenantId: row.tenant_id, name: row.display_name };
 }

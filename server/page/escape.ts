@@ -5,16 +5,31 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
+const hex4 = (c: string) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
+
 /**
  * JSON for a <script type="application/json"> element. Escaping '<', '>' and
- * '&' as \u escapes means no value can form "</script" or "<!--", and U+2028/9
- * are escaped for older JSON-in-JS consumers. JSON.parse restores them exactly.
+ * '&' as \u escapes means no value can form "</script" or "<!--". Everything
+ * outside ASCII is escaped too (U+2028/9 included, for older JSON-in-JS
+ * consumers), so the page stays ASCII: see asciiHtml. JSON.parse restores
+ * every character exactly, surrogate pairs included.
  */
 export function jsonForScriptElement(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/>/g, '\\u003e')
-    .replace(/&/g, '\\u0026')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value).replace(/[<>&\u0080-\uffff]/g, hex4);
+}
+
+/**
+ * Markup with every character outside ASCII written as a character reference
+ * (`…` as `&#x2026;`), which the HTML parser turns back into the same text, in
+ * text and in attribute values alike. An ASCII page is stored by V8 one byte
+ * per character and is sent as its own bytes; one "…" in it made V8 store all
+ * 48 KB as UTF-16 and encode it to UTF-8 on every launch (docs/benchmark.md).
+ * Not for the content of <script> or <style>: the app's markup has neither.
+ * A lone surrogate (which UTF-8 cannot carry) becomes U+FFFD, as encoding would have made it.
+ */
+export function asciiHtml(html: string): string {
+  return html.replace(/[^\x00-\x7f]/gu, (c) => {
+    const point = c.codePointAt(0)!;
+    return `&#x${(point >= 0xd800 && point <= 0xdfff ? 0xfffd : point).toString(16)};`;
+  });
 }

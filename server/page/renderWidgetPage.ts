@@ -1,5 +1,5 @@
 import { BOOTSTRAP_ELEMENT_ID, type WidgetBootstrap } from '../../contract/bootstrap.ts';
-import { escapeHtml, jsonForScriptElement } from './escape.ts';
+import { asciiHtml, escapeHtml, jsonForScriptElement } from './escape.ts';
 
 export interface WidgetPageAssets {
   scripts: string[]; // URL paths of module scripts
@@ -16,6 +16,7 @@ export interface RenderWidgetPageInput {
   appHtml: string;
 }
 
+/** The page, ASCII only (asciiHtml, jsonForScriptElement): its bytes are its characters. */
 export function renderWidgetPage({ nonce, bootstrap, assets, appHtml }: RenderWidgetPageInput): string {
   const styles = assets.styles.map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`).join('');
   const preloads = assets.preloads.map((href) => `<link rel="modulepreload" nonce="${nonce}" href="${escapeHtml(href)}">`).join('');
@@ -24,7 +25,7 @@ export function renderWidgetPage({ nonce, bootstrap, assets, appHtml }: RenderWi
 <html lang="en" data-theme="${escapeHtml(bootstrap.theme)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>Notes</title>${styles}${preloads}</head>
-<body><div id="app">${appHtml}</div>
+<body><div id="app">${asciiHtml(appHtml)}</div>
 <script type="application/json" id="${BOOTSTRAP_ELEMENT_ID}">${jsonForScriptElement(bootstrap)}</script>
 ${scripts}</body></html>`;
 }

@@ -52,7 +52,8 @@ export async function sendWidgetPage(
   const nonce = crypto.randomBytes(16).toString('base64');
   ctx.set('Content-Security-Policy', widgetPageCsp(nonce, opened.tenant.origins));
   ctx.type = 'text/html; charset=utf-8';
-  ctx.body = renderWidgetPage({ nonce, bootstrap, assets: pageAssets, appHtml: rendered.html });
+  // The page is ASCII, so latin1 gives its UTF-8 bytes without an encoder pass (and Koa need not measure a string).
+  ctx.body = Buffer.from(renderWidgetPage({ nonce, bootstrap, assets: pageAssets, appHtml: rendered.html }), 'latin1');
 }
 
 export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDeps): RouteSpec[] {

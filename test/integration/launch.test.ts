@@ -90,6 +90,18 @@ describe('a good launch', () => {
 });
 
 describe('the bootstrap block', () => {
+  it('sends the page as ASCII, whatever the names and notes hold', async () => {
+    const name = 'Zoë Ōkubo 😀';
+    const first = await t.launch({ name, ctx: 'ascii:page' });
+    expect((await t.api('POST', '/api/notes', first.token, { body: 'Café… 日本語 😀' })).status).toBe(201);
+    const { response, html, bootstrap } = await t.launch({ name, ctx: 'ascii:page' });
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(html).toMatch(/^[\x00-\x7f]*$/);
+    expect(bootstrap.user.name).toBe(name);
+    expect(bootstrap.notes[0].body).toBe('Café… 日本語 😀');
+    expect(html).toContain('Caf&#xe9;&#x2026;');
+  });
+
   it('cannot be broken out of by a hostile display name or context', async () => {
     const hostile = '</script><script>alert(1)</script><!--';
     const { html } = await t.launch({ name: hostile, ctx: '</SCRIPT ><img src=x onerror=alert(2)>' });

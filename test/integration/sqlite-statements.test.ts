@@ -1,8 +1,13 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../server/db/connect.ts';
+import { literalLimit, preparedSqlOf } from '../../server/db/preparedSelect.ts';
+import { findSessionState, insertSession, revokeUserSessions } from '../../server/db/sessions.ts';
+import { sqliteReader } from '../../server/db/sqliteReader.ts';
+import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 
 // connect.ts reuses prepared statements per SQLite connection; reuse must never
 // change an answer.
@@ -47,5 +52,66 @@ describe('prepared statement reuse on SQLite', () => {
     expect(await db('grows').select('*')).toEqual([{ a: 1 }]);
     await db.schema.alterTable('grows', (t) => t.string('b').defaultTo('x'));
     expect(await db('grows').select('*')).toEqual([{ a: 1, b: 'x' }]);
+  });
+});
+
+describe('per-request reads as statements that stay prepared', () => {
+  let app: TestApp;
+  let reads: Db;
+  beforeAll(async () => {
+    app = await startTestApp({ env: { DATABASE_URL: `sqlite:${path.join(dir, 'app.sqlite')}` } });
+    reads = app.db;
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('compiles the session lookup and the notes page with named placeholders and a literal LIMIT', () => {
+    const session = preparedSqlOf(reads, ['sid'], (db, { sid }) => literalLimit(db('sessions').select('id').where('id', sid), 1));
+    expect(session).toBe('select `id` from `sessions` where `id` = @sid limit 1');
+    // A bound LIMIT (what .first() and .limit(n) write) is refused where it would expire the statement.
+    expect(() => preparedSqlOf(reads, ['sid'], (db, { sid }) => db('sessions').select('id').where('id', sid).limit(1))).toThrow(/bound 1 value/);
+  });
+
+  it('prepares each read once, however many calls and whatever their values', async () => {
+    const reader = sqliteReader(reads)!;
+    const prepare = reader.prepare.bind(reader);
+    const prepared: string[] = [];
+    reader.prepare = (sql: string) => {
+      prepared.push(sql);
+      return prepare(sql);
+    };
+    try {
+      const { token } = await app.launch({ ctx: 'stmt:one' });
+      for (let i = 0; i < 5; i++) {
+        expect((await app.api('POST', '/api/notes', token, { body: `note ${i}` })).status).toBe(201);
+        expect((await app.api('GET', '/api/me', token)).status).toBe(200);
+        const page = await app.api('GET', '/api/notes?limit=2', token);
+        expect(page.status).toBe(200);
+        const { nextCursor } = (await page.json()) as { nextCursor: string | null };
+        if (nextCursor) expect((await app.api('GET', `/api/notes?limit=2&before=${encodeURIComponent(nextCursor)}`, token)).status).toBe(200);
+      }
+      // Each distinct text once: the session check, the read-back of a new note, page 1, page 2 (and the launch page's 51).
+      expect(prepared.length).toBe(new Set(prepared).size);
+      expect(prepared.length).toBeLessThanOrEqual(5);
+      expect(prepared.every((sql) => !sql.includes('?'))).toBe(true);
+    } finally {
+      reader.prepare = prepare;
+    }
+  });
+
+  it('never sees a write before it commits, and sees a revocation as soon as it commits', async () => {
+    const { token, bootstrap } = await app.launch({ ctx: 'stmt:two' });
+    const user = bootstrap.user.id as string;
+    const sid = crypto.randomUUID();
+    await app.db.transaction(async (trx) => {
+      await insertSession(trx, { id: sid, tenantId: app.tenant.id, userId: user, ctx: 'stmt:two', createdAt: 1, expiresAt: 2, revokedAt: null });
+      expect(await findSessionState(app.db, sid)).toBeUndefined();
+    });
+    expect((await findSessionState(app.db, sid))?.expiresAt).toBe(2);
+
+    expect((await app.api('GET', '/api/me', token)).status).toBe(200);
+    await revokeUserSessions(app.db, user, app.clock.now());
+    expect((await app.api('GET', '/api/me', token)).status).toBe(401);
   });
 });

@@ -97,6 +97,8 @@ describe.concurrent('graceful shutdown on SIGTERM', () => {
     const { server, token } = await startWithSession();
     const agent = new http.Agent({ keepAlive: false });
     cleanup.push(() => agent.destroy());
+    // Request lines go out at the end of their event-loop turn (logger.ts), so the launch's may follow its answer.
+    await until("the launch's request line", () => server.logRecords().some((r) => r.event === 'request' && r.path === '/api/session'));
     const before = requestsSeen(server);
     const stuck = halfSentNote(server, token, 'never finished', agent);
     stuck.answer.catch(() => {});

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDb, type Db } from '../../server/db/connect.ts';
+import { walSyncOf } from '../../server/db/durableCommits.ts';
+import type { WalSync } from '../../server/db/walSync.ts';
+
+// durableCommits.ts: on SQLite a write is acknowledged (its promise resolves)
+// only once the WAL holding it was fsynced, off the event loop, and writes
+// waiting together share one fsync.
+
+let dir: string;
+let file: string;
+let db: Db;
+let wal: WalSync;
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'widget-durable-'));
+  file = path.join(dir, 'durable.sqlite');
+  db = createDb({ client: 'sqlite', filename: file });
+  wal = (await walSyncOf(db))!;
+  await db.schema.createTable('items', (t) => {
+    t.integer('k').primary();
+    t.string('v');
+  });
+});
+afterEach(async () => {
+  await db.destroy();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Records, in order, when each fsync finished and when each write resolved. */
+function watchSyncs(): string[] {
+  const events: string[] = [];
+  const sync = wal.sync.bind(wal);
+  wal.sync = () => sync().then(() => void events.push('fsynced'));
+  return events;
+}
+
+describe('durable commits on SQLite', () => {
+  it('resolves a write only after an fsync of the WAL that holds it', async () => {
+    const events = watchSyncs();
+    const before = wal.syncs;
+    await db('items').insert({ k: 1, v: 'one' });
+    events.push('insert resolved');
+    await db('items').where({ k: 1 }).update({ v: 'uno' });
+    events.push('update resolved');
+    expect(events).toEqual(['fsynced', 'insert resolved', 'fsynced', 'update resolved']);
+    expect(wal.syncs - before).toBe(2);
+  });
+
+  it('does not wait for the disk on reads', async () => {
+    await db('items').insert({ k: 1, v: 'one' });
+    const before = wal.syncs;
+    for (let i = 0; i < 5; i++) expect(await db('items').select('v').where({ k: 1 })).toEqual([{ v: 'one' }]);
+    expect(wal.syncs).toBe(before);
+  });
+
+  it('makes one transaction one fsync, at its commit', async () => {
+    const events = watchSyncs();
+    await db.transaction(async (trx) => {
+      for (let k = 1; k <= 3; k++) await trx('items').insert({ k, v: String(k) });
+      events.push('last write inside');
+    });
+    events.push('transaction resolved');
+    expect(events).toEqual(['last write inside', 'fsynced', 'transaction resolved']);
+  });
+
+  it('writes with synchronous=OFF only because it waits for the fsync itself', async () => {
+    expect(await db.raw('pragma synchronous')).toEqual([{ synchronous: 0 }]);
+    expect(await db.raw('pragma wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 0 }]);
+  });
+
+  it('leaves every acknowledged write in the database file when it closes', async () => {
+    for (let k = 1; k <= 250; k++) await db('items').insert({ k, v: 'x'.repeat(100) });
+    await db.destroy();
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
+    db = createDb({ client: 'sqlite', filename: file });
+    wal = (await walSyncOf(db))!;
+    expect(await db('items').count({ n: '*' })).toEqual([{ n: 250 }]);
+  });
+});
