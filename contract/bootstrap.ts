@@ -22,9 +22,9 @@ export interface WidgetBootstrap {
   /** Host origins the widget may talk to with postMessage. */
   hostOrigins: string[];
   theme: Theme;
-  /** BCP 47 locale for dates and times (the `locale` claim, else the SDK's `locale` option); absent: the browser's. */
+  /** BCP 47 locale for dates and times (the `locale` claim, else the SDK's `locale` option; LTI: launch_presentation.locale); absent: the browser's. */
   locale?: string;
-  /** The host's name for this context (the `ctx_label` claim); the raw context id is never shown. */
+  /** The host's name for this context (the `ctx_label` claim; LTI: the resource link's title); the raw context id is never shown. */
   contextLabel?: string;
   /** Server-rendered first page of notes, newest first. */
   notes: Note[];
@@ -33,4 +33,9 @@ export interface WidgetBootstrap {
   lastEventId: string;
   /** Epoch ms of the server render: the first client render uses it so hydration matches. */
   renderedAt: number;
+  /**
+   * true when no host SDK is there to ask for a new launch (an LTI launch: the
+   * LMS frames the widget directly), so a lapsed session says how to reopen it.
+   */
+  noHostSdk?: true;
 }

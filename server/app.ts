@@ -4,6 +4,7 @@ import { createHostApiAuth } from './auth/launch/hostApiAuth.ts';
 import { DEFAULT_JWKS_CACHE, JwksCache, type JwksCacheOptions } from './auth/launch/jwksCache.ts';
 import { jwksFetchFor } from './auth/launch/jwksFetcher.ts';
 import { TenantDirectory } from './auth/launch/tenantDirectory.ts';
+import { createLtiService, type LtiService } from './auth/lti/ltiLaunch.ts';
 import type { SessionKeyRing } from './auth/session/sessionKeyRing.ts';
 import { createSessionService, type SessionService } from './auth/session/sessionService.ts';
 import type { Clock } from './clock.ts';
@@ -31,6 +32,7 @@ import { hostApiRoutes } from './routes/hostApi.ts';
 import { launchRoutes } from './routes/launch.ts';
 import { createLiveUpdates, type LiveUpdates } from './live/liveUpdates.ts';
 import { createNoteChanges } from './notes/noteChanges.ts';
+import { ltiRoutes } from './routes/lti.ts';
 import { notesRoutes } from './routes/notes.ts';
 import { noteStreamRoutes } from './routes/noteStream.ts';
 import { sessionRoutes } from './routes/session.ts';
@@ -53,12 +55,14 @@ export interface AppDeps {
 }
 
 /** Every route the widget server answers, each declared with what it is (http/route.ts). */
-export function appRoutes({ db, clock, assets, sessions, live }: Pick<AppDeps, 'db' | 'clock' | 'assets'> & { sessions: SessionService; live: LiveUpdates }): RouteSpec[] {
+export function appRoutes({ db, clock, assets, sessions, live, lti, tenants }: Pick<AppDeps, 'db' | 'clock' | 'assets'> & { sessions: SessionService; live: LiveUpdates; lti: LtiService; tenants: TenantDirectory }): RouteSpec[] {
+  const renderApp = notesAppRenderer({ db, clock });
   return [
     // Before notes: /api/notes/stream is its own route, not a note id.
     ...noteStreamRoutes({ db, clock, sessions, live }),
     ...healthRoutes({ db }),
-    ...launchRoutes({ sessions, pageAssets: assets.page, renderApp: notesAppRenderer({ db, clock }) }),
+    ...launchRoutes({ sessions, pageAssets: assets.page, renderApp }),
+    ...ltiRoutes({ lti, tenants, pageAssets: assets.page, renderApp }),
     ...sessionRoutes({ sessions }),
     ...notesRoutes({ db, clock, changes: createNoteChanges({ db, feed: live.feed }) }),
     ...hostApiRoutes({ db, clock }),
@@ -102,7 +106,8 @@ export function createApp({ db, config, clock, ring, secrets, assets, logger = s
     // Host API calls are unauthenticated until their signature is checked: they share the launch budget per address.
     host: [limitLaunchAttempts(perIp), requireHostToken(authenticateHostCall, config.publicUrl)],
   };
-  const router = routerFor(appRoutes({ db, clock, assets, sessions, live }), guards);
+  const lti = createLtiService({ db, clock, publicUrl: config.publicUrl, clockSkew: config.clockSkew, tenants, jwks: jwksCache, sessions });
+  const router = routerFor(appRoutes({ db, clock, assets, sessions, live, lti, tenants }), guards);
   app.use(router.routes());
   app.use(router.allowedMethods(methodRefusals));
   return app;

@@ -30,6 +30,8 @@ export interface Config {
   streams: { perSession: number; perNode: number; recheckMs: number };
   /** null in production or with HARNESS_PORT=off: the harness is a development tool only. */
   harnessPort: number | null;
+  /** The fake LMS (LTI 1.3 harness): null in production, with LTI_HARNESS_PORT=off, or when only HARNESS_PORT was set. */
+  ltiHarnessPort: number | null;
   /** Run pending migrations at start (MIGRATE_ON_START); off by default in production. */
   migrateOnStart: boolean;
   /** Seconds a node may serve tenants, tenant keys and its signing key from memory. */
@@ -113,6 +115,11 @@ export function loadConfig(env: Env = process.env, { purpose = 'server' }: LoadC
   const harnessOff = env.HARNESS_PORT?.trim().toLowerCase() === 'off';
   const harnessPortValue = harnessOff ? null : int('HARNESS_PORT', 3001, 1, 65535);
   const host = env.HOST?.trim() || (production ? '0.0.0.0' : '127.0.0.1');
+  // Beside the default harness by default (3002); a process given a HARNESS_PORT of its own (tests,
+  // several nodes on one machine) runs it only when asked, so no fixed port can collide.
+  const ltiHarnessRaw = env.LTI_HARNESS_PORT?.trim().toLowerCase();
+  const ltiHarnessPortValue =
+    ltiHarnessRaw === 'off' || (!ltiHarnessRaw && (harnessPortValue === null || env.HARNESS_PORT?.trim())) ? null : int('LTI_HARNESS_PORT', (harnessPortValue ?? 3001) + 1, 1, 65535);
 
   let publicUrl = `http://localhost:${port}`;
   if (!env.PUBLIC_URL?.trim() && production && purpose === 'server') {
@@ -176,6 +183,9 @@ export function loadConfig(env: Env = process.env, { purpose = 'server' }: LoadC
   if (!production && harnessPortValue !== null && harnessPortValue === port) {
     problems.push(`HARNESS_PORT must differ from PORT (both ${port})`);
   }
+  if (!production && ltiHarnessPortValue !== null && (ltiHarnessPortValue === port || ltiHarnessPortValue === harnessPortValue)) {
+    problems.push(`LTI_HARNESS_PORT must differ from PORT and HARNESS_PORT (got ${ltiHarnessPortValue})`);
+  }
 
   const logLevelRaw = env.LOG_LEVEL?.trim().toLowerCase() || 'info';
   const logLevel = LOG_LEVELS.find((level) => level === logLevelRaw);
@@ -205,6 +215,7 @@ export function loadConfig(env: Env = process.env, { purpose = 'server' }: LoadC
     database,
     streams,
     harnessPort: production ? null : harnessPortValue,
+    ltiHarnessPort: production ? null : ltiHarnessPortValue,
     migrateOnStart,
     cacheTtl,
     sessionTtl,

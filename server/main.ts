@@ -1,3 +1,4 @@
+import { ensureDevLtiPlatform, refuseDevLtiPlatform } from './admin/ltiPlatforms.ts';
 import { ensureDevTenant, refuseDevTenant } from './admin/tenants.ts';
 import { createApp } from './app.ts';
 import { createLiveUpdates } from './live/liveUpdates.ts';
@@ -8,10 +9,12 @@ import { systemClock } from './clock.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createDb } from './db/connect.ts';
 import { purgeExpiredLaunchJtis } from './db/launchJtis.ts';
+import { purgeExpiredLtiStates } from './db/ltiStates.ts';
 import { describeDatabase, prepareDatabase } from './db/prepareDatabase.ts';
 import { deleteEndedSessions, revokeHostUserSessions } from './db/sessions.ts';
 import { signingKeyStore } from './db/signingKeys.ts';
 import { createHarnessApp, harnessHosts } from './harness/harnessApp.ts';
+import { createLtiHarnessApp, DEV_LMS_CLIENT_ID, DEV_LMS_DEPLOYMENT } from './harness/ltiHarnessApp.ts';
 import { closeGracefully, createHttpServer, listen } from './http/httpServer.ts';
 import { jsonLogger } from './logger.ts';
 import { createMetricsApp } from './metrics/metricsApp.ts';
@@ -39,7 +42,10 @@ async function main(): Promise<void> {
   const { box: secrets, source: secretsSource } = openSecretBox(config.secrets);
   const { migrated } = await prepareDatabase(db, { ...config, secrets });
   if (migrated.length > 0) logger.info('migrated', { database, migrations: migrated });
-  if (config.production) await refuseDevTenant(db);
+  if (config.production) {
+    await refuseDevTenant(db);
+    await refuseDevLtiPlatform(db, DEV_LMS_CLIENT_ID);
+  }
   const ring = await new SessionKeyRing(signingKeyStore(db, secrets), clock, config.cacheTtl * 1000, logger).init();
 
   const metrics = createWidgetMetrics({ db, clock, processMetrics: config.metrics !== null });
@@ -85,6 +91,19 @@ async function main(): Promise<void> {
     listening.harness = `${harnessOrigin}/`;
     lines.push(`harness (fake host platform): ${harnessOrigin}/  <- open this in a browser`);
   }
+  if (config.ltiHarnessPort !== null) {
+    const origin = `http://127.0.0.1:${config.ltiHarnessPort}`;
+    const platform = await ensureDevLtiPlatform(db, { origin, clientId: DEV_LMS_CLIENT_ID, deploymentId: DEV_LMS_DEPLOYMENT, now: clock.now() });
+    logger.info('dev_lti_platform', { issuer: platform.issuer, tenantId: platform.id });
+    const lms = createHttpServer(
+      createLtiHarnessApp({ widgetUrl: config.publicUrl, origin, clientId: DEV_LMS_CLIENT_ID, deploymentId: DEV_LMS_DEPLOYMENT, clock, hosts: harnessHosts(config.ltiHarnessPort) }).callback(),
+      logger,
+    );
+    await listen(lms, { port: config.ltiHarnessPort, host: '127.0.0.1', portVariable: 'LTI_HARNESS_PORT' });
+    servers.push(lms);
+    listening.ltiHarness = `${origin}/`;
+    lines.push(`LTI harness (fake LMS, LTI 1.3): ${origin}/  <- the widget launched from a course page`);
+  }
   logger.info('listening', listening);
   console.error(lines.join('\n'));
 
@@ -94,6 +113,7 @@ async function main(): Promise<void> {
   const tokenLifetimeMs = (config.sessionTtl + config.clockSkew + config.cacheTtl) * 1000;
   const maintenance = setInterval(() => {
     purgeExpiredLaunchJtis(db, clock.now())
+      .then(() => purgeExpiredLtiStates(db, clock.now()))
       .then(() => deleteEndedSessions(db, clock.now()))
       .then(() => ring.maintain(config.sessionKeyMaxAge * 1000, tokenLifetimeMs))
       .then(({ rotated, removed }) => {

@@ -15,13 +15,15 @@ export interface AppProps {
   locale?: string;
   /** What the host calls this thread ("Page: Onboarding"); the raw context id is never shown. */
   contextLabel?: string;
+  /** No host SDK can launch again (LTI): an ended session says how to reopen instead of offering to reconnect. */
+  noHostSdk?: boolean;
 }
 
 /** Why the session is gone: the server or host ended it, or the user signed out here. */
 type Ended = 'expired' | 'signed-out' | null;
 
 /** Rendered by the server (first paint) and hydrated in the browser: same props, same markup. */
-export function App({ api, session: launched, initial, renderedAt, locale, contextLabel }: AppProps) {
+export function App({ api, session: launched, initial, renderedAt, locale, contextLabel, noHostSdk }: AppProps) {
   const [session, setSession] = useState(launched);
   const [ended, setEnded] = useState<Ended>(null);
   const [recovery, setRecovery] = useState<'idle' | 'trying' | 'failed'>('idle');
@@ -80,7 +82,9 @@ export function App({ api, session: launched, initial, renderedAt, locale, conte
           </button>
         )}
       </header>
-      {ended ? (
+      {ended && noHostSdk && !signedOut ? (
+        <Notice testid="session-expired">{strings.reopenFromCourse}</Notice>
+      ) : ended ? (
         <Notice
           testid="session-expired"
           info={signedOut && recovery !== 'failed'}

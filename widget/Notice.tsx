@@ -5,9 +5,9 @@ interface NoticeProps {
   /** Information (a state the user chose or should know), not a failure: calmer look, not announced as an alert. */
   info?: boolean;
   children: ComponentChildren;
-  /** The one thing the user can do about it. */
-  action: string;
-  onAction(): void;
+  /** The one thing the user can do about it; absent when only something outside the widget can help. */
+  action?: string;
+  onAction?(): void;
   actionTestid?: string;
   primary?: boolean;
   busy?: boolean;
@@ -18,9 +18,11 @@ export function Notice({ testid, info, children, action, onAction, actionTestid,
   return (
     <div class={info ? 'notice info' : 'notice'} role={info ? 'status' : 'alert'} data-testid={testid}>
       <span>{children}</span>
-      <button class={primary ? 'primary' : undefined} data-testid={actionTestid} disabled={busy} onClick={onAction}>
-        {action}
-      </button>
+      {action && (
+        <button class={primary ? 'primary' : undefined} data-testid={actionTestid} disabled={busy} onClick={onAction}>
+          {action}
+        </button>
+      )}
     </div>
   );
 }

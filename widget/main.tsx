@@ -16,12 +16,23 @@ if (!bootstrap) {
 } else {
   // The postMessage channel to the host SDK; null when not framed, and the
   // widget then still works and shows a clear "session expired" state.
-  const hostLink = createHostBridge({ hostOrigins: bootstrap.hostOrigins }) ?? undefined;
+  // An LTI launch has no SDK around it: nobody to ask for a launch token or to tell the height to.
+  const hostLink = bootstrap.noHostSdk ? undefined : (createHostBridge({ hostOrigins: bootstrap.hostOrigins }) ?? undefined);
   const api = createApiClient(bootstrap, { hostLink });
   trackActivity(api);
   if (hostLink) reportHeight(root, hostLink);
   const initial = { notes: bootstrap.notes, nextCursor: bootstrap.nextCursor, lastEventId: bootstrap.lastEventId };
-  const app = <App api={api} session={{ user: bootstrap.user, context: bootstrap.context }} initial={initial} renderedAt={bootstrap.renderedAt} locale={bootstrap.locale} contextLabel={bootstrap.contextLabel} />;
+  const app = (
+    <App
+      api={api}
+      session={{ user: bootstrap.user, context: bootstrap.context }}
+      initial={initial}
+      renderedAt={bootstrap.renderedAt}
+      locale={bootstrap.locale}
+      contextLabel={bootstrap.contextLabel}
+      noHostSdk={bootstrap.noHostSdk}
+    />
+  );
   // The launch page carries server-rendered markup: adopt it instead of repainting.
   if (root.firstElementChild) hydrate(app, root);
   else render(app, root);

@@ -11,6 +11,8 @@ export const strings = {
   signOut: 'Sign out',
 
   sessionEnded: 'Your session has ended.',
+  // LTI: the LMS frames the widget with no SDK that could sign in again; only a new launch from the course can.
+  reopenFromCourse: 'Your session has ended. To go on, reload this page of your course or open the activity again from the course.',
   reconnect: 'Reconnect',
   reconnecting: 'Reconnecting…',
   // After Reconnect or Sign in again failed. Reloading cannot help while the host refuses: only signing in to the host can.

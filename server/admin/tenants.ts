@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { v4 as uuidv4 } from 'uuid';
 import type { LaunchAlg } from '../../contract/launch.ts';
 import { checkJwksUrl, JwksUrlError } from '../auth/launch/jwksFetcher.ts';
+import { LTI_TENANT_PREFIX } from '../auth/lti/ltiPlatform.ts';
 import { MIN_SECRET_BYTES } from '../auth/launch/verificationKey.ts';
 import { MAX_CANDIDATE_KEYS } from '../auth/launch/verifyHostSignature.ts';
 import type { Db } from '../db/connect.ts';
@@ -85,6 +86,8 @@ export async function registerTenant(
   input: { issuer: string; origins: string[]; now: number; key: KeyInput; production?: boolean },
 ): Promise<RegisteredTenant> {
   const issuer = parseIssuer(input.issuer);
+  // "lti:<id>" names LTI platforms' tenants (admin/ltiPlatforms.ts); `widget-admin lti add` registers those.
+  if (issuer.startsWith(LTI_TENANT_PREFIX)) throw new AdminInputError('issuers beginning with "lti:" are kept for LTI platforms; register an LMS with `widget-admin lti add`');
   if (input.production && issuer === DEV_TENANT_ISSUER) throw new AdminInputError(`the issuer "${DEV_TENANT_ISSUER}" is kept for the development harness; choose another`);
   const origins = parseOrigins(input.origins, { production: input.production });
   const tenant: TenantRow = { id: uuidv4(), issuer, origins, createdAt: input.now };

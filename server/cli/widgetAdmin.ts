@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { APP_VERSION } from '../version.ts';
 import { keysCommand } from './keys.ts';
+import { ltiCommand } from './lti.ts';
 import { migrateCommand } from './migrate.ts';
 import { failureMessage, processIo, type CliIo, type Command } from './runCli.ts';
 import { secretsCommand } from './secrets.ts';
@@ -9,9 +10,9 @@ import { tenantCommand } from './tenant.ts';
 
 // The one entry point of the admin commands: `npm run tenant -- ...` and
 // `npx widget-admin tenant ...` are `widgetAdmin(['tenant', ...])`, and so on
-// for sessions, keys, secrets and migrate (bin/widget-admin.js starts it).
+// for sessions, keys, secrets, migrate and lti (bin/widget-admin.js starts it).
 
-const COMMANDS: Record<string, Command> = { tenant: tenantCommand, sessions: sessionsCommand, keys: keysCommand, secrets: secretsCommand, migrate: migrateCommand };
+const COMMANDS: Record<string, Command> = { tenant: tenantCommand, sessions: sessionsCommand, keys: keysCommand, secrets: secretsCommand, migrate: migrateCommand, lti: ltiCommand };
 
 const USAGE = `Usage: widget-admin <${Object.keys(COMMANDS).join('|')}> [options]   (--help after a command for its options; --version)`;
 

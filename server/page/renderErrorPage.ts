@@ -15,6 +15,9 @@ const SENTENCES: Partial<Record<ErrorCode, string>> = {
   not_found: 'There is nothing here.',
 };
 const DEFAULT_SENTENCE = 'The notes could not be opened here; reloading the page may help.';
+// Inside an LMS no SDK can launch again: only the course can.
+const LTI_SENTENCE = 'The notes could not be opened from the course; open the activity again from the course page.';
+const sentenceFor = (code: ErrorCode) => SENTENCES[code] ?? (code.startsWith('lti_') ? LTI_SENTENCE : DEFAULT_SENTENCE);
 
 /** A refused launch, reported to the host SDK in the parent window. */
 export interface LaunchRefusalReport {
@@ -49,7 +52,7 @@ function refusalMessage(code: ErrorCode, detail: string, report: LaunchRefusalRe
  */
 export function renderErrorPage(code: ErrorCode, detail: string, report: LaunchRefusalReport | null = null): { html: string; csp: string } {
   const nonce = crypto.randomBytes(16).toString('base64');
-  const sentence = SENTENCES[code] ?? DEFAULT_SENTENCE;
+  const sentence = sentenceFor(code);
   const script = report
     ? `<script nonce="${nonce}">const r=${jsonForScriptElement(refusalMessage(code, detail, report))};if(parent!==window)for(const o of r.targets)parent.postMessage(r.message,o);</script>`
     : '';

@@ -20,10 +20,11 @@ const inertApi: ApiClient = {
 };
 
 /** Server-rendered content of the widget page for a new session: the app's markup and the data it hydrates from. */
-/** How the host asked the widget to present itself (bootstrap `locale`, `contextLabel`). */
+/** How the host asked the widget to present itself (bootstrap `locale`, `contextLabel`, `noHostSdk`). */
 export interface AppDisplay {
   locale?: string;
   contextLabel?: string;
+  noHostSdk?: true;
 }
 
 export type AppRenderer = (opened: OpenedSession, display: AppDisplay) => Promise<{ html: string; data: Pick<WidgetBootstrap, 'notes' | 'nextCursor' | 'lastEventId' | 'renderedAt'> }>;
@@ -36,7 +37,7 @@ export function notesAppRenderer({ db, clock }: { db: Db; clock: Clock }): AppRe
   return async (opened, display) => {
     const page = await readNotesPage(db, { tenantId: opened.claims.tid, ctx: opened.claims.ctx });
     const renderedAt = clock.now();
-    const html = renderToString(<App api={inertApi} session={{ user: opened.user, context: opened.context }} initial={page} renderedAt={renderedAt} {...display} />);
+    const html = renderToString(<App api={inertApi} session={{ user: opened.user, context: opened.context }} initial={page} renderedAt={renderedAt} locale={display.locale} contextLabel={display.contextLabel} noHostSdk={display.noHostSdk} />);
     return { html, data: { notes: page.notes, nextCursor: page.nextCursor, lastEventId: page.lastEventId ?? '0', renderedAt } };
   };
 }

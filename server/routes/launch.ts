@@ -3,7 +3,7 @@ import { BOOTSTRAP_VERSION, themeFrom, type WidgetBootstrap } from '../../contra
 import { canonicalLocale } from '../../contract/display.ts';
 import type { SessionUser } from '../../contract/session.ts';
 import type { LaunchDoor } from '../auth/launch/launchSource.ts';
-import type { LaunchAttempt, SessionService } from '../auth/session/sessionService.ts';
+import type { LaunchAttempt, OpenedSession, SessionService } from '../auth/session/sessionService.ts';
 import { WidgetError } from '../errors.ts';
 import { readForm } from '../http/readBody.ts';
 import type { RouteSpec } from '../http/route.ts';
@@ -36,6 +36,31 @@ export const openSessionFor = (sessions: SessionService, ctx: RouteContext, jwt:
 /** The exact origins of the pictures on the page, for its CSP img-src. */
 const pictureOrigins = (users: SessionUser[]) => [...new Set(users.flatMap((u) => (u.picture ? [new URL(u.picture).origin] : [])))];
 
+/** Answers with the widget page for a session just opened (by /launch or an LTI launch). */
+export async function sendWidgetPage(
+  ctx: RouteContext,
+  { pageAssets, renderApp }: Pick<LaunchRouteDeps, 'pageAssets' | 'renderApp'>,
+  opened: OpenedSession,
+  extra: Pick<WidgetBootstrap, 'theme' | 'noHostSdk' | 'contextLabel' | 'locale'>,
+): Promise<void> {
+  const rendered = await renderApp(opened, extra);
+  const bootstrap: WidgetBootstrap = {
+    v: BOOTSTRAP_VERSION,
+    token: opened.token,
+    expiresAt: opened.expiresAt,
+    user: opened.user,
+    context: opened.context,
+    hostOrigins: opened.tenant.origins,
+    ...extra,
+    ...rendered.data,
+  };
+  const nonce = crypto.randomBytes(16).toString('base64');
+  ctx.set('Content-Security-Policy', widgetPageCsp(nonce, opened.tenant.origins, pictureOrigins([opened.user, ...rendered.data.notes.map((n) => n.author)])));
+  ctx.type = 'text/html; charset=utf-8';
+  // The page is ASCII, so latin1 gives its UTF-8 bytes without an encoder pass (and Koa need not measure a string).
+  ctx.body = Buffer.from(renderWidgetPage({ nonce, bootstrap, assets: pageAssets, appHtml: rendered.html }), 'latin1');
+}
+
 export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDeps): RouteSpec[] {
   async function launch(ctx: RouteContext, jwt: unknown, theme: unknown, pageLocale: unknown) {
     if (Array.isArray(jwt)) {
@@ -49,23 +74,7 @@ export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDep
     // The signed claim wins over the page's option; an unreadable option is dropped (the browser's language applies).
     const locale = opened.locale ?? canonicalLocale(pageLocale) ?? undefined;
     const display = { ...(locale ? { locale } : {}), ...(opened.contextLabel ? { contextLabel: opened.contextLabel } : {}) };
-    const rendered = await renderApp(opened, display);
-    const bootstrap: WidgetBootstrap = {
-      v: BOOTSTRAP_VERSION,
-      token: opened.token,
-      expiresAt: opened.expiresAt,
-      user: opened.user,
-      context: opened.context,
-      hostOrigins: opened.tenant.origins,
-      theme: themeFrom(theme),
-      ...display,
-      ...rendered.data,
-    };
-    const nonce = crypto.randomBytes(16).toString('base64');
-    ctx.set('Content-Security-Policy', widgetPageCsp(nonce, opened.tenant.origins, pictureOrigins([opened.user, ...rendered.data.notes.map((n) => n.author)])));
-    ctx.type = 'text/html; charset=utf-8';
-    // The page is ASCII, so latin1 gives its UTF-8 bytes without an encoder pass (and Koa need not measure a string).
-    ctx.body = Buffer.from(renderWidgetPage({ nonce, bootstrap, assets: pageAssets, appHtml: rendered.html }), 'latin1');
+    await sendWidgetPage(ctx, { pageAssets, renderApp }, opened, { theme: themeFrom(theme), ...display });
   }
 
   return [

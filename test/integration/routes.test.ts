@@ -2,6 +2,8 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRoutes } from '../../server/app.ts';
 import { loadWidgetAssets } from '../../server/assets/widgetAssets.ts';
+import type { TenantDirectory } from '../../server/auth/launch/tenantDirectory.ts';
+import type { LtiService } from '../../server/auth/lti/ltiLaunch.ts';
 import type { SessionService } from '../../server/auth/session/sessionService.ts';
 import type { LiveUpdates } from '../../server/live/liveUpdates.ts';
 import { jsonLogger } from '../../server/logger.ts';
@@ -13,7 +15,7 @@ import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 
 describe('the route table', () => {
   // Only the declarations are read: no handler runs, so no service is needed.
-  const routes = appRoutes({ db: null as never, clock: { now: () => 0 }, assets: loadWidgetAssets(), sessions: {} as SessionService, live: {} as LiveUpdates });
+  const routes = appRoutes({ db: null as never, clock: { now: () => 0 }, assets: loadWidgetAssets(), sessions: {} as SessionService, live: {} as LiveUpdates, lti: {} as LtiService, tenants: {} as TenantDirectory });
 
   it('needs a session for every /api route except the one that takes a launch token and the host API', () => {
     const api = routes.filter((r) => r.path.startsWith('/api/'));
@@ -26,7 +28,7 @@ describe('the route table', () => {
 
   it('declares every route that takes a launch token as a launch attempt', () => {
     const launches = routes.filter((r) => r.access === 'launch').map((r) => `${r.method} ${r.path}`);
-    expect(launches.sort()).toEqual(['GET /launch', 'POST /api/session', 'POST /launch']);
+    expect(launches.sort()).toEqual(['GET /launch', 'GET /lti/login', 'POST /api/session', 'POST /launch', 'POST /lti/launch', 'POST /lti/launch/finish', 'POST /lti/login']);
   });
 
   it('declares only the host API with access host, each under /api/host/', () => {

@@ -131,6 +131,16 @@ describe('loadConfig: scaling out', () => {
     expect(() => loadConfig({ MIGRATE_ON_START: 'sometimes' })).toThrow(/MIGRATE_ON_START must be true or false/);
   });
 
+  it('runs the fake LMS beside the default harness, and elsewhere only when asked', () => {
+    expect(loadConfig({}).ltiHarnessPort).toBe(3002);
+    expect(loadConfig({ HARNESS_PORT: '4001' }).ltiHarnessPort).toBeNull();
+    expect(loadConfig({ HARNESS_PORT: '4001', LTI_HARNESS_PORT: '4002' }).ltiHarnessPort).toBe(4002);
+    expect(loadConfig({ LTI_HARNESS_PORT: 'off' }).ltiHarnessPort).toBeNull();
+    expect(loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://w.example', SECRETS_KEY }).ltiHarnessPort).toBeNull();
+    expect(() => loadConfig({ LTI_HARNESS_PORT: '3001' })).toThrow(/LTI_HARNESS_PORT must differ/);
+    expect(() => loadConfig({ LTI_HARNESS_PORT: 'x' })).toThrow(/LTI_HARNESS_PORT/);
+  });
+
   it('runs without the harness when HARNESS_PORT=off', () => {
     expect(loadConfig({ HARNESS_PORT: 'off' }).harnessPort).toBeNull();
     expect(loadConfig({ HARNESS_PORT: 'off', PORT: '3001' }).port).toBe(3001);

@@ -90,6 +90,14 @@ export function createSessionService({ db, config, clock, ring, tenants, launchB
       request,
     );
     checkLaunchSource(source, door, { tenant: tenant.origins, own: config.publicUrl });
+    return openVerified(tenant, claims);
+  }
+
+  /**
+   * A launch whose token passed every check: /launch's above, or an LTI
+   * id_token's (auth/lti/). `claims.jti` is spent here, once.
+   */
+  async function openVerified(tenant: LaunchTenant, claims: LaunchClaims): Promise<OpenedSession> {
     // Asked before the jti is recorded, so a launch the budget refuses leaves its
     // token unspent: the host can send it again once the window turns.
     launchBudget.ensureRoom(tenant);
@@ -165,7 +173,7 @@ export function createSessionService({ db, config, clock, ring, tenants, launchB
     await revokeSession(db, sid, clock.now());
   }
 
-  return { open, authenticate, reissue, logout };
+  return { open, openVerified, authenticate, reissue, logout };
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;

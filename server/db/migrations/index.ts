@@ -3,6 +3,7 @@ import type { SecretBox } from '../../secrets/secretBox.ts';
 import * as initial from './001_initial.ts';
 import { secretsAtRest } from './002_secrets_at_rest.ts';
 import * as noteVersions from './003_note_versions.ts';
+import * as lti from './004_lti.ts';
 
 // Migrations are imported, not discovered on disk, so they run the same from
 // tsx, the knex CLI and a bundled build. Migration 002 seals stored secrets,
@@ -12,6 +13,7 @@ const migrations = (secrets?: SecretBox): Record<string, Knex.Migration> => ({
   '001_initial': initial,
   '002_secrets_at_rest': secretsAtRest(secrets),
   '003_note_versions': noteVersions,
+  '004_lti': lti,
 });
 
 export function migrationSource(secrets?: SecretBox): Knex.MigrationSource<string> {
