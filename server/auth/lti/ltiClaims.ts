@@ -1,5 +1,5 @@
-import { canonicalLocale } from '../../../contract/display.ts';
 import crypto from 'node:crypto';
+import { canonicalLocale } from '../../../contract/display.ts';
 import { isStorableText } from '../../../contract/text.ts';
 import { WidgetError } from '../../errors.ts';
 
