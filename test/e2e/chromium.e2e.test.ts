@@ -1,14 +1,13 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Frame, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium, type Browser } from './support/chromium.ts';
 import { startControlCookieServer } from './support/controlCookieServer.ts';
+import { screenshotPath } from './support/screenshots.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { SHOWCASE, seedNotes } from './support/seedNotes.ts';
 import { addNote, noteBodies } from './support/widgetFrame.ts';
 
-const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
 
 let stack: Stack;
 let browser: Browser;
@@ -417,8 +416,7 @@ describe('screenshots', () => {
         expect(await frame.locator('[data-testid=note-body]').first().evaluate((el) => getComputedStyle(el).direction)).toBe('rtl');
         await frame.locator('[data-testid=note]', { hasText: 'Shipping Friday' }).hover();
         await page.waitForTimeout(300);
-        fs.mkdirSync(SCREENSHOTS, { recursive: true });
-        const file = path.join(SCREENSHOTS, `chromium-${theme}-${width}.png`);
+        const file = screenshotPath(`chromium-${theme}-${width}.png`);
         await page.locator('#widget').screenshot({ path: file });
         expect(fs.statSync(file).size).toBeGreaterThan(1000);
         expect(await frame.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);

@@ -1,14 +1,13 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { By, error, until, type WebDriver } from 'selenium-webdriver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlCookieServer } from './support/controlCookieServer.ts';
 import { startHostSites, type HostPageOptions, type HostSite } from './support/hostPages.ts';
 import { SHOWCASE, seedNotes } from './support/seedNotes.ts';
+import { screenshotPath } from './support/screenshots.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { launchWebKit, type WebKit } from './support/webkit.ts';
 
-const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
 
 let stack: Stack;
 let webkit: WebKit;
@@ -305,8 +304,7 @@ describe('WebKit (Safari engine)', () => {
     await driver.switchTo().defaultContent();
     await driver.sleep(300);
     const png = await driver.takeScreenshot();
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    fs.writeFileSync(path.join(SCREENSHOTS, 'webkit-light-800.png'), Buffer.from(png, 'base64'));
+    fs.writeFileSync(screenshotPath('webkit-light-800.png'), Buffer.from(png, 'base64'));
     expect(Buffer.from(png, 'base64').length).toBeGreaterThan(1000);
   });
 });

@@ -184,8 +184,8 @@ describe('slow clients (slowloris)', () => {
 
 describe.skipIf(!soak)('the real server process and its real timeouts (soak only: it waits 30 s)', () => {
   it('cuts off a header trickler after 15 s and a stalled body after 30 s, serving others meanwhile', async () => {
-    const { dbFile, tenants, dir } = await prepareDatabase(['soak-abuse-host']);
-    const child = await startServerProcess({ dbFile });
+    const { env, tenants, dir } = await prepareDatabase(['soak-abuse-host']);
+    const child = await startServerProcess({ database: env });
     try {
       const session = await openSession(child, tenants[0]!, { sub: 'soak-abuse' });
       const hold = (bytes: Buffer, drip: string | null) => {

@@ -5,6 +5,7 @@ import { fuzzCase, FUZZ_FAMILIES, type FuzzTarget } from './support/fuzzCases.ts
 import { sendRaw, type RawAnswer } from './support/rawHttp.ts';
 import { figure, report } from './support/scale.ts';
 import { seedFromEnv, seededRandom } from './support/seededRandom.ts';
+import { parseLogLine } from '../../support/serverProcess.ts';
 import { openSession, prepareDatabase, startServerProcess, type ServerProcess } from './support/serverProcess.ts';
 
 // Seeded fuzzing of the real server process over raw sockets: every case must
@@ -27,7 +28,7 @@ beforeAll(async () => {
   const prepared = await prepareDatabase(['fuzz-host']);
   dir = prepared.dir;
   const tenant = prepared.tenants[0]!;
-  server = await startServerProcess({ dbFile: prepared.dbFile, env: { LAUNCH_RATE_PER_IP: '1000000', LAUNCH_RATE_PER_TENANT: '1000000' } });
+  server = await startServerProcess({ database: prepared.env, env: { LAUNCH_RATE_PER_IP: '1000000', LAUNCH_RATE_PER_TENANT: '1000000' } });
   const session = await openSession(server, tenant, { sub: 'fuzz-owner', ctx: 'page:fuzz' });
   const created = await fetch(`${server.url}/api/notes`, {
     method: 'POST',
@@ -38,7 +39,7 @@ beforeAll(async () => {
 
   // The server's signing key, read beside it (WAL allows a second reader), so
   // that mutated session claims reach the checks behind the signature.
-  const db = createDb({ client: 'sqlite', filename: prepared.dbFile });
+  const db = createDb({ client: 'sqlite', filename: prepared.dbFile! });
   const key = (await db('signing_keys').whereNull('retired_at').first()) as { kid: string; secret: string };
   await db.destroy();
 
@@ -121,7 +122,7 @@ describe(`fuzz: ${CASES} seeded hostile requests`, () => {
     expect(errorLogs.slice(0, 5)).toEqual([]);
     // Every stdout line is one JSON object, whatever the input looked like.
     const stdoutLines = server.stdout().split('\n').filter((l) => l !== '');
-    expect(stdoutLines.filter((l) => server.parseLogLine(l) === null).slice(0, 5)).toEqual([]);
+    expect(stdoutLines.filter((l) => parseLogLine(l) === null).slice(0, 5)).toEqual([]);
     if (rssWarm !== null && rssEnd !== null) expect(rssEnd - rssWarm).toBeLessThan(RSS_GROWTH_LIMIT);
   }, TIME_LIMIT_MS + 60_000);
 });

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Builder, type WebDriver } from 'selenium-webdriver';
-import { freePort } from '../../helpers/ephemeralPort.ts';
+import { freePort } from '../../../support/freePort.ts';
+import { MINIBROWSER } from '../../helpers/testRequirements.ts';
 
-export const MINIBROWSER = process.env.MINIBROWSER_PATH ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+export { MINIBROWSER };
 
 // Intelligent Tracking Prevention: what Safari ships, which blocks every
 // third-party cookie. Without it WebKitGTK's default ("no-third-party") still
