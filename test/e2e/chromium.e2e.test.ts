@@ -66,7 +66,7 @@ async function openHarness(options: { user?: string; ctx?: string; theme?: strin
     await page.click('#launch');
   }
   const frameElement = page.locator('#widget iframe');
-  await page.frameLocator('#widget iframe').locator('[data-testid=user-name]').waitFor({ timeout: 15_000 });
+  await page.frameLocator('#widget iframe').locator('[data-testid=user-name]').waitFor({ timeout: 60_000 });
   const frame = await (await frameElement.elementHandle())!.contentFrame();
   return frame!;
 }

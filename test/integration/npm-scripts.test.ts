@@ -33,7 +33,7 @@ async function npm(args: string[], env = shellEnv()): Promise<{ code: number; st
   }
 }
 
-describe('npm run tenant', { timeout: 60_000 }, () => {
+describe('npm run tenant', { timeout: 180_000 }, () => {
   it('add --json prints exactly one JSON object on stdout, npm banner included', async () => {
     const { code, stdout, stderr } = await npm(['run', 'tenant', '--', 'add', '--issuer', 'npm.example', '--origin', 'https://npm.example', '--json']);
     expect(code).toBe(0);
@@ -60,7 +60,7 @@ describe('npm run tenant', { timeout: 60_000 }, () => {
   });
 });
 
-describe('migrating', { timeout: 60_000 }, () => {
+describe('migrating', { timeout: 180_000 }, () => {
   it('npx knex migrate:latest loads knexfile.js without a loader in NODE_OPTIONS', async () => {
     const fresh = await createTestDatabase();
     try {
@@ -79,7 +79,7 @@ describe('migrating', { timeout: 60_000 }, () => {
 });
 
 // These build dist/server (the files `npm run start:prod` runs): once, in the sqlite project.
-describe.skipIf(TEST_DATABASE === 'pg')('npm run start:prod', { timeout: 60_000 }, () => {
+describe.skipIf(TEST_DATABASE === 'pg')('npm run start:prod', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     await buildServer();
     const db = createDb(loadConfig(database().env).database);

@@ -96,7 +96,7 @@ describe('start-up lines in the structured log', () => {
     const [harnessPort, metricsPort] = [await freePort(), await freePort()];
     const server = await startServer({ ...database().env, HARNESS_PORT: String(harnessPort), METRICS_PORT: String(metricsPort) });
     // The harness listens just after /healthz first answers.
-    await expect.poll(() => server.output(), { timeout: 10_000 }).toContain('"event":"listening"');
+    await expect.poll(() => server.output(), { timeout: 60_000 }).toContain('"event":"listening"');
     await server.stop();
     const records = server
       .output()

@@ -62,7 +62,7 @@ beforeAll(async () => {
     const ctx = CONTEXTS[i % CONTEXTS.length]!;
     actors.push({ sub, ctx, token: (await openSession(server, tenant, { sub, ctx, name: `User ${i}` })).token });
   }
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await server?.stop();

@@ -43,7 +43,8 @@ export async function launchWebKit(): Promise<WebKit> {
   child.stdout!.on('data', (c) => (output += c));
   child.stderr!.on('data', (c) => (output += c));
   try {
-    const deadline = Date.now() + 20_000;
+    // A bound for a hang, not a start-up budget: Xvfb and the driver start in ~1 s on a quiet machine.
+    const deadline = Date.now() + 120_000;
     while (!(await fetch(`http://127.0.0.1:${port}/status`).then((r) => r.ok, () => false))) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`WebKitWebDriver did not start:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
