@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../server/db/connect.ts';
 import { fuzzCase, FUZZ_FAMILIES, type FuzzTarget } from './support/fuzzCases.ts';
 import { sendRaw, type RawAnswer } from './support/rawHttp.ts';
+import { unlessStalled } from './support/hangGuard.ts';
 import { figure, report } from './support/scale.ts';
 import { seedFromEnv, seededRandom } from './support/seededRandom.ts';
 import { parseLogLine } from '../../support/serverProcess.ts';
@@ -15,7 +16,6 @@ import { openSession, prepareDatabase, startServerProcess, type ServerProcess } 
 
 const CASES = figure('FUZZ_CASES', 6000, 100_000);
 const CONCURRENCY = 16;
-const TIME_LIMIT_MS = figure('FUZZ_SECONDS', 90, 900) * 1000;
 const SEED = seedFromEnv(424242);
 /** Growth of the server's resident memory from warm-up to the end of the run. */
 const RSS_GROWTH_LIMIT = 96 * 1024 * 1024;
@@ -69,14 +69,14 @@ describe(`fuzz: ${CASES} seeded hostile requests`, () => {
     const cases = Array.from({ length: CASES }, () => fuzzCase(random, target));
     const byFamily: Record<string, Record<string, number>> = Object.fromEntries(FUZZ_FAMILIES.map((f) => [f, {}]));
     const failures: string[] = [];
-    const deadline = Date.now() + TIME_LIMIT_MS;
     let next = 0;
+    let completed = 0;
     let rssWarm: number | null = null;
     let rssPeak = 0;
 
     const started = performance.now();
     const worker = async () => {
-      while (next < cases.length && Date.now() < deadline) {
+      while (next < cases.length) {
         const index = next++;
         const { family, bytes } = cases[index]!;
         const answer = await sendRaw(server.port, bytes);
@@ -92,9 +92,11 @@ describe(`fuzz: ${CASES} seeded hostile requests`, () => {
             if (index >= CASES / 10 && rssWarm === null) rssWarm = rss;
           }
         }
+        completed++;
       }
     };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    // Every case is sent however slow the machine; only a hang fails the run.
+    await unlessStalled(Promise.all(Array.from({ length: CONCURRENCY }, worker)), () => completed, () => `${completed} of ${CASES} cases done`);
     const seconds = (performance.now() - started) / 1000;
     const done = Math.min(next, cases.length);
 
@@ -124,5 +126,5 @@ describe(`fuzz: ${CASES} seeded hostile requests`, () => {
     const stdoutLines = server.stdout().split('\n').filter((l) => l !== '');
     expect(stdoutLines.filter((l) => parseLogLine(l) === null).slice(0, 5)).toEqual([]);
     if (rssWarm !== null && rssEnd !== null) expect(rssEnd - rssWarm).toBeLessThan(RSS_GROWTH_LIMIT);
-  }, TIME_LIMIT_MS + 60_000);
+  }, 3_600_000);
 });

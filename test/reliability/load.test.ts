@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HsTenant } from '../../server/admin/tenants.ts';
+import { unlessStalled } from './support/hangGuard.ts';
 import { figure, report } from './support/scale.ts';
 import { seedFromEnv, seededRandom } from './support/seededRandom.ts';
 import { launchTokenFor, openSession, prepareDatabase, startServerProcess, type ServerProcess } from './support/serverProcess.ts';
@@ -13,8 +14,7 @@ import { launchTokenFor, openSession, prepareDatabase, startServerProcess, type 
 const TOTAL = figure('LOAD_REQUESTS', 10_000, 100_000);
 const CONCURRENCY = figure('LOAD_CONCURRENCY', 100, 100);
 // Every planned request is made, however slow the machine; the run fails only
-// on a hang: no request completed for STALL_MS (one normally takes milliseconds).
-const STALL_MS = figure('LOAD_STALL_SECONDS', 120, 120) * 1000;
+// on a hang (support/hangGuard.ts).
 const SEED = seedFromEnv(20261125);
 const USERS = 24;
 const CONTEXTS = ['page:1', 'page:2', 'page:3', 'space:team'];
@@ -95,7 +95,6 @@ describe(`load: ${TOTAL} mixed requests at concurrency ${CONCURRENCY}`, () => {
     const perOp: Record<string, number[]> = {};
     let next = 0;
     let completed = 0;
-    let stalled = false;
 
     // node:http with a keep-alive pool: far less client CPU than fetch, which
     // matters when client and server share two cores.
@@ -177,7 +176,7 @@ describe(`load: ${TOTAL} mixed requests at concurrency ${CONCURRENCY}`, () => {
     }
 
     const worker = async () => {
-      while (next < plan.length && !stalled) {
+      while (next < plan.length) {
         const { op, actor, text } = plan[next++]!;
         const started = performance.now();
         try {
@@ -193,26 +192,8 @@ describe(`load: ${TOTAL} mixed requests at concurrency ${CONCURRENCY}`, () => {
         completed++;
       }
     };
-    // The hang guard watches progress, never the total time: it fails the run
-    // only when no request has completed for STALL_MS.
-    let seen = -1;
-    let lastProgress = Date.now();
-    let watchdog: NodeJS.Timeout | undefined;
-    const hung = new Promise<never>((_, reject) => {
-      watchdog = setInterval(() => {
-        if (completed !== seen) [seen, lastProgress] = [completed, Date.now()];
-        else if (Date.now() - lastProgress > STALL_MS) {
-          stalled = true;
-          reject(new Error(`hang: no request completed for ${STALL_MS / 1000} s, after ${completed} of ${TOTAL}:\n${server.output().slice(-2000)}`));
-        }
-      }, 1000);
-    });
     const started = performance.now();
-    try {
-      await Promise.race([Promise.all(Array.from({ length: CONCURRENCY }, worker)), hung]);
-    } finally {
-      clearInterval(watchdog);
-    }
+    await unlessStalled(Promise.all(Array.from({ length: CONCURRENCY }, worker)), () => completed, () => `${completed} of ${TOTAL} requests done; server output: ${server.output().slice(-2000)}`);
     const seconds = (performance.now() - started) / 1000;
 
     // Read every thread back through the API and compare with what was acknowledged.
