@@ -33,7 +33,10 @@ process.once('exit', () => groups.forEach(killGroup));
  */
 export async function launchWebKit(): Promise<WebKit> {
   const port = await freePort();
-  const child: ChildProcess = spawn('xvfb-run', ['-a', '-s', '-screen 0 1280x1024x24', 'WebKitWebDriver', `--port=${port}`], {
+  // -a takes the first free display from -n on; starting at a random one keeps two
+  // runs on one machine (two clones) from both picking :99 at the same instant.
+  const display = String(100 + Math.floor(Math.random() * 10_000));
+  const child: ChildProcess = spawn('xvfb-run', ['-a', '-n', display, '-s', '-screen 0 1280x1024x24', 'WebKitWebDriver', `--port=${port}`], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
