@@ -22,7 +22,7 @@ beforeAll(async () => {
   sites = await startHostSites(stack);
   webkit = await launchWebKit();
   driver = webkit.driver;
-}, 180_000);
+});
 afterAll(async () => {
   await webkit?.close();
   await sites?.close();
@@ -212,7 +212,7 @@ describe('WebKit (Safari engine)', () => {
     expect(await calls('/api/session')).toBe(1);
     expect((await driver.findElements(By.css('[data-testid=session-expired]'))).length).toBe(0);
     expect(await launchesAsked()).toBe(before + 1);
-  }, 180_000);
+  });
 
   it('refuses a launch that another site opens top-level (login CSRF)', async () => {
     await driver.switchTo().defaultContent();
@@ -233,7 +233,7 @@ describe('WebKit (Safari engine)', () => {
     await driver.wait(until.urlIs(`${stack.widgetUrl}/launch`), UI_WAIT_MS);
     expect(await driver.wait(until.elementLocated(By.id('error-code')), UI_WAIT_MS).getText()).toBe('launch_invalid');
     expect(await driver.getPageSource()).not.toContain('widget-bootstrap');
-  }, 180_000);
+  });
 
   it('reads Hebrew right to left and makes only http links, marked to open a new tab with no opener or referrer', async () => {
     await openWidget(undefined, 'e2e:rtl');

@@ -19,7 +19,8 @@ let jwks: JwksServer;
 beforeAll(async () => {
   jwks = await startJwksServer();
   t = await startTestApp({
-    jwks: { fetch: { timeoutMs: 300, maxBytes: 64 * 1024, fetch: (...args) => globalThis.fetch(...args) } },
+    // Long enough for a busy machine's local answer; the one hanging endpoint waits it out once.
+    jwks: { fetch: { timeoutMs: 10_000, maxBytes: 64 * 1024, fetch: (...args) => globalThis.fetch(...args) } },
     logger: jsonLogger((line) => logLines.push(JSON.parse(line) as Record<string, unknown>)),
   });
 });

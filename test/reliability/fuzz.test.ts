@@ -53,7 +53,7 @@ beforeAll(async () => {
     noteId,
     nowSec: () => Math.floor(Date.now() / 1000),
   };
-}, 180_000);
+});
 
 afterAll(async () => {
   await server?.stop();
