@@ -1,14 +1,17 @@
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration, type ViteUserConfig } from 'vitest/config';
 import type { Plugin } from 'vite';
+import { CHROMIUM_E2E, describeMissing, missingBrowsers, missingPostgres, onCi, WEBKIT_E2E, type MissingPart } from './test/helpers/testRequirements.ts';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const e2e = process.env.WIDGET_E2E === '1';
 
-// The integration tests (real app, real database) run twice: on SQLite and on
-// PostgreSQL (TEST_DATABASE=pg, a schema per test app). Without a reachable
-// PostgreSQL the second run is skipped with a notice, except on CI (CI=true),
-// where the "pg" project runs anyway and its globalSetup fails the run.
+// The integration tests (real app, real database) and the kill -9 suite run
+// twice: on SQLite and on PostgreSQL (TEST_DATABASE=pg, a schema per test app).
+// What the machine lacks (PostgreSQL here, the browsers for the e2e run) skips
+// its part with one line saying what, why and how to install it, except on CI
+// (CI=true), where the part runs anyway and its globalSetup fails with that line.
 async function testProjects(mode: string): Promise<TestProjectInlineConfiguration[]> {
   const sqlite: TestProjectInlineConfiguration = {
     extends: true,
@@ -16,22 +19,46 @@ async function testProjects(mode: string): Promise<TestProjectInlineConfiguratio
   };
   const pgProject: TestProjectInlineConfiguration = {
     extends: true,
-    test: { name: 'pg', include: ['test/integration/**/*.test.ts'], env: { TEST_DATABASE: 'pg' }, globalSetup: ['test/helpers/postgresSetup.ts'] },
+    test: {
+      name: 'pg',
+      include: ['test/integration/**/*.test.ts', 'test/reliability/durability.test.ts'],
+      env: { TEST_DATABASE: 'pg' },
+      globalSetup: ['test/helpers/postgresSetup.ts'],
+    },
   };
-  if (mode !== 'test') return [sqlite, pgProject];
-  const onCi = !['', '0', 'false'].includes(process.env.CI ?? '');
-  if (onCi) return [sqlite, pgProject];
-  // Vitest evaluates this file more than once per run: probe and warn once.
-  const probe = globalThis as { postgresProbe?: Promise<string | null> };
-  probe.postgresProbe ??= import('./test/helpers/testDatabase.ts').then(async ({ postgresUnavailableReason }) => {
-    const reason = await postgresUnavailableReason();
-    if (reason !== null) console.warn(`\n  ${reason}: skipping the PostgreSQL run of the integration tests (on CI this fails).\n`);
-    return reason;
+  if (mode !== 'test' || onCi()) return [sqlite, pgProject];
+  const missing = await once('postgres', () => missingPostgres());
+  return missing === null ? [sqlite, pgProject] : [sqlite];
+}
+
+// Vitest evaluates this file more than once per run: probe and print once.
+function once<T extends MissingPart | MissingPart[] | null>(key: string, probe: () => Promise<T> | T): Promise<T> {
+  const memo = globalThis as { requirementProbes?: Record<string, Promise<unknown>> };
+  memo.requirementProbes ??= {};
+  memo.requirementProbes[key] ??= Promise.resolve(probe()).then((found) => {
+    for (const part of [found].flat()) if (part) console.warn(`\n  ${describeMissing(part)}\n`);
+    return found;
   });
-  return (await probe.postgresProbe) === null ? [sqlite, pgProject] : [sqlite];
+  return memo.requirementProbes[key] as Promise<T>;
+}
+
+/** The e2e run: files of a part whose browser is missing are left out (outside CI). */
+async function e2eTestOptions(): Promise<ViteUserConfig['test']> {
+  const missing = onCi() ? missingBrowsers() : await once('browsers', () => missingBrowsers());
+  const chromiumMissing = missing.some((m) => m.files.includes(CHROMIUM_E2E));
+  const webkitMissing = missing.some((m) => m.files.includes(WEBKIT_E2E));
+  const include = chromiumMissing ? (webkitMissing ? [] : [WEBKIT_E2E]) : [CHROMIUM_E2E];
+  const exclude = ['node_modules/**', ...(webkitMissing && !chromiumMissing ? [WEBKIT_E2E] : [])];
+  return onCi()
+    ? { include: [CHROMIUM_E2E], exclude: ['node_modules/**'], globalSetup: ['test/helpers/globalSetup.ts', 'test/helpers/requirementsSetup.ts'] }
+    : { include, exclude, passWithNoTests: true, globalSetup: ['test/helpers/globalSetup.ts'] };
 }
 
 const EXCLUDE = ['test/e2e/**', 'node_modules/**'];
+
+// Runnable processes per core when the run starts (1 on an idle machine), up to
+// 10: what the per-test timeouts below are multiplied by.
+const BUSY = Math.min(10, Math.max(1, (os.loadavg()[0] ?? 0) / os.availableParallelism()));
 
 // Two builds, one command (`vite build` builds both environments): the widget
 // app (hashed, cached forever, listed in the manifest the server reads) and the
@@ -108,12 +135,14 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => ({
     root: here('.'),
     // Browser suites (test/e2e) run on their own, one file at a time: `npm run test:e2e`.
     // Everything else runs in the "sqlite" and "pg" projects.
-    ...(e2e ? { include: ['test/e2e/**/*.e2e.test.ts'], exclude: ['node_modules/**'] } : { exclude: EXCLUDE, projects: await testProjects(mode) }),
+    ...(e2e ? await e2eTestOptions() : { exclude: EXCLUDE, projects: await testProjects(mode), globalSetup: ['test/helpers/globalSetup.ts'] }),
     fileParallelism: !e2e,
-    globalSetup: ['test/helpers/globalSetup.ts'],
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: e2e ? 60_000 : 20_000,
-    hookTimeout: 60_000,
+    // Bounds for a hang, never deadlines: set for a 2-core machine shared with
+    // other work, and scaled by how busy this one is as the run starts.
+    testTimeout: Math.round((e2e ? 180_000 : 120_000) * BUSY),
+    hookTimeout: Math.round(180_000 * BUSY),
+    reporters: ['default', './test/helpers/fileTimingReporter.ts'],
   },
 }));

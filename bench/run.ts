@@ -7,7 +7,7 @@ import { prepareDatabase } from './fixture.ts';
 import { measureWindow, median, type WindowResult } from './measure.ts';
 import { buildGoals, formatTable, writeReport, type BenchReport, type RowReport } from './report.ts';
 import { benchRows, Launcher, seedNotes, type Row, type ServerKind } from './scenarios.ts';
-import { freePort } from '../test/helpers/ephemeralPort.ts';
+import { freePort } from '../support/freePort.ts';
 import { startBalancer, startHelloServer, startWidgetServer, type ServerProcess } from './servers.ts';
 import { measureLiveStreams } from './liveStreams.ts';
 import { measureTokenVerify } from './tokenVerify.ts';

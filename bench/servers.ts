@@ -1,12 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildServer } from '../server/assets/serverBuild.ts';
 import { PROJECT_ROOT } from '../server/projectPaths.ts';
+import { readCpuMicros, readRss, startServerProcess } from '../support/serverProcess.ts';
 
 // Every server under test runs in its own child process, so the load generator
 // (this process) and the server do not share a CPU or a heap, and the server's
-// memory can be read from outside it (/proc/PID/status).
+// memory can be read from outside it (/proc/PID/status). Started through
+// support/serverProcess.ts, the helper the tests use too.
 
 export interface ServerProcess {
   name: string;
@@ -19,38 +20,13 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-const running = new Set<ChildProcess>();
-// An interrupted bench must not leave servers behind.
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
-export function readRss(pid: number): number | null {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
-const TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux architecture Node supports
-
-export function readCpuTime(pid: number): number | null {
-  try {
-    // Fields after the command name (which may contain spaces): utime is the 12th, stime the 13th.
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1e6;
-  } catch {
-    return null;
-  }
-}
+export { readRss };
+export const readCpuTime = readCpuMicros;
 
 interface SpawnOptions {
   name: string;
+  /** A .ts file runs through tsx (without tsx's wrapper process: the pid is the server); plain JavaScript (the production bundle) without it. */
   script: string;
-  /** Plain JavaScript (the production bundle) runs without the TypeScript loader. */
-  typescript?: boolean;
   args?: string[];
   env?: Record<string, string>;
   nodeFlags?: string[];
@@ -59,46 +35,10 @@ interface SpawnOptions {
   readyPath: string;
 }
 
-async function spawnServer({ name, script, typescript = true, args = [], env = {}, nodeFlags = [], url, readyPath }: SpawnOptions): Promise<ServerProcess> {
-  // Like `npm start` (tsx), but without tsx's own wrapper process: the pid is the server.
-  const loader = typescript ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...nodeFlags, ...loader, script, ...args], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', ...env },
-    // The request log goes to /dev/null: written (its cost is measured), not read.
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  running.add(child);
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
-
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited before it was ready:\n${stderr}`);
-    if (await fetch(url + readyPath).then((r) => r.ok, () => false)) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${name} was not ready within 30 s:\n${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-
-  return {
-    name,
-    url,
-    pid: child.pid!,
-    rss: () => readRss(child.pid!),
-    cpuTime: () => readCpuTime(child.pid!),
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
-      running.delete(child);
-    },
-  };
+async function spawnServer({ name, script, args = [], env = {}, nodeFlags = [], url, readyPath }: SpawnOptions): Promise<ServerProcess> {
+  // The request log goes to /dev/null: written (its cost is measured), not read.
+  const child = await startServerProcess({ name, command: { script, args, nodeFlags }, env, discardStdout: true, ready: [url + readyPath] });
+  return { name, url, pid: child.pid, rss: child.rssBytes, cpuTime: child.cpuMicros, stop: () => child.stop(10_000) };
 }
 
 export function startHelloServer(kind: 'node' | 'koa', port: number): Promise<ServerProcess> {
@@ -138,7 +78,6 @@ export async function startWidgetServer({ port, databaseUrl, secretsKey, cpuProf
   return spawnServer({
     name: 'widget server',
     script: start.script,
-    typescript: false,
     // BENCH_NODE_FLAGS: extra flags to compare (a later flag wins over start:prod's).
     nodeFlags: [...start.nodeFlags, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfileDir)}`] : [])],
     env: {

@@ -1,14 +1,13 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Frame, Page, Response } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium, type Browser } from './support/chromium.ts';
 import { startControlCookieServer } from './support/controlCookieServer.ts';
+import { screenshotPath } from './support/screenshots.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { SHOWCASE, seedNotes } from './support/seedNotes.ts';
 import { addNote, noteBodies } from './support/widgetFrame.ts';
 
-const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
 
 let stack: Stack;
 let browser: Browser;
@@ -73,7 +72,7 @@ async function openHarness(options: { user?: string; ctx?: string; theme?: strin
     await page.click('#launch');
   }
   const frameElement = page.locator('#widget iframe');
-  await page.frameLocator('#widget iframe').locator('[data-testid=user-name]').waitFor({ timeout: 15_000 });
+  await page.frameLocator('#widget iframe').locator('[data-testid=user-name]').waitFor({ timeout: 60_000 });
   const frame = await (await frameElement.elementHandle())!.contentFrame();
   return frame!;
 }
@@ -478,8 +477,7 @@ describe('two widgets of one thread on a page (issue 16: live updates and confli
     expect(await two.textContent('[data-testid=conflict-saved]')).toBe('The plan: ship on Thursday.');
     expect(await two.textContent('[data-testid=conflict-mine]')).toBe('The plan: ship on Monday.');
     expect(await two.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('conflict-keep-mine');
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    const file = path.join(SCREENSHOTS, 'chromium-conflict-800.png');
+    const file = screenshotPath('chromium-conflict-800.png');
     await page.locator('#widget2').screenshot({ path: file });
     expect(fs.statSync(file).size).toBeGreaterThan(1000);
 
@@ -502,8 +500,7 @@ describe('screenshots', () => {
         expect(await frame.locator('[data-testid=note-body]').first().evaluate((el) => getComputedStyle(el).direction)).toBe('rtl');
         await frame.locator('[data-testid=note]', { hasText: 'Shipping Friday' }).hover();
         await page.waitForTimeout(300);
-        fs.mkdirSync(SCREENSHOTS, { recursive: true });
-        const file = path.join(SCREENSHOTS, `chromium-${theme}-${width}.png`);
+        const file = screenshotPath(`chromium-${theme}-${width}.png`);
         await page.locator('#widget').screenshot({ path: file });
         expect(fs.statSync(file).size).toBeGreaterThan(1000);
         expect(await frame.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);

@@ -35,7 +35,7 @@ const events = () => page.evaluate(() => (window as unknown as { __events?: Host
 /** Opens a host page and waits until its SDK reported something (or the page gave up on the SDK). */
 async function firstEvent(site: HostSite, options: Parameters<HostSite['pageUrl']>[0]): Promise<HostEvent> {
   await page.goto(site.pageUrl(options));
-  await page.waitForFunction(() => ((window as unknown as { __events?: unknown[] }).__events ?? []).length > 0, undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => ((window as unknown as { __events?: unknown[] }).__events ?? []).length > 0, undefined, { timeout: 60_000 });
   return (await events())[0]!;
 }
 

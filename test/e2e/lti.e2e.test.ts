@@ -1,7 +1,7 @@
 import type { FrameLocator, Page } from 'playwright-core';
 import { By, error, until, type WebDriver } from 'selenium-webdriver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/ephemeralPort.ts';
+import { freePort } from '../../support/freePort.ts';
 import { launchChromium, type Browser } from './support/chromium.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { launchWebKit, type WebKit } from './support/webkit.ts';

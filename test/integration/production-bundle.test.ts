@@ -28,7 +28,7 @@ beforeAll(async () => {
   await db.destroy();
   const bundle = (await buildServer(bundleDir)).server;
   server = await startServer({ ...database.env, NODE_ENV: 'production', HOST: '127.0.0.1', PUBLIC_URL }, { bundle });
-}, 60_000);
+});
 afterAll(async () => {
   await stopAllServers();
   await database?.drop();

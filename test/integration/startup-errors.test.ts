@@ -91,7 +91,7 @@ describe.skipIf(TEST_DATABASE === 'pg')('a server that cannot start says why in 
     fs.chmodSync(readOnly, 0o555);
     // root may write anywhere: run the server as an unprivileged user, as a deployment would.
     const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const result = await runServerUntilExit({ ...sqlite(path.join(readOnly, 'widget.sqlite')), PORT: String(await freePort()) }, 20_000, asUser);
+    const result = await runServerUntilExit({ ...sqlite(path.join(readOnly, 'widget.sqlite')), PORT: String(await freePort()) }, undefined, asUser);
     const { lines, stack } = linesOf(result);
     expect(result.code).toBe(1);
     expect(stack).toBe(false);

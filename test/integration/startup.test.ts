@@ -23,7 +23,8 @@ describe.skipIf(TEST_DATABASE === 'pg')('an unreachable database', () => {
     expect(result.output).toContain(`cannot reach the database (PostgreSQL at 127.0.0.1:${closedPort}, database widget, user widget)`);
     expect(result.output).toContain('ECONNREFUSED');
     expect(result.output).not.toContain('hunter2');
-    expect(result.ms).toBeLessThan(10_000);
+    // It gave up by itself (no retry loop kept it waiting until the hang bound killed it).
+    expect(result.killed).toBe(false);
   });
 });
 
@@ -56,7 +57,8 @@ describe('pending migrations in production', () => {
     const { stderr } = await run(process.execPath, ['--import', 'tsx', 'server/cli/widgetAdmin.ts', 'migrate'], { env: { PATH: process.env.PATH ?? '', ...env } });
     expect(stderr).toContain('database is up to date');
 
-    const server = await startServer(env);
+    // Through tsx, as `npm start` runs it: the one child-server test of the TypeScript entry.
+    const server = await startServer(env, { typescript: true });
     try {
       expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
     } finally {
@@ -94,7 +96,7 @@ describe('start-up lines in the structured log', () => {
     const [harnessPort, metricsPort] = [await freePort(), await freePort()];
     const server = await startServer({ ...database().env, HARNESS_PORT: String(harnessPort), METRICS_PORT: String(metricsPort) });
     // The harness listens just after /healthz first answers.
-    await expect.poll(() => server.output(), { timeout: 10_000 }).toContain('"event":"listening"');
+    await expect.poll(() => server.output(), { timeout: 60_000 }).toContain('"event":"listening"');
     await server.stop();
     const records = server
       .output()

@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../server/db/connect.ts';
 import { fuzzCase, FUZZ_FAMILIES, type FuzzTarget } from './support/fuzzCases.ts';
 import { sendRaw, type RawAnswer } from './support/rawHttp.ts';
+import { unlessStalled } from './support/hangGuard.ts';
 import { figure, report } from './support/scale.ts';
 import { seedFromEnv, seededRandom } from './support/seededRandom.ts';
+import { parseLogLine } from '../../support/serverProcess.ts';
 import { openSession, prepareDatabase, startServerProcess, type ServerProcess } from './support/serverProcess.ts';
 
 // Seeded fuzzing of the real server process over raw sockets: every case must
@@ -14,7 +16,6 @@ import { openSession, prepareDatabase, startServerProcess, type ServerProcess } 
 
 const CASES = figure('FUZZ_CASES', 6000, 100_000);
 const CONCURRENCY = 16;
-const TIME_LIMIT_MS = figure('FUZZ_SECONDS', 90, 900) * 1000;
 const SEED = seedFromEnv(424242);
 /** Growth of the server's resident memory from warm-up to the end of the run. */
 const RSS_GROWTH_LIMIT = 96 * 1024 * 1024;
@@ -27,7 +28,7 @@ beforeAll(async () => {
   const prepared = await prepareDatabase(['fuzz-host']);
   dir = prepared.dir;
   const tenant = prepared.tenants[0]!;
-  server = await startServerProcess({ dbFile: prepared.dbFile, env: { LAUNCH_RATE_PER_IP: '1000000', LAUNCH_RATE_PER_TENANT: '1000000' } });
+  server = await startServerProcess({ database: prepared.env, env: { LAUNCH_RATE_PER_IP: '1000000', LAUNCH_RATE_PER_TENANT: '1000000' } });
   const session = await openSession(server, tenant, { sub: 'fuzz-owner', ctx: 'page:fuzz' });
   const created = await fetch(`${server.url}/api/notes`, {
     method: 'POST',
@@ -38,7 +39,7 @@ beforeAll(async () => {
 
   // The server's signing key, read beside it (WAL allows a second reader), so
   // that mutated session claims reach the checks behind the signature.
-  const db = createDb({ client: 'sqlite', filename: prepared.dbFile });
+  const db = createDb({ client: 'sqlite', filename: prepared.dbFile! });
   const key = (await db('signing_keys').whereNull('retired_at').first()) as { kid: string; secret: string };
   await db.destroy();
 
@@ -52,7 +53,7 @@ beforeAll(async () => {
     noteId,
     nowSec: () => Math.floor(Date.now() / 1000),
   };
-}, 60_000);
+});
 
 afterAll(async () => {
   await server?.stop();
@@ -68,14 +69,14 @@ describe(`fuzz: ${CASES} seeded hostile requests`, () => {
     const cases = Array.from({ length: CASES }, () => fuzzCase(random, target));
     const byFamily: Record<string, Record<string, number>> = Object.fromEntries(FUZZ_FAMILIES.map((f) => [f, {}]));
     const failures: string[] = [];
-    const deadline = Date.now() + TIME_LIMIT_MS;
     let next = 0;
+    let completed = 0;
     let rssWarm: number | null = null;
     let rssPeak = 0;
 
     const started = performance.now();
     const worker = async () => {
-      while (next < cases.length && Date.now() < deadline) {
+      while (next < cases.length) {
         const index = next++;
         const { family, bytes } = cases[index]!;
         const answer = await sendRaw(server.port, bytes);
@@ -91,9 +92,11 @@ describe(`fuzz: ${CASES} seeded hostile requests`, () => {
             if (index >= CASES / 10 && rssWarm === null) rssWarm = rss;
           }
         }
+        completed++;
       }
     };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    // Every case is sent however slow the machine; only a hang fails the run.
+    await unlessStalled(Promise.all(Array.from({ length: CONCURRENCY }, worker)), () => completed, () => `${completed} of ${CASES} cases done`);
     const seconds = (performance.now() - started) / 1000;
     const done = Math.min(next, cases.length);
 
@@ -121,7 +124,7 @@ describe(`fuzz: ${CASES} seeded hostile requests`, () => {
     expect(errorLogs.slice(0, 5)).toEqual([]);
     // Every stdout line is one JSON object, whatever the input looked like.
     const stdoutLines = server.stdout().split('\n').filter((l) => l !== '');
-    expect(stdoutLines.filter((l) => server.parseLogLine(l) === null).slice(0, 5)).toEqual([]);
+    expect(stdoutLines.filter((l) => parseLogLine(l) === null).slice(0, 5)).toEqual([]);
     if (rssWarm !== null && rssEnd !== null) expect(rssEnd - rssWarm).toBeLessThan(RSS_GROWTH_LIMIT);
-  }, TIME_LIMIT_MS + 60_000);
+  }, 3_600_000);
 });

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HsTenant } from '../../server/admin/tenants.ts';
+import { unlessStalled } from './support/hangGuard.ts';
 import { figure, report } from './support/scale.ts';
 import { seedFromEnv, seededRandom } from './support/seededRandom.ts';
 import { launchTokenFor, openSession, prepareDatabase, startServerProcess, type ServerProcess } from './support/serverProcess.ts';
@@ -13,7 +13,8 @@ import { launchTokenFor, openSession, prepareDatabase, startServerProcess, type 
 
 const TOTAL = figure('LOAD_REQUESTS', 10_000, 100_000);
 const CONCURRENCY = figure('LOAD_CONCURRENCY', 100, 100);
-const TIME_LIMIT_MS = figure('LOAD_SECONDS', 120, 900) * 1000;
+// Every planned request is made, however slow the machine; the run fails only
+// on a hang (support/hangGuard.ts).
 const SEED = seedFromEnv(20261125);
 const USERS = 24;
 const CONTEXTS = ['page:1', 'page:2', 'page:3', 'space:team'];
@@ -47,25 +48,25 @@ type Op = (typeof MIX)[number][0];
 
 let server: ServerProcess;
 let tenant: HsTenant;
-let dir: string;
+let drop: (() => Promise<void>) | undefined;
 const actors: Actor[] = [];
 
 beforeAll(async () => {
   const prepared = await prepareDatabase(['load-host']);
-  dir = prepared.dir;
+  drop = prepared.drop;
   tenant = prepared.tenants[0]!;
   // Launch rate limits have their own tests; here one address launches thousands of times.
-  server = await startServerProcess({ dbFile: prepared.dbFile, env: { LAUNCH_RATE_PER_IP: '1000000', LAUNCH_RATE_PER_TENANT: '1000000' } });
+  server = await startServerProcess({ database: prepared.env, env: { LAUNCH_RATE_PER_IP: '1000000', LAUNCH_RATE_PER_TENANT: '1000000' } });
   for (let i = 0; i < USERS; i++) {
     const sub = `load-user-${i}`;
     const ctx = CONTEXTS[i % CONTEXTS.length]!;
     actors.push({ sub, ctx, token: (await openSession(server, tenant, { sub, ctx, name: `User ${i}` })).token });
   }
-}, 60_000);
+});
 
 afterAll(async () => {
   await server?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await drop?.();
 });
 
 const bootstrapToken = (html: string) => {
@@ -94,7 +95,7 @@ describe(`load: ${TOTAL} mixed requests at concurrency ${CONCURRENCY}`, () => {
     const perOp: Record<string, number[]> = {};
     let next = 0;
     let completed = 0;
-    const deadline = Date.now() + TIME_LIMIT_MS;
+    let staleSockets = 0;
 
     // node:http with a keep-alive pool: far less client CPU than fetch, which
     // matters when client and server share two cores.
@@ -107,15 +108,30 @@ describe(`load: ${TOTAL} mixed requests at concurrency ${CONCURRENCY}`, () => {
         if (init.json !== undefined) headers['Content-Type'] = 'application/json';
         if (init.form) headers['Content-Type'] = 'application/x-www-form-urlencoded';
         if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
-        const request = http.request(`${server.url}${path}`, { method, headers, agent }, (response) => {
-          let text = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => (text += chunk));
-          response.on('end', () => resolve({ status: response.statusCode!, text }));
-          response.on('error', reject);
-        });
-        request.on('error', reject);
-        request.end(body);
+        let answered = false;
+        const send = (): void => {
+          const request = http.request(`${server.url}${path}`, { method, headers, agent }, (response) => {
+            let text = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => (text += chunk));
+            answered = true;
+            response.on('end', () => resolve({ status: response.statusCode!, text }));
+            response.on('error', reject);
+          });
+          request.on('error', (err: NodeJS.ErrnoException) => {
+            // The keep-alive race Node's docs describe (request.reusedSocket): the
+            // server closed an idle connection (its 5 s keepAliveTimeout; a busy
+            // machine can pause this client that long) just as we reused it. The
+            // server never read this request, so it is sent again on a new one; a
+            // duplicate write would still show as an unexpected note below.
+            if (request.reusedSocket && err.code === 'ECONNRESET' && !answered) {
+              staleSockets++;
+              send();
+            } else reject(err);
+          });
+          request.end(body);
+        };
+        send();
       });
 
     async function perform(op: Op, actor: Actor, text: string): Promise<{ status: number; expected: number; text: string }> {
@@ -176,7 +192,7 @@ describe(`load: ${TOTAL} mixed requests at concurrency ${CONCURRENCY}`, () => {
     }
 
     const worker = async () => {
-      while (next < plan.length && Date.now() < deadline) {
+      while (next < plan.length) {
         const { op, actor, text } = plan[next++]!;
         const started = performance.now();
         try {
@@ -193,7 +209,7 @@ describe(`load: ${TOTAL} mixed requests at concurrency ${CONCURRENCY}`, () => {
       }
     };
     const started = performance.now();
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    await unlessStalled(Promise.all(Array.from({ length: CONCURRENCY }, worker)), () => completed, () => `${completed} of ${TOTAL} requests done; server output: ${server.output().slice(-2000)}`);
     const seconds = (performance.now() - started) / 1000;
 
     // Read every thread back through the API and compare with what was acknowledged.
@@ -228,6 +244,7 @@ describe(`load: ${TOTAL} mixed requests at concurrency ${CONCURRENCY}`, () => {
       statuses: counts,
       p50msByOp: Object.fromEntries(Object.entries(perOp).map(([op, ms]) => [op, Math.round(ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)]!)])),
       errors: failures.length,
+      staleKeepAliveRetries: staleSockets,
       notesAcknowledged: notes.size,
       notesDeleted: notes.size - live.length,
       notesPresent: present.size,
@@ -241,5 +258,5 @@ describe(`load: ${TOTAL} mixed requests at concurrency ${CONCURRENCY}`, () => {
     expect(unexpected).toEqual([]);
     expect(present.size).toBe(live.length);
     expect(server.logRecords().filter((r) => r.level === 'error')).toEqual([]);
-  }, TIME_LIMIT_MS + 60_000);
+  }, 3_600_000);
 });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../server/db/connect.ts';
 import { openSession, prepareDatabase, startServerProcess, type ServerProcess } from './support/serverProcess.ts';
@@ -14,12 +15,12 @@ afterAll(async () => {
 });
 
 async function startWithSession() {
-  const { dir, dbFile, tenants } = await prepareDatabase(['shutdown-host']);
-  cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const server = await startServerProcess({ dbFile });
+  const { dbFile, env, tenants, drop } = await prepareDatabase(['shutdown-host']);
+  cleanup.push(drop);
+  const server = await startServerProcess({ database: env });
   cleanup.push(() => server.stop());
   const { token } = await openSession(server, tenants[0]!, { sub: 'busy-user', ctx: 'page:shutdown' });
-  return { server, dbFile, token };
+  return { server, dbFile: dbFile!, token };
 }
 
 /** A POST /api/notes whose body is sent in two halves, so the test decides when it can complete. */
@@ -35,14 +36,40 @@ function halfSentNote(server: ServerProcess, token: string, body: string, agent:
         let text = '';
         response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
         response.on('end', () => resolve({ status: response.statusCode!, text }));
+        response.on('error', reject);
       },
     );
     request.on('error', reject);
     request.write(payload.subarray(0, half));
     sendRest = () => request.end(payload.subarray(half));
   });
+  // A test that fails before awaiting the answer leaves the request to the
+  // clean-up, which resets its socket ("socket hang up", ECONNRESET): that
+  // rejection belongs to the failed test, not to an unhandled-error report.
+  answer.catch(() => {});
   return { answer, sendRest: () => sendRest() };
 }
+
+/**
+ * How a new connection to `port` fails, on a connection of its own: fetch()
+ * would reuse a keep-alive connection from its pool (openSession left one),
+ * which the server then closes (UND_ERR_SOCKET) instead of refusing anything.
+ */
+function connectOutcome(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+}
+
+// A closed listening port is refused (ECONNREFUSED); a connection the kernel had
+// queued just before the listener closed is reset instead (ECONNRESET). Both
+// mean "not accepted"; only "connected" would be wrong.
+const NOT_ACCEPTED = ['ECONNREFUSED', 'ECONNRESET'];
 
 const until = async (what: string, condition: () => boolean, timeoutMs = 5000) => {
   const deadline = Date.now() + timeoutMs;
@@ -65,22 +92,24 @@ describe.concurrent('graceful shutdown on SIGTERM', () => {
 
     server.signal('SIGTERM');
     await until('the shutdown log line', () => server.logRecords().some((r) => r.event === 'shutdown'));
-    const refused = await fetch(`${server.url}/healthz`).then(
-      (r) => `answered ${r.status}`,
-      (err: Error & { cause?: { code?: string } }) => err.cause?.code ?? err.message,
-    );
-    expect(refused).toBe('ECONNREFUSED');
+    expect(NOT_ACCEPTED).toContain(await connectOutcome(server.port));
 
-    const sentAt = Date.now();
     for (const request of inFlight) request.sendRest();
     const answers = await Promise.all(inFlight.map((r) => r.answer));
     expect(answers.map((a) => a.status)).toEqual(inFlight.map(() => 201));
 
     const exit = await server.exited;
     expect(exit).toEqual({ code: 0, signal: null });
-    // Well inside the 10 s grace: nothing waited for keep-alive connections to time out.
-    expect(Date.now() - sentAt).toBeLessThan(4000);
-    expect(server.logRecords().map((r) => r.event)).toContain('stopped');
+    const events = server.logRecords().map((r) => r.event);
+    expect(events).toContain('stopped');
+    expect(events).not.toContain('shutdown_timeout');
+    // Nothing waited for the idle keep-alive connections to time out (Node's
+    // keepAliveTimeout, 5 s): measured on the server's own log clock, from its
+    // last answer to 'stopped', where the work left is closing the database.
+    const timeOf = (record: Record<string, unknown> | undefined) => Date.parse(String(record?.time));
+    const lastAnswer = server.logRecords().filter((r) => r.event === 'request').at(-1);
+    const stopped = server.logRecords().find((r) => r.event === 'stopped');
+    expect(timeOf(stopped) - timeOf(lastAnswer)).toBeLessThan(5_000);
     // SQLite removes the WAL file when its last connection closes cleanly (it stays after kill -9).
     expect(fs.existsSync(`${dbFile}-wal`)).toBe(false);
 
@@ -91,7 +120,7 @@ describe.concurrent('graceful shutdown on SIGTERM', () => {
     } finally {
       await db.destroy();
     }
-  }, 30_000);
+  });
 
   it('gives up on a request that never completes once the grace period is over, with exit code 1', async () => {
     const { server, token } = await startWithSession();
@@ -108,10 +137,11 @@ describe.concurrent('graceful shutdown on SIGTERM', () => {
     server.signal('SIGTERM');
     const exit = await server.exited;
     const waited = Date.now() - signalledAt;
+    // Exit code 1 and no signal: the server's own grace timer ended it, not our
+    // SIGKILL. It cannot fire early; how late a busy machine runs it does not matter.
     expect(exit).toEqual({ code: 1, signal: null });
     expect(waited).toBeGreaterThanOrEqual(9_500);
-    expect(waited).toBeLessThan(12_000);
     expect(server.logRecords().map((r) => r.event)).toContain('shutdown_timeout');
     expect(requestsSeen(server)).toBe(before);
-  }, 30_000);
+  });
 });

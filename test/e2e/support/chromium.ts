@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { CHROMIUM } from '../../helpers/testRequirements.ts';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM };
 
 // Flags that work on these machines (no GPU, closed network), plus Chrome's own
 // switch that blocks third-party cookies as the browsers our users run do.

@@ -21,19 +21,10 @@ export interface Stack {
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'widget-e2e-'));
   const dbFile = path.join(dataDir, 'e2e.sqlite');
-  const server = await startServerProcess({ dbFile, env });
+  const server = await startServerProcess({ dbFile, env, ready: ['/'] });
   const stop = async () => {
     await server.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
-  // The harness starts listening just after the widget server answers /healthz.
-  const deadline = Date.now() + 10_000;
-  while (!(await fetch(`${server.harnessUrl}/`).then((r) => r.ok, () => false))) {
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`the harness did not start:\n${server.output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
   return { widgetUrl: `http://localhost:${server.port}`, harnessUrl: server.harnessUrl, dataDir, databaseUrl: `sqlite:${dbFile}`, audience: server.audience, output: server.output, stop };
 }

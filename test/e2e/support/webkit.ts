@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Builder, type WebDriver } from 'selenium-webdriver';
-import { freePort } from '../../helpers/ephemeralPort.ts';
+import { freePort } from '../../../support/freePort.ts';
+import { MINIBROWSER } from '../../helpers/testRequirements.ts';
 
-export const MINIBROWSER = process.env.MINIBROWSER_PATH ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+export { MINIBROWSER };
 
 // Intelligent Tracking Prevention: what Safari ships, which blocks every
 // third-party cookie. Without it WebKitGTK's default ("no-third-party") still
@@ -32,7 +33,10 @@ process.once('exit', () => groups.forEach(killGroup));
  */
 export async function launchWebKit(): Promise<WebKit> {
   const port = await freePort();
-  const child: ChildProcess = spawn('xvfb-run', ['-a', '-s', '-screen 0 1280x1024x24', 'WebKitWebDriver', `--port=${port}`], {
+  // -a takes the first free display from -n on; starting at a random one keeps two
+  // runs on one machine (two clones) from both picking :99 at the same instant.
+  const display = String(100 + Math.floor(Math.random() * 10_000));
+  const child: ChildProcess = spawn('xvfb-run', ['-a', '-n', display, '-s', '-screen 0 1280x1024x24', 'WebKitWebDriver', `--port=${port}`], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -42,7 +46,8 @@ export async function launchWebKit(): Promise<WebKit> {
   child.stdout!.on('data', (c) => (output += c));
   child.stderr!.on('data', (c) => (output += c));
   try {
-    const deadline = Date.now() + 20_000;
+    // A bound for a hang, not a start-up budget: Xvfb and the driver start in ~1 s on a quiet machine.
+    const deadline = Date.now() + 120_000;
     while (!(await fetch(`http://127.0.0.1:${port}/status`).then((r) => r.ok, () => false))) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`WebKitWebDriver did not start:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -37,8 +37,12 @@ export interface RawAnswer {
   head: string;
 }
 
-/** Sends bytes on a fresh connection and reads until the server closes it (or `timeoutMs`). */
-export function sendRaw(port: number, bytes: Buffer, timeoutMs = 5000): Promise<RawAnswer> {
+/**
+ * Sends bytes on a fresh connection and reads until the server closes it (or
+ * `timeoutMs`, a bound for a hang: the server answers or closes every case
+ * itself, within its own 5 s keep-alive timeout at the latest).
+ */
+export function sendRaw(port: number, bytes: Buffer, timeoutMs = 60_000): Promise<RawAnswer> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,14 +6,16 @@ import { registerHs256Tenant, type HsTenant } from '../../../server/admin/tenant
 import { loadConfig } from '../../../server/config.ts';
 import { createDb, migrateLatest } from '../../../server/db/connect.ts';
 import { openSecretBox } from '../../../server/secrets/secretsKey.ts';
-import { freePort } from '../../helpers/ephemeralPort.ts';
+import { startOnFreePorts, startServerProcess as startProcess, type ServerProcess as Process } from '../../../support/serverProcess.ts';
 import { signHs256 } from '../../helpers/signJwt.ts';
+import { createTestDatabase, type TestDatabaseKind } from '../../helpers/testDatabase.ts';
+import { TEST_SERVER_BUNDLE } from '../../helpers/testServerBundle.ts';
 
-// The real server (server/main.ts) as a child process on loopback, so a test can
-// kill it, restart it on the same database and watch its memory and logs.
+// The real server as a child process on loopback (the run's server bundle, see
+// testServerBundle.ts), so a test can kill it, restart it on the same database
+// and watch its memory and logs. Started through support/serverProcess.ts.
 
 export const HOST_ORIGIN = 'https://host.example';
-const ROOT = path.resolve(import.meta.dirname, '../../..');
 
 export interface ServerProcess {
   url: string;
@@ -28,8 +29,6 @@ export interface ServerProcess {
   output(): string;
   /** stdout alone: the structured log, one JSON object per line. */
   stdout(): string;
-  /** One log line as an object, or null if it is not a JSON object. */
-  parseLogLine(line: string): Record<string, unknown> | null;
   /** Every stdout line that parsed as JSON: the structured log. */
   logRecords(): Array<Record<string, unknown>>;
   /** Resident set size from /proc, or null where there is no /proc. */
@@ -40,115 +39,86 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-const running = new Set<ChildProcess>();
-// A failed or interrupted run must not leave servers behind.
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
+export interface PreparedDatabase {
+  /** DATABASE_URL (and DATABASE_SCHEMA, SECRETS_KEY on PostgreSQL) for the server. */
+  env: Record<string, string>;
+  /** The SQLite file (null on PostgreSQL). */
+  dbFile: string | null;
+  /** A temp folder of the test's own (the SQLite file lives there). */
+  dir: string;
+  tenants: HsTenant[];
+  /** Removes the folder and, on PostgreSQL, the schema. */
+  drop(): Promise<void>;
+}
 
-/** A fresh SQLite file, migrated, with HS256 tenants registered (before any server opens it). */
-export async function prepareDatabase(issuers: string[] = ['load-host']): Promise<{ dir: string; dbFile: string; tenants: HsTenant[] }> {
+/**
+ * A fresh database, migrated, with HS256 tenants registered before any server
+ * opens it: a SQLite file (the server finds the development secrets key beside
+ * it), or a PostgreSQL schema of its own.
+ */
+export async function prepareDatabase(issuers: string[] = ['load-host'], kind: TestDatabaseKind = 'sqlite'): Promise<PreparedDatabase> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'widget-rel-'));
-  const dbFile = path.join(dir, 'widget.sqlite');
-  const db = createDb({ client: 'sqlite', filename: dbFile });
+  const dbFile = kind === 'sqlite' ? path.join(dir, 'widget.sqlite') : null;
+  const schema = kind === 'pg' ? await createTestDatabase('pg') : null;
+  const env = schema ? schema.env : { DATABASE_URL: `sqlite:${dbFile}` };
+  const drop = async () => {
+    await schema?.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  const config = loadConfig(env);
+  const db = createDb(config.database);
   try {
-    // The development key the server will find beside this file (it runs without SECRETS_KEY).
-    const { box } = openSecretBox(loadConfig({ DATABASE_URL: `sqlite:${dbFile}` }).secrets);
+    const { box } = openSecretBox(config.secrets);
     await migrateLatest(db, box);
     const tenants: HsTenant[] = [];
     for (const issuer of issuers) tenants.push(await registerHs256Tenant(db, box, { issuer, origins: [HOST_ORIGIN], now: Date.now() }));
-    return { dir, dbFile, tenants };
+    return { env, dbFile, dir, tenants, drop };
+  } catch (err) {
+    await drop();
+    throw err;
   } finally {
     await db.destroy();
   }
 }
 
-/** `port`: reuse a previous process's port, as a restart does (session tokens name the origin they are for). */
-export async function startServerProcess(options: { dbFile: string; env?: Record<string, string>; port?: number }): Promise<ServerProcess> {
-  const [port, harnessPort] = [options.port ?? (await freePort()), await freePort()];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_OPTIONS: '',
-      NODE_ENV: 'development',
-      PORT: String(port),
-      HARNESS_PORT: String(harnessPort),
-      DATABASE_URL: `sqlite:${options.dbFile}`,
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/**
+ * `dbFile` (SQLite) or `database` (a prepared database's env); `port`: reuse a
+ * previous process's port, as a restart does (session tokens name the origin
+ * they are for); `ready`: harness paths that must answer too (the harness
+ * starts listening just after the widget server answers /healthz).
+ */
+export async function startServerProcess(options: {
+  dbFile?: string;
+  database?: Record<string, string>;
+  env?: Record<string, string>;
+  port?: number;
+  ready?: string[];
+}): Promise<ServerProcess> {
+  const databaseEnv = options.database ?? { DATABASE_URL: `sqlite:${options.dbFile}` };
+  return startOnFreePorts(2, async ([freeA, harnessPort]) => {
+    const port = options.port ?? freeA!;
+    const url = `http://127.0.0.1:${port}`;
+    const harnessUrl = `http://127.0.0.1:${harnessPort}`;
+    const child: Process = await startProcess({
+      command: { script: TEST_SERVER_BUNDLE },
+      env: { NODE_ENV: 'development', PORT: String(port), HARNESS_PORT: String(harnessPort), ...databaseEnv, ...options.env },
+      ready: [`${url}/healthz`, ...(options.ready ?? []).map((p) => harnessUrl + p)],
+    });
+    return {
+      url,
+      port,
+      harnessUrl,
+      pid: child.pid,
+      audience: `http://localhost:${port}`,
+      output: child.output,
+      stdout: child.stdout,
+      logRecords: child.logRecords,
+      rssBytes: child.rssBytes,
+      signal: child.signal,
+      exited: child.exited,
+      stop: () => child.stop(12_000),
+    };
   });
-  running.add(child);
-  let output = '';
-  let stdout = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-    stdout += chunk;
-  });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited early:\n${output}`);
-    const up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (up) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not start in 30 s:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-
-  return {
-    url,
-    port,
-    harnessUrl: `http://127.0.0.1:${harnessPort}`,
-    pid: child.pid!,
-    audience: `http://localhost:${port}`,
-    output: () => output,
-    stdout: () => stdout,
-    parseLogLine,
-    logRecords: () =>
-      stdout.split('\n').flatMap((line) => {
-        const record = parseLogLine(line);
-        return record ? [record] : [];
-      }),
-    rssBytes: () => {
-      try {
-        const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-        const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-        return kb ? Number(kb[1]) * 1024 : null;
-      } catch {
-        return null;
-      }
-    },
-    signal: (signal) => void child.kill(signal),
-    exited,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 12_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-function parseLogLine(line: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(line);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
 }
 
 /** A valid launch token for `tenant`, signed now (the child runs on the real clock). */
