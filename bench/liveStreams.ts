@@ -1,5 +1,5 @@
 import type { NoteEvent } from '../contract/liveEvents.ts';
-import { openEventStream, type EventStream } from '../test/helpers/eventStream.ts';
+import { openEventStream, type EventStream } from '../support/eventStream.ts';
 import type { Launcher } from './scenarios.ts';
 import type { ServerProcess } from './servers.ts';
 

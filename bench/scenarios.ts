@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Options } from 'autocannon';
-import { signHs256 } from '../test/helpers/signJwt.ts';
+import { signHs256 } from '../support/signJwt.ts';
 import type { HsTenant } from '../server/admin/tenants.ts';
 import { BENCH_PUBLIC_URL } from './servers.ts';
 

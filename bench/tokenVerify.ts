@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { SessionKeyRing } from '../server/auth/session/sessionKeyRing.ts';
 import { issueSessionToken, verifySessionToken } from '../server/auth/session/sessionToken.ts';
-import { memorySigningKeyStore } from '../test/helpers/memorySigningKeyStore.ts';
+import { memorySigningKeyStore } from '../support/memorySigningKeyStore.ts';
 import { median } from './measure.ts';
 
 // In-process cost of verifying one session token (what every API call pays

@@ -12,7 +12,7 @@ import { silentLogger, type Logger } from '../../server/logger.ts';
 import { createLiveUpdates, type LiveUpdates } from '../../server/live/liveUpdates.ts';
 import { createWidgetMetrics, type WidgetMetrics } from '../../server/metrics/widgetMetrics.ts';
 import { FakeClock } from './fakeClock.ts';
-import { signHs256 } from './signJwt.ts';
+import { signHs256 } from '../../support/signJwt.ts';
 import { createTestDatabase, secretBoxFor, type TestDatabaseKind } from './testDatabase.ts';
 import type { SecretBox } from '../../server/secrets/secretBox.ts';
 

@@ -1,6 +1,6 @@
 import crypto, { type KeyObject } from 'node:crypto';
 import { LTI_CLAIM } from '../../server/auth/lti/ltiClaims.ts';
-import { generateKeyPair, signAsymmetric } from './signJwt.ts';
+import { generateKeyPair, signAsymmetric } from '../../support/signJwt.ts';
 
 // A learning platform as the tests play it: its issuer, the client_id it gave
 // the tool, an RSA key published as a JWKS, and id_tokens signed with that key

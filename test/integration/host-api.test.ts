@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_API_TOKEN_TYPE } from '../../server/auth/launch/hostTokenKind.ts';
 import { recordingLogger } from '../helpers/recordingLogger.ts';
-import { generateKeyPair, signAsymmetric, signHs256 } from '../helpers/signJwt.ts';
+import { generateKeyPair, signAsymmetric, signHs256 } from '../../support/signJwt.ts';
 import { startTestApp, type TestApp, type TestTenant } from '../helpers/testApp.ts';
 
 // POST /api/host/sessions/revoke (docs/protocol.md section 8): a host's backend

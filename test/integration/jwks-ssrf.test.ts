@@ -3,7 +3,7 @@ import { AdminInputError } from '../../server/admin/adminInput.ts';
 import { registerTenant } from '../../server/admin/tenants.ts';
 import { jwksFetchFor } from '../../server/auth/launch/jwksFetcher.ts';
 import { startConnectionCounter, type ConnectionCounter } from '../helpers/connectionCounter.ts';
-import { generateKeyPair, signAsymmetric } from '../helpers/signJwt.ts';
+import { generateKeyPair, signAsymmetric } from '../../support/signJwt.ts';
 import { recordingLogger } from '../helpers/recordingLogger.ts';
 import { HOST_ORIGIN, startTestApp, type TestApp } from '../helpers/testApp.ts';
 

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryStringHash } from '../../server/auth/launch/queryStringHash.ts';
-import { generateKeyPair, rawToken, signAsymmetric, signHs256 } from '../helpers/signJwt.ts';
+import { generateKeyPair, rawToken, signAsymmetric, signHs256 } from '../../support/signJwt.ts';
 import { startJwksServer, type JwksServer } from '../helpers/jwksServer.ts';
 import { startTestApp, type TestApp, type TestTenant } from '../helpers/testApp.ts';
 

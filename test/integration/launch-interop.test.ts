@@ -5,7 +5,7 @@ import { addTenantKey, removeTenantKey } from '../../server/admin/tenants.ts';
 import { NODE_CLOCK_TOLERANCE_MS, purgeExpiredLaunchJtis } from '../../server/db/launchJtis.ts';
 import { queryStringHash } from '../../server/auth/launch/queryStringHash.ts';
 import { jsonLogger } from '../../server/logger.ts';
-import { generateKeyPair, signAsymmetric, signHs256, type AsymmetricAlg } from '../helpers/signJwt.ts';
+import { generateKeyPair, signAsymmetric, signHs256, type AsymmetricAlg } from '../../support/signJwt.ts';
 import { startJwksServer, type JwksServer } from '../helpers/jwksServer.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 

@@ -4,7 +4,7 @@ import { LTI_CLAIM } from '../../server/auth/lti/ltiClaims.ts';
 import { LTI_STATE_TTL_SEC } from '../../server/auth/lti/ltiLogin.ts';
 import { startJwksServer, type JwksServer } from '../helpers/jwksServer.ts';
 import { recordingLogger } from '../helpers/recordingLogger.ts';
-import { generateKeyPair, rawToken, signAsymmetric, signHs256 } from '../helpers/signJwt.ts';
+import { generateKeyPair, rawToken, signAsymmetric, signHs256 } from '../../support/signJwt.ts';
 import { makeTestLms, type TestLms } from '../helpers/testLms.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 

@@ -6,8 +6,8 @@ import { registerHs256Tenant, type HsTenant } from '../../server/admin/tenants.t
 import { loadConfig } from '../../server/config.ts';
 import { createDb, type Db } from '../../server/db/connect.ts';
 import { freePort, startServer, stopAllServers, type ChildServer } from '../helpers/childServer.ts';
-import { openEventStream } from '../helpers/eventStream.ts';
-import { signHs256 } from '../helpers/signJwt.ts';
+import { openEventStream } from '../../support/eventStream.ts';
+import { signHs256 } from '../../support/signJwt.ts';
 import type { NoteEvent } from '../../contract/liveEvents.ts';
 import { createTestDatabase, secretBoxFor, type TestDatabase } from '../helpers/testDatabase.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NoteEvent, StreamEnd, StreamReset } from '../../contract/liveEvents.ts';
 import type { Note, NotesPage } from '../../contract/notes.ts';
-import { openEventStream, type EventStream } from '../helpers/eventStream.ts';
+import { openEventStream, type EventStream } from '../../support/eventStream.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 
 // GET /api/notes/stream (issue 16): a thread's changes as Server-Sent Events

@@ -8,7 +8,7 @@ import { PROJECT_ROOT } from '../../server/projectPaths.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createDb, migrateLatest } from '../../server/db/connect.ts';
 import { startServer, stopAllServers, type ChildServer } from '../helpers/childServer.ts';
-import { signHs256 } from '../helpers/signJwt.ts';
+import { signHs256 } from '../../support/signJwt.ts';
 import { createTestDatabase, secretBoxFor, type TestDatabase } from '../helpers/testDatabase.ts';
 
 // What `npm run build` + `npm run start:prod` deploy: the server bundled into one

@@ -13,7 +13,7 @@ import { signingKeyStore } from '../../server/db/signingKeys.ts';
 import { dbTenantSource } from '../../server/db/tenantSource.ts';
 import { generateSecretsKey } from '../../server/secrets/secretsKey.ts';
 import { adminCli } from '../helpers/adminCli.ts';
-import { generateKeyPair, signHs256 } from '../helpers/signJwt.ts';
+import { generateKeyPair, signHs256 } from '../../support/signJwt.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 import { createTestDatabase, secretBoxFor, TEST_DATABASE, type TestDatabase } from '../helpers/testDatabase.ts';
 

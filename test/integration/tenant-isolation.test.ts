@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueSessionToken } from '../../server/auth/session/sessionToken.ts';
-import { signHs256 } from '../helpers/signJwt.ts';
+import { signHs256 } from '../../support/signJwt.ts';
 import { startTestApp, type TestApp, type TestTenant } from '../helpers/testApp.ts';
 
 // Two tenants with the same host user ids and the same context names: every

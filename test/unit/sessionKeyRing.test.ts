@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RELOAD_RETRY_MS, SessionKeyRing } from '../../server/auth/session/sessionKeyRing.ts';
 import { logUnhandledRejections } from '../../server/unhandledRejections.ts';
 import { FakeClock } from '../helpers/fakeClock.ts';
-import { memorySigningKeyStore } from '../helpers/memorySigningKeyStore.ts';
+import { memorySigningKeyStore } from '../../support/memorySigningKeyStore.ts';
 import { recordingLogger } from '../helpers/recordingLogger.ts';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));

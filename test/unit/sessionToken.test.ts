@@ -4,7 +4,7 @@ import { SessionKeyRing } from '../../server/auth/session/sessionKeyRing.ts';
 import { issueSessionToken, verifySessionToken } from '../../server/auth/session/sessionToken.ts';
 import { WidgetError } from '../../server/errors.ts';
 import { FakeClock } from '../helpers/fakeClock.ts';
-import { memorySigningKeyStore } from '../helpers/memorySigningKeyStore.ts';
+import { memorySigningKeyStore } from '../../support/memorySigningKeyStore.ts';
 
 const rules = { issuer: 'https://widget.example', audience: 'https://widget.example/api', ttl: 300, clockSkew: 30 };
 const subject = { sub: crypto.randomUUID(), tid: crypto.randomUUID(), ctx: 'page:1', sid: crypto.randomUUID() };

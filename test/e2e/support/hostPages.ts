@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminCli } from '../../helpers/adminCli.ts';
-import { signHs256 } from '../../helpers/signJwt.ts';
+import { signHs256 } from '../../../support/signJwt.ts';
 import type { Stack } from './stack.ts';
 
 // Host pages as host developers write them, each served on its own origin

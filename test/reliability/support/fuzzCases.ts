@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { signHs256 } from '../../helpers/signJwt.ts';
+import { signHs256 } from '../../../support/signJwt.ts';
 import { buildRequest, type HeaderList } from './rawHttp.ts';
 import type { Random } from './seededRandom.ts';
 

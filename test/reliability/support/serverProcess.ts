@@ -7,7 +7,7 @@ import { loadConfig } from '../../../server/config.ts';
 import { createDb, migrateLatest } from '../../../server/db/connect.ts';
 import { openSecretBox } from '../../../server/secrets/secretsKey.ts';
 import { startOnFreePorts, startServerProcess as startProcess, type ServerProcess as Process } from '../../../support/serverProcess.ts';
-import { signHs256 } from '../../helpers/signJwt.ts';
+import { signHs256 } from '../../../support/signJwt.ts';
 import { createTestDatabase, type TestDatabaseKind } from '../../helpers/testDatabase.ts';
 import { TEST_SERVER_BUNDLE } from '../../helpers/testServerBundle.ts';
 

@@ -1,4 +1,4 @@
-import type { SigningKeyStore, StoredSigningKey } from '../../server/db/signingKeys.ts';
+import type { SigningKeyStore, StoredSigningKey } from '../server/db/signingKeys.ts';
 
 /** The signing-key table in memory, for a real SessionKeyRing without a database. */
 export function memorySigningKeyStore(): SigningKeyStore {
