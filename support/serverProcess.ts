@@ -56,9 +56,18 @@ export interface ServerProcess {
   cpuMicros(): number | null;
 }
 
+// Each child leads its own process group, so a signal reaches what it started
+// too (npm runs sh, which runs node): killing npm alone left the server running.
+const signalGroup = (child: ChildProcess, signal: NodeJS.Signals) => {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    child.kill(signal);
+  }
+};
 const running = new Set<ChildProcess>();
 const killAll = () => {
-  for (const child of running) child.kill('SIGKILL');
+  for (const child of running) signalGroup(child, 'SIGKILL');
 };
 // A failed hook, a crashed worker or Ctrl-C must not leave servers behind.
 process.once('exit', killAll);
@@ -84,6 +93,7 @@ export function spawnProcess(spec: ProcessSpec): ServerProcess {
     uid: spec.uid,
     gid: spec.gid,
     env: { ...base, ...spec.env },
+    detached: true,
     stdio: ['ignore', spec.discardStdout ? 'ignore' : 'pipe', 'pipe'],
   });
   running.add(child);
@@ -100,7 +110,8 @@ export function spawnProcess(spec: ProcessSpec): ServerProcess {
   });
   let status: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    // 'close', not 'exit': by then every byte of its output has been read.
+    // 'close', not 'exit': by then every byte of its output has been read. (What
+    // it started is signalled with it, as one group, so none holds the pipes open.)
     child.once('close', (code, signal) => {
       running.delete(child);
       status = { code, signal };
@@ -123,11 +134,11 @@ export function spawnProcess(spec: ProcessSpec): ServerProcess {
       }),
     exited,
     exitStatus: () => status,
-    signal: (signal) => void child.kill(signal),
+    signal: (signal) => signalGroup(child, signal),
     async stop(graceMs = 12_000) {
       if (status) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      signalGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
     },
