@@ -29,6 +29,18 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = jsonLogger(undefined, { level: config.logLevel, coalesce: true });
   logUnhandledRejections(process, logger);
+  // stdout is where the log (audit lines included) goes. If its reader goes away (the
+  // log collector died: EPIPE), Node's default is to crash, dropping every request in
+  // flight. Serving on without an audit trail is no better: finish what is in flight,
+  // say why on stderr, and exit 1 so the supervisor restarts the node with a log.
+  let onStdoutLost = (): void => process.exit(1);
+  let stdoutLost = false;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (stdoutLost) return;
+    stdoutLost = true;
+    console.error(`The widget server's log output (stdout) failed (${err.code ?? err.message}): stopping, so that no request is served without its log lines.`);
+    onStdoutLost();
+  });
   const clock = systemClock;
   logger.info('starting', { version: APP_VERSION, pid: process.pid, node: process.version, production: config.production });
 
@@ -124,7 +136,7 @@ async function main(): Promise<void> {
   maintenance.unref();
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     logger.info('shutdown', { signal });
@@ -140,8 +152,9 @@ async function main(): Promise<void> {
     await closingLive;
     await db.destroy();
     logger.info('stopped', { signal });
-    process.exit(0);
+    process.exit(exitCode);
   };
+  onStdoutLost = () => void stop('stdout_closed', 1);
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }
