@@ -1,7 +1,7 @@
 import { SessionKeyRing } from '../auth/session/sessionKeyRing.ts';
 import { systemClock } from '../clock.ts';
 import { signingKeyStore } from '../db/signingKeys.ts';
-import { CliInputError, parseCliArgs, withDatabase, type Command } from './runCli.ts';
+import { parseCliArgs, subcommandOf, withDatabase, type Command } from './runCli.ts';
 
 const USAGE = `Usage: npm run keys -- <command>
 
@@ -12,12 +12,8 @@ const USAGE = `Usage: npm run keys -- <command>
 
 export const keysCommand: Command = async (args, io) => {
   const { positionals, values } = parseCliArgs({ args, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
-  const [command] = positionals;
-  if (values.help || !command) {
-    io.out(USAGE);
-    return 0;
-  }
-  if (command !== 'rotate' && command !== 'list') throw new CliInputError(`unknown command "${command}"\n\n${USAGE}`);
+  const command = subcommandOf(positionals[0], values.help, ['rotate', 'list'] as const, USAGE, io);
+  if (command === null) return 0;
   return withDatabase('keys', io, async (db, _config, secrets) => {
     const ring = await new SessionKeyRing(signingKeyStore(db, secrets), systemClock).init();
     if (command === 'rotate') {

@@ -3,7 +3,7 @@ import { listLtiPlatformSummaries, registerLtiPlatform, removeLtiPlatform, repla
 import { previewTenantRemoval } from '../admin/tenants.ts';
 import { ltiToolUrls } from '../auth/lti/ltiToolUrls.ts';
 import { systemClock } from '../clock.ts';
-import { CliInputError, parseCliArgs, withDatabase, type CliIo, type Command } from './runCli.ts';
+import { confirmDeletion, parseCliArgs, subcommandOf, withDatabase, type Command } from './runCli.ts';
 
 const USAGE = `Usage: npx widget-admin lti <command> [options]   (or: npm run lti -- <command> ...)
 
@@ -22,7 +22,7 @@ const USAGE = `Usage: npx widget-admin lti <command> [options]   (or: npm run lt
 The platform's sessions end with: npm run sessions -- revoke --issuer lti:<id> (id from list).
 See docs/lti.md.`;
 
-const COMMANDS = ['add', 'list', 'set-deployments', 'remove', 'urls'];
+const COMMANDS = ['add', 'list', 'set-deployments', 'remove', 'urls'] as const;
 
 const describe = (p: LtiPlatformSummary) =>
   `${p.issuer}  client_id ${p.clientId}  (tenant ${p.tenantIssuer})\n  login: ${p.authUrl}\n  jwks: ${p.jwksUrl}\n  deployments: ${p.deploymentIds.join(' ')}\n  origins: ${p.origins.join(' ')}`;
@@ -30,12 +30,6 @@ const describe = (p: LtiPlatformSummary) =>
 function required(value: string | undefined, option: string): string {
   if (value === undefined) throw new AdminInputError(`${option} is required`);
   return value;
-}
-
-async function confirmRemoval(io: CliIo, what: string): Promise<void> {
-  if (!io.ask) throw new CliInputError(`this deletes ${what}; there is no terminal to ask on, so nothing was deleted: add --yes to confirm`);
-  const answer = (await io.ask(`Delete ${what}? This cannot be undone. [y/N] `)).trim().toLowerCase();
-  if (answer !== 'y' && answer !== 'yes') throw new CliInputError('nothing deleted');
 }
 
 export const ltiCommand: Command = async (args, io) => {
@@ -54,12 +48,8 @@ export const ltiCommand: Command = async (args, io) => {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const [command] = positionals;
-  if (values.help || !command) {
-    io.out(USAGE);
-    return 0;
-  }
-  if (!COMMANDS.includes(command)) throw new CliInputError(`unknown command "${command}"\n\n${USAGE}`);
+  const command = subcommandOf(positionals[0], values.help, COMMANDS, USAGE, io);
+  if (command === null) return 0;
 
   return withDatabase('lti', io, async (db, config) => {
     const now = systemClock.now();
@@ -96,7 +86,7 @@ export const ltiCommand: Command = async (args, io) => {
         const summary = (await listLtiPlatformSummaries(db)).find((p) => p.issuer === issuer && p.clientId === clientId);
         if (summary && !values.yes) {
           const { contents } = await previewTenantRemoval(db, summary.tenantIssuer, now);
-          await confirmRemoval(io, `LTI platform ${issuer} (client_id ${clientId}) with ${contents.users} user(s), ${contents.notes} note(s) and ${contents.openSessions} open session(s)`);
+          await confirmDeletion(io, `LTI platform ${issuer} (client_id ${clientId}) with ${contents.users} user(s), ${contents.notes} note(s) and ${contents.openSessions} open session(s)`);
         }
         const removed = await removeLtiPlatform(db, { issuer, clientId });
         if (values.json) io.out(JSON.stringify({ issuer: removed.issuer, clientId: removed.clientId, removed: true }));

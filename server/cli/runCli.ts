@@ -43,6 +43,26 @@ export class CliInputError extends Error {}
 
 export type Command = (args: string[], io: CliIo) => Promise<number>;
 
+/** Nothing is deleted unless the operator, told what goes, says yes (or passed --yes, and this is not called). */
+export async function confirmDeletion(io: CliIo, what: string): Promise<void> {
+  if (!io.ask) throw new CliInputError(`this deletes ${what}; there is no terminal to ask on, so nothing was deleted: add --yes to confirm`);
+  const answer = (await io.ask(`Delete ${what}? This cannot be undone. [y/N] `)).trim().toLowerCase();
+  if (answer !== 'y' && answer !== 'yes') throw new CliInputError('nothing deleted');
+}
+
+/**
+ * The subcommand the operator asked for, one of `commands`; null when they asked
+ * for the usage (--help, or no subcommand), which is then printed.
+ */
+export function subcommandOf<C extends string>(command: string | undefined, help: boolean | undefined, commands: readonly C[], usage: string, io: CliIo): C | null {
+  if (help || !command) {
+    io.out(usage);
+    return null;
+  }
+  if (!(commands as readonly string[]).includes(command)) throw new CliInputError(`unknown command "${command}"\n\n${usage}`);
+  return command as C;
+}
+
 /**
  * Opens the configured database, prepared by the same rule as the server at
  * start (migrated outside production, refused with pending migrations in

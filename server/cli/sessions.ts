@@ -1,6 +1,6 @@
 import { revokeSessionsOfHostUser, revokeSessionsOfTenant, revokeSessionsOfUser } from '../admin/sessions.ts';
 import { systemClock } from '../clock.ts';
-import { CliInputError, parseCliArgs, withDatabase, type Command } from './runCli.ts';
+import { CliInputError, parseCliArgs, subcommandOf, withDatabase, type Command } from './runCli.ts';
 
 const USAGE = `Usage: npm run sessions -- revoke (--user UUID | --issuer ISS [--host-user SUB])
 
@@ -16,12 +16,8 @@ export const sessionsCommand: Command = async (args, io) => {
     allowPositionals: true,
     options: { user: { type: 'string' }, issuer: { type: 'string' }, 'host-user': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
-  const [command] = positionals;
-  if (values.help || !command) {
-    io.out(USAGE);
-    return 0;
-  }
-  if (command !== 'revoke') throw new CliInputError(`unknown command "${command}"\n\n${USAGE}`);
+  const command = subcommandOf(positionals[0], values.help, ['revoke'] as const, USAGE, io);
+  if (command === null) return 0;
   const { user, issuer, 'host-user': hostUser } = values;
   if ((user === undefined) === (issuer === undefined)) throw new CliInputError(`give exactly one of --user UUID or --issuer ISS\n\n${USAGE}`);
   if (hostUser !== undefined && issuer === undefined) throw new CliInputError(`--host-user needs the --issuer it belongs to\n\n${USAGE}`);

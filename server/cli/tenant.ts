@@ -12,7 +12,7 @@ import {
   type KeySummary,
 } from '../admin/tenants.ts';
 import { systemClock } from '../clock.ts';
-import { CliInputError, parseCliArgs, withDatabase, type CliIo, type Command } from './runCli.ts';
+import { confirmDeletion, parseCliArgs, subcommandOf, withDatabase, type CliIo, type Command } from './runCli.ts';
 
 const USAGE = `Usage: npm run tenant -- <command> [options]
 
@@ -92,13 +92,10 @@ function printSecret(io: CliIo, secret: string | undefined): void {
 
 /** Nothing is deleted unless the operator, told what goes, says yes (or passed --yes). */
 async function confirmRemoval(io: CliIo, { tenant, contents }: Awaited<ReturnType<typeof previewTenantRemoval>>): Promise<void> {
-  const what = `tenant ${tenant.issuer} with ${contents.users} user(s), ${contents.notes} note(s) and ${contents.openSessions} open session(s)`;
-  if (!io.ask) throw new CliInputError(`this deletes ${what}; there is no terminal to ask on, so nothing was deleted: add --yes to confirm`);
-  const answer = (await io.ask(`Delete ${what}? This cannot be undone. [y/N] `)).trim().toLowerCase();
-  if (answer !== 'y' && answer !== 'yes') throw new CliInputError('nothing deleted');
+  await confirmDeletion(io, `tenant ${tenant.issuer} with ${contents.users} user(s), ${contents.notes} note(s) and ${contents.openSessions} open session(s)`);
 }
 
-const COMMANDS = ['add', 'add-key', 'remove-key', 'list', 'set-origins', 'remove'];
+const COMMANDS = ['add', 'add-key', 'remove-key', 'list', 'set-origins', 'remove'] as const;
 
 export const tenantCommand: Command = async (args, io) => {
   const { positionals, values } = parseCliArgs({
@@ -117,12 +114,8 @@ export const tenantCommand: Command = async (args, io) => {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const [command] = positionals;
-  if (values.help || !command) {
-    io.out(USAGE);
-    return 0;
-  }
-  if (!COMMANDS.includes(command)) throw new CliInputError(`unknown command "${command}"\n\n${USAGE}`);
+  const command = subcommandOf(positionals[0], values.help, COMMANDS, USAGE, io);
+  if (command === null) return 0;
   const key = command === 'add' || command === 'add-key' ? keyInputFrom(values) : null;
 
   return withDatabase('tenant', io, async (db, config, secrets) => {
