@@ -98,7 +98,10 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
       const known = list.find((n) => n.id === event.note.id);
       if (known) return known.version >= event.note.version ? list : list.map((n) => (n === known ? event.note : n));
       // An edit of a note older than the loaded pages has nothing to update here.
-      return event.kind === 'created' ? [event.note, ...list] : list;
+      if (event.kind !== 'created') return list;
+      // My own post, on the stream before the answer to it: it takes its pending copy's place.
+      const pending = list.findIndex((n) => n.pending && n.author.id === event.note.author.id && n.body === event.note.body);
+      return pending < 0 ? [event.note, ...list] : list.map((n, i) => (i === pending ? event.note : n));
     });
   }
 

@@ -504,6 +504,25 @@ describe('live updates', () => {
     expect(api.stream).toHaveBeenLastCalledWith('/api/notes/stream', '9', expect.any(AbortSignal));
   });
 
+  it('shows my own note once when the stream brings it before the answer to my post', async () => {
+    const live = liveStream();
+    let answer!: (value: unknown) => void;
+    const posted = note('n-7', 'Posted here', ME.user, 0);
+    const { api } = fakeApi((method) => (method === 'POST' ? new Promise((resolve) => (answer = resolve)) : Promise.resolve(undefined)));
+    api.stream.mockResolvedValueOnce(live.response);
+    await mount(api, { ...page([theirs]), lastEventId: '1' });
+    await settle();
+    await type($('composer-input'), 'Posted here');
+    await click($('composer-submit'));
+    expect(root.querySelectorAll('.note.pending').length).toBe(1);
+    await live.send(2, { kind: 'created', note: posted });
+    expect(bodies()).toEqual(['Posted here', 'Their note']);
+    expect(root.querySelectorAll('.note.pending').length).toBe(0);
+    await act(async () => answer({ note: posted }));
+    await settle();
+    expect(bodies()).toEqual(['Posted here', 'Their note']);
+  });
+
   it('keeps an open edit based on the version it started from, so a newer one arriving live is not overwritten', async () => {
     const live = liveStream();
     const { api } = fakeApi(async () => {
