@@ -25,12 +25,12 @@ export interface Browser {
 }
 
 /** Headless Debian Chromium with a fresh profile; never a downloaded browser. */
-export async function launchChromium(options: { colorScheme?: 'light' | 'dark' } = {}): Promise<Browser> {
+export async function launchChromium(options: { colorScheme?: 'light' | 'dark'; args?: string[] } = {}): Promise<Browser> {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'widget-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ARGS,
+    args: [...ARGS, ...(options.args ?? [])],
     colorScheme: options.colorScheme ?? 'light',
     viewport: { width: 1280, height: 900 },
   });
