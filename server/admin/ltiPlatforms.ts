@@ -24,17 +24,11 @@ export interface LtiPlatformInput {
   production?: boolean;
 }
 
-/** A registration as operators see it. */
-export interface LtiPlatformSummary {
+/** A registration as operators see it: what was entered, and the tenant it made. */
+export interface LtiPlatformSummary extends Omit<LtiPlatformInput, 'now' | 'production'> {
   /** The tenant's id; its issuer for the tenant and sessions commands is `lti:<id>`. */
   id: string;
   tenantIssuer: string;
-  issuer: string;
-  clientId: string;
-  authUrl: string;
-  jwksUrl: string;
-  deploymentIds: string[];
-  origins: string[];
 }
 
 /** A URL the platform serves (its issuer, its login endpoint): https, or http outside production. */
