@@ -1,5 +1,6 @@
 import type { Db } from '../db/connect.ts';
 import type { NoteScope } from '../db/notes.ts';
+import type { ChangeSignal } from '../notes/noteChanges.ts';
 
 // How a node learns that a thread changed, so its open streams read the new
 // events (docs/scaling.md, "Live updates"). A signal only says "thread X is at
@@ -8,11 +9,7 @@ import type { NoteScope } from '../db/notes.ts';
 
 export type ThreadListener = (seq: number) => void;
 
-export interface NoteFeed {
-  /** Inside the change's transaction (PostgreSQL: NOTIFY, delivered to every node only if it commits). */
-  inTransaction(trx: Db, scope: NoteScope, seq: number): Promise<void>;
-  /** After the change committed (one process: tell the local streams now). */
-  afterCommit(scope: NoteScope, seq: number): void;
+export interface NoteFeed extends ChangeSignal {
   /** Resolves once signals for the thread reach `listener`; call the returned function to stop. */
   subscribe(scope: NoteScope, listener: ThreadListener): Promise<() => void>;
   close(): Promise<void>;

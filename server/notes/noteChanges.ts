@@ -1,11 +1,18 @@
 import type { Db } from '../db/connect.ts';
 import { recordNoteEvent, type NoteEventKind } from '../db/noteEvents.ts';
 import { deleteNote, insertNote, updateNoteBody, type NoteRow, type NoteScope } from '../db/notes.ts';
-import type { NoteFeed } from '../live/noteFeed.ts';
 
 // Every change to a thread goes through here: the change, its event in the
 // thread's sequence and the feed's signal, in one transaction, so a live
 // stream sees each committed change exactly once and nothing that rolled back.
+
+/** What a change tells the node's live feed (live/noteFeed.ts implements it): declared here, where changes are made. */
+export interface ChangeSignal {
+  /** Inside the change's transaction (PostgreSQL: NOTIFY, delivered to every node only if it commits). */
+  inTransaction(trx: Db, scope: NoteScope, seq: number): Promise<void>;
+  /** After the change committed (one process: tell the local streams now). */
+  afterCommit(scope: NoteScope, seq: number): void;
+}
 
 export interface NoteChanges {
   create(scope: NoteScope, note: Omit<NoteRow, 'authorName' | 'authorPicture' | 'tenantId' | 'ctx'>): Promise<void>;
@@ -14,7 +21,7 @@ export interface NoteChanges {
   remove(scope: NoteScope, input: { id: string; authorId: string; version: number; now: number }): Promise<boolean>;
 }
 
-export function createNoteChanges({ db, feed }: { db: Db; feed: NoteFeed }): NoteChanges {
+export function createNoteChanges({ db, feed }: { db: Db; feed: ChangeSignal }): NoteChanges {
   async function change(scope: NoteScope, noteId: string, kind: NoteEventKind, now: number, write: (trx: Db) => Promise<boolean>): Promise<boolean> {
     const seq = await db.transaction(async (trx) => {
       if (!(await write(trx))) return null;
