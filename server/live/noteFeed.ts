@@ -1,4 +1,3 @@
-import type { Db } from '../db/connect.ts';
 import type { NoteScope } from '../db/notes.ts';
 import type { ChangeSignal } from '../notes/noteChanges.ts';
 
