@@ -9,6 +9,10 @@ import { SHOWCASE, seedNotes } from './support/seedNotes.ts';
 import { addNote, noteBodies } from './support/widgetFrame.ts';
 
 
+// How long the UI may take to show what a step waits for: a bound for a hang, set
+// for a busy 2-core machine; a healthy run never comes near it.
+const UI_WAIT_MS = 60_000;
+
 let stack: Stack;
 let browser: Browser;
 let page: Page;
@@ -17,7 +21,9 @@ let dialogs: string[];
 let consoleErrors: string[];
 
 beforeAll(async () => {
-  stack = await startStack({ SESSION_TTL: '12', CLOCK_SKEW: '0' });
+  // The default session lifetime: a step that takes long on a busy machine never lapses a
+  // widget's token mid-test. The refresh test starts its own short-lived stack.
+  stack = await startStack();
   browser = await launchChromium();
 });
 afterAll(async () => {
@@ -54,9 +60,9 @@ beforeEach(async () => {
   });
 });
 
-async function openHarness(options: { user?: string; ctx?: string; theme?: string; width?: string } = {}, on: Page = page): Promise<Frame> {
+async function openHarness(options: { user?: string; ctx?: string; theme?: string; width?: string; stack?: Stack } = {}, on: Page = page): Promise<Frame> {
   const page = on;
-  await page.goto(stack.harnessUrl);
+  await page.goto((options.stack ?? stack).harnessUrl);
   if (options.user || options.ctx || options.theme || options.width) {
     if (options.user) await page.selectOption('#user', { label: options.user });
     if (options.ctx) {
@@ -72,7 +78,7 @@ async function openHarness(options: { user?: string; ctx?: string; theme?: strin
     await page.click('#launch');
   }
   const frameElement = page.locator('#widget iframe');
-  await page.frameLocator('#widget iframe').locator('[data-testid=user-name]').waitFor({ timeout: 60_000 });
+  await page.frameLocator('#widget iframe').locator('[data-testid=user-name]').waitFor({ timeout: UI_WAIT_MS });
   const frame = await (await frameElement.elementHandle())!.contentFrame();
   return frame!;
 }
@@ -226,12 +232,24 @@ describe('notes in the widget', () => {
 
 describe('the session without cookies', () => {
   it('refreshes while the user is active, lapses while idle, and re-launches silently through the SDK', async () => {
+    // Tokens of 12 s, so two lifetimes pass within the test.
+    const shortLived = await startStack({ SESSION_TTL: '12', CLOCK_SKEW: '0' });
     const idlePage = await browser.context.newPage();
+    try {
+      await refreshesThenLapses(shortLived, idlePage);
+    } finally {
+      await idlePage.close();
+      await page.close();
+      await shortLived.stop();
+    }
+  });
+
+  async function refreshesThenLapses(shortLived: Stack, idlePage: Page): Promise<void> {
     const count = (on: Page) => {
       const seen = { refresh: 0, relaunch: 0 };
       on.on('response', (r) => {
         const url = new URL(r.url());
-        if (r.request().method() !== 'POST' || url.origin !== stack.widgetUrl || r.status() !== 200) return;
+        if (r.request().method() !== 'POST' || url.origin !== shortLived.widgetUrl || r.status() !== 200) return;
         if (url.pathname === '/api/session/refresh') seen.refresh++;
         if (url.pathname === '/api/session') seen.relaunch++;
       });
@@ -239,10 +257,10 @@ describe('the session without cookies', () => {
     };
     const active = count(page);
     const idle = count(idlePage);
-    const activeFrame = await openHarness({ ctx: 'page:42' });
-    const idleFrame = await openHarness({ ctx: 'page:42' }, idlePage);
+    const activeFrame = await openHarness({ ctx: 'page:42', stack: shortLived });
+    const idleFrame = await openHarness({ ctx: 'page:42', stack: shortLived }, idlePage);
 
-    // SESSION_TTL is 12 s here: 26 s is two lifetimes.
+    // 26 s is two lifetimes.
     for (let elapsed = 0; elapsed < 26_000; elapsed += 2000) {
       await activeFrame.locator('[data-testid=composer-input]').press('a');
       await page.waitForTimeout(2000);
@@ -259,8 +277,7 @@ describe('the session without cookies', () => {
     expect(idle.relaunch).toBe(1);
     expect(await idleFrame.locator('[data-testid=session-expired]').count()).toBe(0);
     expect(await idlePage.locator('#log').textContent()).toMatch(/getLaunchToken[\s\S]*getLaunchToken/);
-    await idlePage.close();
-  });
+  }
 
   it('signs out: the session is revoked and comes back only when the user asks', async () => {
     const frame = await openHarness();
@@ -423,7 +440,7 @@ describe('two widgets of one thread on a page (issue 16: live updates and confli
     await page.click('#launch');
     const frames: Frame[] = [];
     for (const id of ['#widget', '#widget2']) {
-      await page.frameLocator(`${id} iframe`).locator('[data-testid=user-name]').waitFor({ timeout: 15_000 });
+      await page.frameLocator(`${id} iframe`).locator('[data-testid=user-name]').waitFor({ timeout: UI_WAIT_MS });
       frames.push((await (await page.locator(`${id} iframe`).elementHandle())!.contentFrame())!);
     }
     return frames as [Frame, Frame];
@@ -433,9 +450,9 @@ describe('two widgets of one thread on a page (issue 16: live updates and confli
   it('each shows the notes added, edited and deleted in the other without a reload', async () => {
     const [one, two] = await openTwo('e2e:live');
     await addNote(one, 'Written in widget one');
-    await bodyIn(two, 'Written in widget one').waitFor({ timeout: 10_000 });
+    await bodyIn(two, 'Written in widget one').waitFor({ timeout: UI_WAIT_MS });
     await addNote(two, 'Answered in widget two');
-    await bodyIn(one, 'Answered in widget two').waitFor({ timeout: 10_000 });
+    await bodyIn(one, 'Answered in widget two').waitFor({ timeout: UI_WAIT_MS });
     expect(await noteBodies(one)).toEqual(['Answered in widget two', 'Written in widget one']);
     expect(await noteBodies(two)).toEqual(['Answered in widget two', 'Written in widget one']);
 
@@ -444,12 +461,12 @@ describe('two widgets of one thread on a page (issue 16: live updates and confli
     await first.locator('[data-testid=note-edit]').click();
     await first.locator('[data-testid=note-edit-input]').fill('Edited in widget one');
     await first.locator('[data-testid=note-save]').click();
-    await bodyIn(two, 'Edited in widget one').waitFor({ timeout: 10_000 });
+    await bodyIn(two, 'Edited in widget one').waitFor({ timeout: UI_WAIT_MS });
 
     const answer = two.locator('[data-testid=note]', { hasText: 'Answered in widget two' });
     await answer.locator('[data-testid=note-delete]').click();
     await answer.locator('[data-testid=note-delete-confirm]').click();
-    await bodyIn(one, 'Answered in widget two').waitFor({ state: 'detached', timeout: 10_000 });
+    await bodyIn(one, 'Answered in widget two').waitFor({ state: 'detached', timeout: UI_WAIT_MS });
     // The token never went into a URL: every stream request carried it in the header only.
     const streams = widgetResponses.filter((r) => r.url().includes('/api/notes/stream'));
     expect(streams.length).toBeGreaterThanOrEqual(2);
@@ -463,7 +480,7 @@ describe('two widgets of one thread on a page (issue 16: live updates and confli
   it('refuses a stale edit and offers both versions: keep mine, or use the saved one', async () => {
     const [one, two] = await openTwo('e2e:conflict');
     await addNote(one, 'The plan: ship on Friday.');
-    await bodyIn(two, 'The plan: ship on Friday.').waitFor({ timeout: 10_000 });
+    await bodyIn(two, 'The plan: ship on Friday.').waitFor({ timeout: UI_WAIT_MS });
     // Widget two opens the editor first; widget one saves an edit meanwhile.
     await two.locator('[data-testid=note-edit]').click();
     await two.locator('[data-testid=note-edit-input]').fill('The plan: ship on Monday.');
@@ -473,7 +490,7 @@ describe('two widgets of one thread on a page (issue 16: live updates and confli
     await bodyIn(one, 'Thursday').waitFor();
     await two.locator('[data-testid=note-save]').click();
     const conflict = two.locator('[data-testid=note-conflict]');
-    await conflict.waitFor({ timeout: 10_000 });
+    await conflict.waitFor({ timeout: UI_WAIT_MS });
     expect(await two.textContent('[data-testid=conflict-saved]')).toBe('The plan: ship on Thursday.');
     expect(await two.textContent('[data-testid=conflict-mine]')).toBe('The plan: ship on Monday.');
     expect(await two.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('conflict-keep-mine');
@@ -483,7 +500,7 @@ describe('two widgets of one thread on a page (issue 16: live updates and confli
 
     await two.click('[data-testid=conflict-keep-mine]');
     await bodyIn(two, 'Monday').waitFor();
-    await bodyIn(one, 'Monday').waitFor({ timeout: 10_000 });
+    await bodyIn(one, 'Monday').waitFor({ timeout: UI_WAIT_MS });
     expect(await noteBodies(one)).toEqual(['The plan: ship on Monday.']);
   });
 });

@@ -18,7 +18,9 @@ let driver: WebDriver;
 let sites: Awaited<ReturnType<typeof startHostSites>>;
 
 beforeAll(async () => {
-  stack = await startStack({ SESSION_TTL: '12', CLOCK_SKEW: '0' });
+  // The default session lifetime: a step that takes long on a busy machine never lapses a
+  // widget's token mid-test. The refresh test starts its own short-lived stack.
+  stack = await startStack();
   sites = await startHostSites(stack);
   webkit = await launchWebKit();
   driver = webkit.driver;
@@ -30,9 +32,9 @@ afterAll(async () => {
 });
 
 /** Opens the harness (optionally picking a user and context) and switches into the widget frame. */
-async function openWidget(user?: string, ctx?: string): Promise<void> {
+async function openWidget(user?: string, ctx?: string, on: Stack = stack): Promise<void> {
   await driver.switchTo().defaultContent();
-  await driver.get(stack.harnessUrl);
+  await driver.get(on.harnessUrl);
   if (user || ctx) {
     if (user) await driver.findElement(By.css(`#user option[value^="${user}|"]`)).click();
     // A context of the test's own is added to the picker, so notes from other tests do not mix in.
@@ -92,6 +94,14 @@ const RIGHT_ALIGNED = `
   const text = document.createRange();
   text.selectNodeContents(body);
   return Math.abs(body.getBoundingClientRect().right - text.getBoundingClientRect().right) <= 2;`;
+
+/** For a failure message: the harness's event log and the server's last request lines. */
+async function whatHappened(): Promise<string> {
+  await driver.switchTo().defaultContent();
+  const harnessLog = (await driver.executeScript('return document.getElementById("log")?.textContent ?? ""')) as string;
+  const serverLines = stack.output().split('\n').filter((line) => /\/api\/|launch|stream/.test(line)).slice(-40);
+  return `harness log:\n${harnessLog}\nserver:\n${serverLines.join('\n')}`;
+}
 
 /** Fetches the widget made, from the browser's own resource timing. */
 const calls = (path: string) =>
@@ -188,7 +198,19 @@ describe('WebKit (Safari engine)', () => {
   });
 
   it('refreshes while the user is active, then lapses while idle and re-launches silently through the SDK', async () => {
-    await openWidget();
+    // Tokens of 12 s, so two lifetimes pass within the test.
+    const shortLived = await startStack({ SESSION_TTL: '12', CLOCK_SKEW: '0' });
+    try {
+      await refreshesThenLapses(shortLived);
+    } finally {
+      await driver.switchTo().defaultContent();
+      await driver.get('about:blank');
+      await shortLived.stop();
+    }
+  });
+
+  async function refreshesThenLapses(shortLived: Stack): Promise<void> {
+    await openWidget(undefined, undefined, shortLived);
     const launchesAsked = async () => {
       await driver.switchTo().defaultContent();
       const count = ((await driver.findElement(By.id('log')).getText()).match(/getLaunchToken/g) ?? []).length;
@@ -196,7 +218,7 @@ describe('WebKit (Safari engine)', () => {
       return count;
     };
     const before = await launchesAsked();
-    // SESSION_TTL is 12 s here: 26 s is two lifetimes.
+    // 26 s is two lifetimes.
     for (let elapsed = 0; elapsed < 26_000; elapsed += 2000) {
       await typeInto('[data-testid=composer-input]', 'a');
       await driver.sleep(2000);
@@ -212,7 +234,7 @@ describe('WebKit (Safari engine)', () => {
     expect(await calls('/api/session')).toBe(1);
     expect((await driver.findElements(By.css('[data-testid=session-expired]'))).length).toBe(0);
     expect(await launchesAsked()).toBe(before + 1);
-  });
+  }
 
   it('refuses a launch that another site opens top-level (login CSRF)', async () => {
     await driver.switchTo().defaultContent();
@@ -303,10 +325,16 @@ describe('WebKit (Safari engine)', () => {
     await driver.findElement(By.id('launch')).click();
     const enter = async (id: string) => {
       await driver.switchTo().defaultContent();
-      await driver.switchTo().frame(await driver.wait(until.elementLocated(By.css(`#${id} iframe`)), 15_000));
-      await driver.wait(until.elementLocated(By.css('[data-testid=user-name]')), 15_000);
+      await driver.switchTo().frame(await driver.wait(until.elementLocated(By.css(`#${id} iframe`)), UI_WAIT_MS));
+      await driver.wait(until.elementLocated(By.css('[data-testid=user-name]')), UI_WAIT_MS);
     };
-    const shows = (text: string) => driver.wait(async () => (await retryIfStale(bodies)).includes(text), 10_000);
+    const shows = async (text: string) => {
+      try {
+        await driver.wait(async () => (await retryIfStale(bodies)).includes(text), UI_WAIT_MS);
+      } catch (err) {
+        throw new Error(`"${text}" did not show: ${(await retryIfStale(bodies)).join(' | ')}\n${await whatHappened()}`, { cause: err });
+      }
+    };
     await enter('widget');
     await addNote('Written in widget one');
     await enter('widget2');
@@ -327,7 +355,7 @@ describe('WebKit (Safari engine)', () => {
     await shows('Edited in widget two');
     await enter('widget');
     await driver.findElement(By.css('[data-testid=note-save]')).click();
-    const saved = await driver.wait(until.elementLocated(By.css('[data-testid=conflict-saved]')), 10_000);
+    const saved = await driver.wait(until.elementLocated(By.css('[data-testid=conflict-saved]')), UI_WAIT_MS);
     expect(await saved.getText()).toBe('Edited in widget two');
     expect(await driver.findElement(By.css('[data-testid=conflict-mine]')).getText()).toBe('Edited in widget one, from an old copy');
     await driver.wait(frameFitsContent, 5000);
