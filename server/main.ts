@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createDb } from './db/connect.ts';
 import { purgeExpiredLaunchJtis } from './db/launchJtis.ts';
 import { purgeExpiredLtiStates } from './db/ltiStates.ts';
+import { purgeNoteEventsBefore } from './db/noteEvents.ts';
 import { describeDatabase, prepareDatabase } from './db/prepareDatabase.ts';
 import { deleteEndedSessions, revokeHostUserSessions } from './db/sessions.ts';
 import { signingKeyStore } from './db/signingKeys.ts';
@@ -119,14 +120,20 @@ async function main(): Promise<void> {
   logger.info('listening', listening);
   console.error(lines.join('\n'));
 
-  // Upkeep every node may run: forget spent jtis and ended sessions, rotate and retire session keys.
+  // Upkeep every node may run: forget spent jtis, ended sessions and note changes no stream can
+  // resume from any more; rotate and retire session keys.
   // A node may go on signing with a retired key until it rereads the ring
   // (CACHE_TTL): keep that key long enough for the tokens it signed then.
   const tokenLifetimeMs = (config.sessionTtl + config.clockSkew + config.cacheTtl) * 1000;
+  // A stream resumes from an id its session's page or stream gave it, and no session lives
+  // longer than SESSION_MAX_AGE: older changes are never asked for (and if they were, the
+  // stream answers `reset` and the widget reloads its first page).
+  const noteEventRetentionMs = (config.sessionMaxAge + config.sessionTtl + config.clockSkew) * 1000;
   const maintenance = setInterval(() => {
     purgeExpiredLaunchJtis(db, clock.now())
       .then(() => purgeExpiredLtiStates(db, clock.now()))
       .then(() => deleteEndedSessions(db, clock.now()))
+      .then(() => purgeNoteEventsBefore(db, clock.now() - noteEventRetentionMs))
       .then(() => ring.maintain(config.sessionKeyMaxAge * 1000, tokenLifetimeMs))
       .then(({ rotated, removed }) => {
         if (rotated || removed > 0) logger.audit('session_keys_maintained', { rotated, removed });

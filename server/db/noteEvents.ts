@@ -44,3 +44,13 @@ export async function noteEventsAfter(db: Db, scope: NoteScope, seq: number, lim
     .select('seq', 'note_id', 'kind')) as Array<{ seq: number | string; note_id: string; kind: NoteEventKind }>;
   return rows.map((r) => ({ seq: Number(r.seq), noteId: r.note_id, kind: r.kind }));
 }
+
+/** Whether the thread still keeps the change at `seq`: older changes are purged once no stream can resume from them. */
+export async function hasNoteEvent(db: Db, scope: NoteScope, seq: number): Promise<boolean> {
+  return (await db('note_events').where({ tenant_id: scope.tenantId, ctx: scope.ctx, seq }).first('seq')) !== undefined;
+}
+
+/** Forgets the changes recorded before `before` (epoch ms); returns how many. The thread's seq (note_threads) stays. */
+export async function purgeNoteEventsBefore(db: Db, before: number): Promise<number> {
+  return db('note_events').where('created_at', '<', before).del();
+}

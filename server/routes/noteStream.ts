@@ -3,7 +3,7 @@ import type { StreamReset } from '../../contract/liveEvents.ts';
 import type { SessionService } from '../auth/session/sessionService.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/connect.ts';
-import { currentNoteSeq } from '../db/noteEvents.ts';
+import { currentNoteSeq, hasNoteEvent } from '../db/noteEvents.ts';
 import { WidgetError } from '../errors.ts';
 import { bearerToken } from '../http/bearerToken.ts';
 import type { RouteSpec } from '../http/route.ts';
@@ -46,8 +46,10 @@ export function noteStreamRoutes({ db, clock, sessions, live }: { db: Db; clock:
         });
         try {
           const current = await currentNoteSeq(db, scope);
-          // An id from beyond this thread's sequence is not ours (another context's): start over from a page.
-          const from = asked === undefined || asked > current ? current : asked;
+          // Start over from a page when the id is not ours (beyond this thread's sequence: another
+          // context's) or the changes after it are no longer kept (purged after their retention).
+          const startOver = asked !== undefined && (asked > current || (asked < current && !(await hasNoteEvent(db, scope, asked + 1))));
+          const from = asked === undefined || startOver ? current : asked;
           ctx.req.socket.setTimeout(0);
           ctx.req.socket.setNoDelay(true);
           ctx.status = 200;
@@ -55,7 +57,7 @@ export function noteStreamRoutes({ db, clock, sessions, live }: { db: Db; clock:
           // nginx and similar proxies buffer answers unless told not to: events must not wait there.
           ctx.set('X-Accel-Buffering', 'no');
           ctx.body = out;
-          if (asked !== undefined && asked > current) out.write(`event: reset\ndata: ${JSON.stringify({ lastEventId: String(current) } satisfies StreamReset)}\n\n`);
+          if (startOver) out.write(`event: reset\ndata: ${JSON.stringify({ lastEventId: String(current) } satisfies StreamReset)}\n\n`);
           const end = await startNoteStream(out, {
             db,
             feed: live.feed,

@@ -112,7 +112,7 @@ describe(`migrations on ${TEST_DATABASE}`, () => {
   it('lists pending migrations without creating anything', async () => {
     const db = openDb(database);
     try {
-      expect(await pendingMigrations(db)).toEqual(['001_initial', '002_secrets_at_rest', '003_note_versions', '004_lti']);
+      expect(await pendingMigrations(db)).toEqual(['001_initial', '002_secrets_at_rest', '003_note_versions', '004_lti', '005_note_event_retention']);
       expect(await db.schema.hasTable('knex_migrations')).toBe(false);
     } finally {
       await db.destroy();
@@ -126,7 +126,7 @@ describe(`migrations on ${TEST_DATABASE}`, () => {
       await Promise.all(nodes.map((db) => migrateLatest(db, secretBoxFor(database.env))));
       const db = nodes[0]!;
       expect(await pendingMigrations(db)).toEqual([]);
-      expect((await db('knex_migrations').select('name')).map((r: { name: string }) => r.name)).toEqual(['001_initial', '002_secrets_at_rest', '003_note_versions', '004_lti']);
+      expect((await db('knex_migrations').select('name')).map((r: { name: string }) => r.name)).toEqual(['001_initial', '002_secrets_at_rest', '003_note_versions', '004_lti', '005_note_event_retention']);
       expect(await db('knex_migrations_lock').select('is_locked')).toEqual([{ is_locked: 0 }]);
     } finally {
       await Promise.all(nodes.map((db) => db.destroy()));

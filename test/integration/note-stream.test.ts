@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NoteEvent, StreamEnd, StreamReset } from '../../contract/liveEvents.ts';
 import type { Note, NotesPage } from '../../contract/notes.ts';
+import { purgeNoteEventsBefore } from '../../server/db/noteEvents.ts';
 import { openEventStream, type EventStream } from '../../support/eventStream.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 
@@ -123,6 +124,26 @@ describe('GET /api/notes/stream', () => {
     await post(token, 'after the reset');
     expect((await stream.nextOf<NoteEvent>('note')).eventId).toBe('1');
     stream.close();
+  });
+
+  it('sends reset when the changes after Last-Event-ID are no longer kept (purged after their retention), then goes on', async () => {
+    const ctx = freshContext();
+    const { token } = await t.launch({ ctx });
+    await post(token, 'one');
+    t.clock.advance(60);
+    await post(token, 'two');
+    const three = await post(token, 'three');
+    // Upkeep forgets changes recorded before a moment: here, everything before the last two.
+    expect(await purgeNoteEventsBefore(t.db, t.clock.now())).toBeGreaterThanOrEqual(1);
+    const behind = await open(token, { 'Last-Event-ID': '0' });
+    expect(await behind.nextOf<StreamReset>('reset')).toMatchObject({ lastEventId: '3' });
+    await t.api('DELETE', `/api/notes/${three.id}`, token);
+    expect(await behind.nextOf<NoteEvent>('note')).toEqual({ kind: 'deleted', id: three.id, eventId: '4' });
+    behind.close();
+    // An id whose next change is still kept resumes as before, without a reset.
+    const caughtUp = await open(token, { 'Last-Event-ID': '1' });
+    expect(await caughtUp.nextOf<NoteEvent>('note')).toMatchObject({ kind: 'created', note: { body: 'two' }, eventId: '2' });
+    caughtUp.close();
   });
 
   it('ends with reason session_revoked when the session is signed out', async () => {

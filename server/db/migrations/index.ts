@@ -4,6 +4,7 @@ import * as initial from './001_initial.ts';
 import { secretsAtRest } from './002_secrets_at_rest.ts';
 import * as noteVersions from './003_note_versions.ts';
 import * as lti from './004_lti.ts';
+import * as noteEventRetention from './005_note_event_retention.ts';
 
 // Migrations are imported, not discovered on disk, so they run the same from
 // tsx, the knex CLI and a bundled build. Migration 002 seals stored secrets,
@@ -14,6 +15,7 @@ const migrations = (secrets?: SecretBox): Record<string, Knex.Migration> => ({
   '002_secrets_at_rest': secretsAtRest(secrets),
   '003_note_versions': noteVersions,
   '004_lti': lti,
+  '005_note_event_retention': noteEventRetention,
 });
 
 export function migrationSource(secrets?: SecretBox): Knex.MigrationSource<string> {
