@@ -31,6 +31,10 @@ export interface LaunchRequest {
   sub: string;
   name?: string;
   ctx?: string;
+  /** Claim `ctx_label`: what the host calls the context ("Page 42"). */
+  ctxLabel?: string;
+  /** Claim `locale`: the host user's language (BCP 47). */
+  locale?: string;
   lifetime?: number;
 }
 
@@ -46,6 +50,8 @@ export function signHarnessLaunch(deps: Pick<HarnessDeps, 'issuer' | 'audience' 
     ctx: input.ctx || 'default',
   };
   if (input.name) claims.name = input.name;
+  if (input.ctxLabel) claims.ctx_label = input.ctxLabel;
+  if (input.locale) claims.locale = input.locale;
   return jwt.sign(claims, crypto.createSecretKey(Buffer.from(deps.secret, 'utf8')), { algorithm: 'HS256' });
 }
 
@@ -108,7 +114,7 @@ export function createHarnessApp(deps: HarnessDeps): Koa {
       ctx.body = { error: { message: `${user.sub} is signed out of the host` } };
       return;
     }
-    ctx.body = { jwt: signHarnessLaunch(deps, { sub: user.sub, name: text(user.name), ctx: text(user.ctx) }) };
+    ctx.body = { jwt: signHarnessLaunch(deps, { sub: user.sub, name: text(user.name), ctx: text(user.ctx), ctxLabel: text(user.ctxLabel), locale: text(user.locale, 35) }) };
   });
 
   router.post('/expire-session', async (ctx) => {

@@ -29,7 +29,9 @@ label.check{display:flex;gap:6px;align-items:center} label.check input{width:aut
 <option value="mallory|&lt;img src=x onerror=alert(1)&gt;&quot;&lt;/script&gt;">Mallory, hostile name (mallory)</option>
 </select>
 <label for="ctx">Context</label>
-<select id="ctx"><option>page:42</option><option>page:43</option><option>ticket:7</option><option value="&quot;&gt;&lt;img src=x onerror=alert(2)&gt;&lt;/script&gt;">hostile context</option></select>
+<select id="ctx"><option value="page:42">Page 42</option><option value="page:43">Page 43</option><option value="ticket:7">Ticket 7</option><option value="&quot;&gt;&lt;img src=x onerror=alert(2)&gt;&lt;/script&gt;">hostile context</option></select>
+<label for="locale">Language (claim <code>locale</code>)</label>
+<select id="locale"><option value="">browser's own</option><option value="en-US">English (US)</option><option value="de-DE">Deutsch</option><option value="he-IL">עברית</option><option value="ar-EG">العربية</option><option value="ja-JP">日本語</option></select>
 <label for="theme">Theme</label>
 <select id="theme"><option>auto</option><option>light</option><option>dark</option></select>
 <label for="width">Frame width</label>
@@ -86,7 +88,8 @@ function mountIn(element, tag) {
     getLaunchToken: async ({ ctx }) => {
       const { sub, name } = current();
       log('getLaunchToken() -> asking the host backend to sign for ' + sub);
-      const { jwt } = await post('/launch-token', { sub, name, ctx });
+      // The context's name as the host shows it (claim ctx_label) and the user's language (claim locale).
+      const { jwt } = await post('/launch-token', { sub, name, ctx, ctxLabel: [...$('ctx').options].find((o) => o.value === ctx)?.textContent, locale: $('locale').value });
       launchedAs = sub;
       return jwt;
     },

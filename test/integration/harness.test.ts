@@ -46,6 +46,18 @@ describe('the harness backend', () => {
     expect((await t.api('POST', '/api/session', undefined, { jwt })).status).toBe(401);
   });
 
+  it('signs the context\'s label and the user\'s language when asked, which the widget server accepts', async () => {
+    const { jwt } = await (await harness('/launch-token', { sub: 'alice', ctx: 'page:42', ctxLabel: 'Page 42', locale: 'de-DE' })).json();
+    const claims = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ ctx_label: 'Page 42', locale: 'de-DE' });
+    const session = await t.api('POST', '/api/session', undefined, { jwt });
+    expect(session.status).toBe(200);
+    const { jwt: plain } = await (await harness('/launch-token', { sub: 'alice', ctx: 'page:42', locale: '' })).json();
+    const plainClaims = JSON.parse(Buffer.from(plain.split('.')[1], 'base64url').toString());
+    expect(plainClaims.ctx_label).toBeUndefined();
+    expect(plainClaims.locale).toBeUndefined();
+  });
+
   it('requires a sub', async () => {
     expect((await harness('/launch-token', { name: 'nobody' })).status).toBe(400);
   });
