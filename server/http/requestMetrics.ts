@@ -1,6 +1,13 @@
 import type { Middleware } from 'koa';
-import type { WidgetMetrics } from '../metrics/widgetMetrics.ts';
 import type { WidgetContext, WidgetState } from './state.ts';
+
+/** What each answered request is reported to: declared here, where requests are seen; metrics/widgetMetrics.ts implements it. */
+export interface RequestObserver {
+  /** One answered request: its declared route (bounded), method, status and duration. */
+  observeRequest(labels: { method: string; route: string; status: number }, seconds: number): void;
+  /** A request to a launch route (POST /launch, GET /launch, POST /api/session): accepted, or refused with its protocol code. */
+  countLaunch(code: string | undefined): void;
+}
 
 /**
  * The route label: the declared path (`/api/notes/:id`, never the id itself,
@@ -14,7 +21,7 @@ function routeLabel(ctx: WidgetContext): string {
 }
 
 /** Counts and times every request for /metrics, and the outcome of every launch. */
-export function requestMetrics(metrics: WidgetMetrics): Middleware<WidgetState> {
+export function requestMetrics(metrics: RequestObserver): Middleware<WidgetState> {
   return async (ctx, next) => {
     const started = performance.now();
     try {

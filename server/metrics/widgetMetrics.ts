@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Clock } from '../clock.ts';
 import { poolStats, type Db } from '../db/connect.ts';
 import { countOpenSessions } from '../db/sessions.ts';
+import type { RequestObserver } from '../http/requestMetrics.ts';
 
 // What an operator graphs and alerts on, in the Prometheus text format. Each
 // app has a registry of its own (never prom-client's global one), so tests can
@@ -9,12 +10,8 @@ import { countOpenSessions } from '../db/sessions.ts';
 
 export type RateLimitKind = 'per_address' | 'per_tenant';
 
-export interface WidgetMetrics {
+export interface WidgetMetrics extends RequestObserver {
   registry: Registry;
-  /** One answered request: its declared route (bounded), method, status and duration. */
-  observeRequest(labels: { method: string; route: string; status: number }, seconds: number): void;
-  /** A request to a launch route (POST /launch, GET /launch, POST /api/session): accepted, or refused with its protocol code. */
-  countLaunch(code: string | undefined): void;
   countRateLimited(kind: RateLimitKind): void;
 }
 
