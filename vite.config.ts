@@ -116,7 +116,15 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => ({
   plugins: [jsxImport(), sdkDeclarations()],
   // Terser in two passes: 0.35 kB gzip less of widget JS than the default minifier
   // (oxc) on the same code, which matters against the iframe's 10 kB budget (issue 17).
-  build: { target: BROWSERS, modulePreload: false, minify: 'terser', terserOptions: { compress: { passes: 2 } } },
+  // Preact's private fields (__k, __e, __H...: its own mangled names, read by
+  // nothing outside the bundle) get one-letter names. Only those: every other
+  // property may meet JSON, the DOM or the host page.
+  build: {
+    target: BROWSERS,
+    modulePreload: false,
+    minify: 'terser',
+    terserOptions: { compress: { passes: 2 }, mangle: { properties: { regex: /^__[A-Za-z]{0,2}$/ } } },
+  },
   environments: {
     client: {
       build: {
