@@ -19,4 +19,10 @@ describe('the widget build a test run leaves behind', () => {
       expect(script).not.toContain(PROJECT_ROOT);
     }
   });
+
+  it('leaves Preact out of the host SDK, which has no JSX (the widget build compiles JSX to createElement)', () => {
+    const sdk = fs.readFileSync(path.join(WIDGET_DIST, 'sdk/v1/embed.js'), 'utf8');
+    expect(scripts.some((script) => script.includes('dangerouslySetInnerHTML'))).toBe(true);
+    expect(sdk).not.toContain('dangerouslySetInnerHTML');
+  });
 });
