@@ -107,6 +107,10 @@ const COMMIT_SYNC = Symbol('commitSync');
  * after it: the WAL is appended in order, and each fsync starts after the one
  * before it finished.
  *
+ * A query run on a connection of its own (`.connection(conn)`) is never released
+ * by knex's runner, so nothing would wait for its fsync: nothing on SQLite does
+ * that (only the PostgreSQL migration lock, connect.ts).
+ *
  * knex runs a transaction's queries through a client made from the dialect's
  * prototype, not through `db.client`, so the hooks go on that prototype, once;
  * they act only on connections registered by makeCommitsDurable (every other
