@@ -12,7 +12,9 @@ import { readNotesPage } from '../notes/notesPage.ts';
 // Validity is the thread's seq (note_threads.seq), read on every use: every
 // change to a thread bumps it in the change's own transaction, so a cached page
 // is used only while no change has committed since it was read, on whichever
-// node made the change. No signal is needed, and none can be missed.
+// node made the change. No signal is needed, and none can be missed. This
+// relies on a thread's seq never going back: its note_threads row is never
+// deleted but with its tenant (purging note_events leaves it).
 //
 // What the seq does not cover: an author's display name or picture (they follow
 // the author's latest launch, not a change to the thread) and the relative
