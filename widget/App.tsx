@@ -19,6 +19,33 @@ export interface AppProps {
   noHostSdk?: boolean;
 }
 
+/**
+ * Who is signed in, and where. Its own component because the server renders it
+ * per launch beside a thread render it shares between viewers
+ * (server/page/renderNotesApp.tsx). `onSignOut` absent: the session has ended.
+ */
+export function Header({ user, contextLabel, onSignOut }: { user: SessionInfo['user']; contextLabel?: string; onSignOut?: () => void }) {
+  return (
+    <header class="who">
+      {strings.signedInAs(
+        <strong dir="auto" data-testid="user-name">
+          {user.name ?? strings.anonymous}
+        </strong>,
+      )}
+      {contextLabel && (
+        <span class="ctx" dir="auto">
+          · {contextLabel}
+        </span>
+      )}
+      {onSignOut && (
+        <button class="link" data-testid="sign-out" onClick={onSignOut}>
+          {strings.signOut}
+        </button>
+      )}
+    </header>
+  );
+}
+
 /** Why the session is gone: the server or host ended it, or the user signed out here. */
 type Ended = 'expired' | 'signed-out' | null;
 
@@ -65,23 +92,7 @@ export function App({ api, session: launched, initial, renderedAt, locale, conte
 
   return (
     <main class="widget">
-      <header class="who">
-        {strings.signedInAs(
-          <strong dir="auto" data-testid="user-name">
-            {name}
-          </strong>,
-        )}
-        {contextLabel && (
-          <span class="ctx" dir="auto">
-            · {contextLabel}
-          </span>
-        )}
-        {!ended && (
-          <button class="link" data-testid="sign-out" onClick={signOut}>
-            {strings.signOut}
-          </button>
-        )}
-      </header>
+      <Header user={session.user} contextLabel={contextLabel} onSignOut={ended ? undefined : signOut} />
       {ended && noHostSdk && !signedOut ? (
         <Notice testid="session-expired">{strings.reopenFromCourse}</Notice>
       ) : ended ? (

@@ -219,8 +219,9 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
         </p>
       ) : (
         <ul class="notes" data-testid="note-list">
+          {/* Edit controls wait for hydration (they do nothing before it), so the server's render of a thread is the same for every viewer and can be shared. */}
           {notes.slice(0, shown).map((note) => (
-            <NoteItem key={note.id} note={note} mine={!readOnly && note.author.id === user.id} now={now} locale={lang} hydrated={hydrated} onSave={save} onDelete={remove} />
+            <NoteItem key={note.id} note={note} mine={hydrated && !readOnly && note.author.id === user.id} now={now} locale={lang} hydrated={hydrated} onSave={save} onDelete={remove} />
           ))}
         </ul>
       )}

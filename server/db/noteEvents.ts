@@ -1,5 +1,6 @@
 import type { Db } from './connect.ts';
 import type { NoteScope } from './notes.ts';
+import { literalLimit, preparedSelect } from './preparedSelect.ts';
 
 // The change log of each thread (migration 003): a per-thread sequence that
 // live streams resume from. Written in the same transaction as the change.
@@ -28,9 +29,14 @@ export async function recordNoteEvent(trx: Db, scope: NoteScope, event: { noteId
   return seq;
 }
 
+// Read on every launch and every first page (the launch page's cache is keyed by it): a statement that stays prepared.
+const threadSeq = preparedSelect<{ tenantId: string; ctx: string }, { seq: number | string }>(['tenantId', 'ctx'], (db, p) =>
+  literalLimit(db('note_threads').select('seq').where({ tenant_id: p.tenantId, ctx: p.ctx }), 1),
+);
+
 /** The thread's latest seq (0 before its first change). */
 export async function currentNoteSeq(db: Db, scope: NoteScope): Promise<number> {
-  const row = (await db('note_threads').where({ tenant_id: scope.tenantId, ctx: scope.ctx }).first('seq')) as { seq: number | string } | undefined;
+  const [row] = await threadSeq(db, { tenantId: scope.tenantId, ctx: scope.ctx });
   return row ? Number(row.seq) : 0;
 }
 

@@ -1,11 +1,12 @@
 import { renderToString } from 'preact-render-to-string';
 import { ApiError, type ApiClient } from '../../widget/api.ts';
-import { App } from '../../widget/App.tsx';
+import { Header } from '../../widget/App.tsx';
+import { NotesThread } from '../../widget/NotesThread.tsx';
 import type { WidgetBootstrap } from '../../contract/bootstrap.ts';
 import type { OpenedSession } from '../auth/session/sessionService.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/connect.ts';
-import { readNotesPage } from '../notes/notesPage.ts';
+import { createFirstPageCache, type FirstPageCacheOptions } from './firstPageCache.ts';
 
 // Effects and handlers never run in a server render, so the app gets a client
 // that cannot be used: nothing here may make a request or hold a token.
@@ -19,7 +20,6 @@ const inertApi: ApiClient = {
   stop() {},
 };
 
-/** Server-rendered content of the widget page for a new session: the app's markup and the data it hydrates from. */
 /** How the host asked the widget to present itself (bootstrap `locale`, `contextLabel`, `noHostSdk`). */
 export interface AppDisplay {
   locale?: string;
@@ -27,17 +27,36 @@ export interface AppDisplay {
   noHostSdk?: true;
 }
 
+/** Server-rendered content of the widget page for a new session: the app's markup and the data it hydrates from. */
 export type AppRenderer = (opened: OpenedSession, display: AppDisplay) => Promise<{ html: string; data: Pick<WidgetBootstrap, 'notes' | 'nextCursor' | 'lastEventId' | 'renderedAt'> }>;
+
+// The server renders no viewer into a thread (widget/NotesThread.tsx: edit controls wait for hydration).
+const NO_VIEWER = { id: '', name: null };
+const signOutInert = () => {};
 
 /**
  * First paint without a second round trip: the launch page carries the thread
  * as markup plus the same data in the bootstrap block, and the widget hydrates it.
+ *
+ * The markup is what widget/App.tsx renders before hydration, put together
+ * from its parts: the header, per launch (it names the viewer), and the
+ * thread, shared by every launch of the thread until it changes
+ * (firstPageCache.ts). test/unit/render-notes-app.test.tsx holds the two equal.
  */
-export function notesAppRenderer({ db, clock }: { db: Db; clock: Clock }): AppRenderer {
+export function notesAppRenderer({ db, clock, cache }: { db: Db; clock: Clock; cache?: Partial<FirstPageCacheOptions> }): AppRenderer {
+  const firstPage = createFirstPageCache({
+    db,
+    clock,
+    options: cache,
+    render: (page, renderedAt, locale) =>
+      renderToString(<NotesThread api={inertApi} user={NO_VIEWER} initial={page} renderedAt={renderedAt} generation={0} readOnly={false} locale={locale} />),
+  });
   return async (opened, display) => {
-    const page = await readNotesPage(db, { tenantId: opened.claims.tid, ctx: opened.claims.ctx });
-    const renderedAt = clock.now();
-    const html = renderToString(<App api={inertApi} session={{ user: opened.user, context: opened.context }} initial={page} renderedAt={renderedAt} locale={display.locale} contextLabel={display.contextLabel} noHostSdk={display.noHostSdk} />);
-    return { html, data: { notes: page.notes, nextCursor: page.nextCursor, lastEventId: page.lastEventId ?? '0', renderedAt } };
+    const { page, html, renderedAt } = await firstPage({ tenantId: opened.claims.tid, ctx: opened.claims.ctx }, display.locale);
+    const header = renderToString(<Header user={opened.user} contextLabel={display.contextLabel} onSignOut={signOutInert} />);
+    return {
+      html: `<main class="widget">${header}${html}</main>`,
+      data: { notes: page.notes, nextCursor: page.nextCursor, lastEventId: page.lastEventId ?? '0', renderedAt },
+    };
   };
 }

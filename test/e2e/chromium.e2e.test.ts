@@ -195,11 +195,15 @@ describe('notes in the widget', () => {
 
     frame = await openHarness({ ctx: 'page:43' });
     expect(await noteBodies(frame)).toEqual(['Kept and edited']);
+    // Edit controls come with hydration (the server's render of a thread is the same for every viewer).
+    await frame.locator('[data-testid=note-edit]').first().waitFor();
     expect(await frame.locator('[data-testid=note-edit]').count()).toBe(1);
 
     // Another user reads the thread but may not change Alice's note.
     frame = await openHarness({ user: 'Bob Builder (bob)', ctx: 'page:43' });
     expect(await noteBodies(frame)).toEqual(['Kept and edited']);
+    // Hydrated once the times carry their full-date tooltip: only then is "no edit button" an answer.
+    await frame.locator('time[title]').first().waitFor();
     expect(await frame.locator('[data-testid=note-edit]').count()).toBe(0);
   });
 

@@ -37,6 +37,21 @@ function watchSyncs(): string[] {
   return events;
 }
 
+/** Holds every fsync of the WAL until the returned function is called (the disk is "slow"). */
+function holdSyncs(): () => void {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const target = wal as unknown as { fsync(): Promise<void> };
+  const fsync = target.fsync.bind(wal);
+  target.fsync = () => gate.then(fsync);
+  return open;
+}
+
+/** Lets the event loop turn a few times, so anything not waiting for the disk gets done. */
+const turns = async (n = 20) => {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
 describe('durable commits on SQLite', () => {
   it('resolves a write only after an fsync of the WAL that holds it', async () => {
     const events = watchSyncs();
@@ -46,6 +61,43 @@ describe('durable commits on SQLite', () => {
     await db('items').where({ k: 1 }).update({ v: 'uno' });
     events.push('update resolved');
     expect(events).toEqual(['fsynced', 'insert resolved', 'fsynced', 'update resolved']);
+    expect(wal.syncs - before).toBe(2);
+  });
+
+  it('writes the next write while an fsync is in flight, and acknowledges neither before its fsync', async () => {
+    const release = holdSyncs();
+    const before = wal.syncs;
+    const acknowledged: number[] = [];
+    const writes = [1, 2, 3, 4, 5].map((k) => db('items').insert({ k, v: String(k) }).then(() => void acknowledged.push(k)));
+    await turns();
+    // All five committed (readable) while the first fsync is held: the connection did not wait for it.
+    expect(await db('items').count({ n: '*' })).toEqual([{ n: 5 }]);
+    expect(acknowledged).toEqual([]);
+    release();
+    await Promise.all(writes);
+    expect(acknowledged.sort()).toEqual([1, 2, 3, 4, 5]);
+    // The first write's fsync, and one more for the four made while it was in flight.
+    expect(wal.syncs - before).toBe(2);
+  });
+
+  it('shares one fsync among transactions that commit while one is in flight', async () => {
+    const release = holdSyncs();
+    const before = wal.syncs;
+    let acknowledged = 0;
+    const transactions = [1, 2, 3, 4].map((k) =>
+      db
+        .transaction(async (trx) => {
+          await trx('items').insert({ k, v: 'a' });
+          await trx('items').where({ k }).update({ v: 'b' });
+        })
+        .then(() => void acknowledged++),
+    );
+    await turns();
+    expect(await db('items').where({ v: 'b' }).count({ n: '*' })).toEqual([{ n: 4 }]);
+    expect(acknowledged).toBe(0);
+    release();
+    await Promise.all(transactions);
+    expect(acknowledged).toBe(4);
     expect(wal.syncs - before).toBe(2);
   });
 

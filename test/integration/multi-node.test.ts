@@ -94,6 +94,24 @@ describe('two server nodes on one PostgreSQL', () => {
     expect((await call(nodeA, 'GET', '/api/me', refreshed.body!.token)).status).toBe(200);
   });
 
+  it('shows on node A\'s launch page a note written on node B since A last rendered the thread', async () => {
+    const launchPage = async (node: ChildServer, claims: Record<string, unknown>) => {
+      const response = await fetch(`${node.url}/launch`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ jwt: launchToken(claims) }) });
+      expect(response.status).toBe(200);
+      const html = await response.text();
+      return { html, bootstrap: JSON.parse(/<script type="application\/json" id="widget-bootstrap">([^<]*)<\/script>/.exec(html)![1]!) };
+    };
+    const ctx = 'page:first-page-across-nodes';
+    const writer = await openSession(nodeB, { sub: 'writer', ctx });
+    expect((await call(nodeB, 'POST', '/api/notes', writer.token, { body: 'before' })).status).toBe(201);
+    // Node A renders the thread, and would share that render with the launches that follow.
+    expect((await launchPage(nodeA, { sub: 'reader', ctx })).bootstrap.notes.map((n: { body: string }) => n.body)).toEqual(['before']);
+    expect((await call(nodeB, 'POST', '/api/notes', writer.token, { body: 'after, on node B' })).status).toBe(201);
+    const again = await launchPage(nodeA, { sub: 'reader', ctx });
+    expect(again.bootstrap.notes.map((n: { body: string }) => n.body)).toEqual(['after, on node B', 'before']);
+    expect(again.html).toContain('after, on node B');
+  });
+
   it('rejects on node B a launch jti already used on node A', async () => {
     const jwt = launchToken();
     expect((await call(nodeA, 'POST', '/api/session', undefined, { jwt })).status).toBe(200);

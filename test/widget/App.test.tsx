@@ -725,8 +725,11 @@ describe('server rendering and hydration', () => {
     await act(() => hydrate(<App {...props} />, root));
     expect($('note-list')).toBe(serverList);
     expect(api.request).not.toHaveBeenCalled();
-    // after hydration only the absolute-time tooltips are added
-    expect(root.innerHTML.replace(/ title="[^"]*"/g, '')).toBe(serverHtml);
+    // after hydration only the absolute-time tooltips and the edit controls of the viewer's own notes are added
+    expect(serverHtml).not.toContain('note-edit');
+    expect($('note-edit', $$('note')[0])).not.toBeNull();
+    expect($('note-edit', $$('note')[1])).toBeNull();
+    expect(root.innerHTML.replace(/ title="[^"]*"/g, '').replace(/<span class="actions">.*?<\/span>/g, '')).toBe(serverHtml);
     await click($('note-delete'));
     await click($('note-delete-confirm'));
     expect(api.request).toHaveBeenCalledWith('DELETE', '/api/notes/n-1', undefined, { 'If-Match': '"v1"' });

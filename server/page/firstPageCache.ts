@@ -1,0 +1,112 @@
+import type { NotesPage } from '../../contract/notes.ts';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/connect.ts';
+import { currentNoteSeq } from '../db/noteEvents.ts';
+import type { NoteScope } from '../db/notes.ts';
+import { readNotesPage } from '../notes/notesPage.ts';
+
+// The first page of a thread, read and rendered once and shared by the launches
+// that follow until the thread changes: the notes read and their server render
+// were about 40 % of a launch (issue 17).
+//
+// Validity is the thread's seq (note_threads.seq), read on every use: every
+// change to a thread bumps it in the change's own transaction, so a cached page
+// is used only while no change has committed since it was read, on whichever
+// node made the change. No signal is needed, and none can be missed. This
+// relies on a thread's seq never going back: its note_threads row is never
+// deleted but with its tenant (purging note_events leaves it).
+//
+// What the seq does not cover: an author's display name or picture (they follow
+// the author's latest launch, not a change to the thread) and the relative
+// times in the markup. Both are bounded by maxAgeMs; the widget re-renders the
+// times with the browser's clock as soon as it hydrates.
+
+export interface RenderedThread {
+  page: NotesPage;
+  /** The thread's markup, the same for every viewer (widget/NotesThread.tsx renders edit controls only once hydrated). */
+  html: string;
+  /** The clock the markup's relative times were rendered at: the bootstrap carries it, so hydration matches. */
+  renderedAt: number;
+}
+
+/** Renders a page of a thread as markup, at `renderedAt`, in `locale` (absent: the default). */
+export type ThreadRenderer = (page: NotesPage, renderedAt: number, locale: string | undefined) => string;
+
+export interface FirstPageCacheOptions {
+  /** Threads kept (least recently launched dropped first). */
+  maxThreads: number;
+  /** Characters kept in all (markup plus note bodies), so a few long threads cannot grow the heap unbounded. */
+  maxChars: number;
+  /** How long one read and its renders may serve (names and relative times may be this old). */
+  maxAgeMs: number;
+  /** Renders kept per thread, one per locale. */
+  maxLocales: number;
+}
+
+export const FIRST_PAGE_CACHE_DEFAULTS: FirstPageCacheOptions = { maxThreads: 256, maxChars: 8_000_000, maxAgeMs: 30_000, maxLocales: 4 };
+
+interface CachedThread {
+  seq: number;
+  readAt: number;
+  page: NotesPage;
+  pageChars: number;
+  renders: Map<string, { html: string; renderedAt: number }>;
+}
+
+export type FirstPageCache = ((scope: NoteScope, locale: string | undefined) => Promise<RenderedThread>) & {
+  /** Threads held now (for tests). */
+  readonly size: number;
+};
+
+const charsOf = (entry: CachedThread) => entry.pageChars + [...entry.renders.values()].reduce((sum, r) => sum + r.html.length, 0);
+
+// A note's fixed fields (ids, times, names) are a few hundred characters besides its body.
+const pageCharsOf = (page: NotesPage) => page.notes.reduce((sum, n) => sum + n.body.length + 300, 0);
+
+export function createFirstPageCache({ db, clock, render, options = {} }: { db: Db; clock: Clock; render: ThreadRenderer; options?: Partial<FirstPageCacheOptions> }): FirstPageCache {
+  const { maxThreads, maxChars, maxAgeMs, maxLocales } = { ...FIRST_PAGE_CACHE_DEFAULTS, ...options };
+  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
+  const threads = new Map<string, CachedThread>();
+  let chars = 0;
+
+  const drop = (key: string) => {
+    const entry = threads.get(key);
+    if (!entry) return;
+    threads.delete(key);
+    chars -= charsOf(entry);
+  };
+
+  const keep = (key: string, entry: CachedThread) => {
+    drop(key); // another launch of the thread may have stored its own read meanwhile
+    threads.set(key, entry);
+    chars += charsOf(entry);
+    for (const oldest of threads.keys()) {
+      if (threads.size <= maxThreads && chars <= maxChars) break;
+      drop(oldest);
+    }
+  };
+
+  const firstPage = async (scope: NoteScope, locale: string | undefined): Promise<RenderedThread> => {
+    const key = `${scope.tenantId}\n${scope.ctx}`;
+    const seq = await currentNoteSeq(db, scope);
+    const now = clock.now();
+    let entry = threads.get(key);
+    drop(key);
+    if (!entry || entry.seq !== seq || !(now >= entry.readAt && now - entry.readAt < maxAgeMs)) {
+      const page = await readNotesPage(db, scope);
+      // The page holds every change up to its own lastEventId (read before its notes), which may be past `seq`.
+      entry = { seq: Number(page.lastEventId ?? seq), readAt: now, page, pageChars: pageCharsOf(page), renders: new Map() };
+    }
+    const localeKey = locale ?? '';
+    let rendered = entry.renders.get(localeKey);
+    if (!rendered) {
+      rendered = { html: render(entry.page, now, locale), renderedAt: now };
+      if (entry.renders.size >= maxLocales) entry.renders.delete(entry.renders.keys().next().value!);
+      entry.renders.set(localeKey, rendered);
+    }
+    keep(key, entry);
+    return { page: entry.page, html: rendered.html, renderedAt: rendered.renderedAt };
+  };
+
+  return Object.defineProperty(firstPage, 'size', { get: () => threads.size }) as FirstPageCache;
+}
