@@ -54,7 +54,7 @@ export async function missingPostgres(): Promise<MissingPart | null> {
   return {
     part: 'the PostgreSQL run (integration suites and kill -9 durability on PostgreSQL)',
     reason,
-    install: 'sudo apt-get install -y postgresql && sudo pg_ctlcluster $(ls /etc/postgresql) main start (or set TEST_PG_URL to a database you may create schemas in)',
+    install: 'sudo bash .ci/postgres (installs Debian\'s postgresql if needed, starts it, lets user postgres in from 127.0.0.1 and creates database test), or set TEST_PG_URL to a database you may create schemas in',
     files: [],
   };
 }
