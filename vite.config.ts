@@ -160,10 +160,11 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => ({
   },
   test: {
     root: here('.'),
-    // Browser suites (test/e2e) run on their own, one file at a time: `npm run test:e2e`.
-    // Everything else runs in the "sqlite" and "pg" projects.
+    // Browser suites (test/e2e) run on their own: `npm run test:e2e`, two files at a time (most of
+    // their time is real waiting: token lifetimes, readyTimeouts). Everything else runs in the
+    // "sqlite" and "pg" projects.
     ...(e2e ? await e2eTestOptions() : { exclude: EXCLUDE, projects: await testProjects(mode), globalSetup: ['test/helpers/globalSetup.ts'] }),
-    fileParallelism: !e2e,
+    fileParallelism: true,
     pool: 'forks',
     maxWorkers: 2,
     // Bounds for a hang, never deadlines: set for a 2-core machine shared with
