@@ -17,6 +17,8 @@ export interface AppProps {
   contextLabel?: string;
   /** No host SDK can launch again (LTI): an ended session says how to reopen instead of offering to reconnect. */
   noHostSdk?: boolean;
+  /** Typed into the server-rendered composer before hydration (typedBeforeHydration.ts). */
+  typedBeforeHydration?: string;
 }
 
 /**
@@ -50,7 +52,7 @@ export function Header({ user, contextLabel, onSignOut }: { user: SessionInfo['u
 type Ended = 'expired' | 'signed-out' | null;
 
 /** Rendered by the server (first paint) and hydrated in the browser: same props, same markup. */
-export function App({ api, session: launched, initial, renderedAt, locale, contextLabel, noHostSdk }: AppProps) {
+export function App({ api, session: launched, initial, renderedAt, locale, contextLabel, noHostSdk, typedBeforeHydration }: AppProps) {
   const [session, setSession] = useState(launched);
   const [ended, setEnded] = useState<Ended>(null);
   const [recovery, setRecovery] = useState<'idle' | 'trying' | 'failed'>('idle');
@@ -114,7 +116,7 @@ export function App({ api, session: launched, initial, renderedAt, locale, conte
           </Notice>
         )
       )}
-      <NotesThread api={api} user={session.user} initial={initial} renderedAt={renderedAt} generation={generation} readOnly={!!ended} locale={locale} />
+      <NotesThread api={api} user={session.user} initial={initial} renderedAt={renderedAt} generation={generation} readOnly={!!ended} locale={locale} typedBeforeHydration={typedBeforeHydration} />
     </main>
   );
 }

@@ -21,6 +21,11 @@ interface NotesThreadProps {
   generation: number;
   readOnly: boolean;
   locale?: string;
+  /**
+   * What the person typed into the server's composer before the script ran: no handler heard it,
+   * and hydration empties the textarea (Preact sets a textarea's value), so it is put back as the draft.
+   */
+  typedBeforeHydration?: string;
 }
 
 type Phase = 'loading' | 'ready' | 'error';
@@ -44,7 +49,7 @@ const isSessionLoss = (err: unknown) => err instanceof ApiError && err.status ==
 
 let pendingSeq = 0;
 
-export function NotesThread({ api, user, initial, renderedAt, generation, readOnly, locale }: NotesThreadProps) {
+export function NotesThread({ api, user, initial, renderedAt, generation, readOnly, locale, typedBeforeHydration }: NotesThreadProps) {
   const [notes, setNotes] = useState<Note[]>(initial?.notes ?? []);
   const [cursor, setCursor] = useState<string | null>(initial?.nextCursor ?? null);
   // Where the live stream starts: the first page's place in the thread's change sequence.
@@ -60,6 +65,7 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
 
   useEffect(() => {
     setHydrated(true);
+    if (typedBeforeHydration) setDraft(typedBeforeHydration);
     setNow(Date.now());
     const tick = setInterval(() => setNow(Date.now()), 30_000);
     return () => clearInterval(tick);

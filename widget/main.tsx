@@ -6,6 +6,7 @@ import { readBootstrap } from './bootstrap.ts';
 import { createHostBridge } from './hostBridge.ts';
 import { reportHeight } from './reportHeight.ts';
 import { strings } from './strings.ts';
+import { typedBeforeHydration } from './typedBeforeHydration.ts';
 import './styles.css';
 
 const root = document.getElementById('app')!;
@@ -22,6 +23,7 @@ if (!bootstrap) {
   trackActivity(api);
   if (hostLink) reportHeight(root, hostLink);
   const initial = { notes: bootstrap.notes, nextCursor: bootstrap.nextCursor, lastEventId: bootstrap.lastEventId };
+  const hydrating = root.firstElementChild !== null;
   const app = (
     <App
       api={api}
@@ -31,9 +33,10 @@ if (!bootstrap) {
       locale={bootstrap.locale}
       contextLabel={bootstrap.contextLabel}
       noHostSdk={bootstrap.noHostSdk}
+      typedBeforeHydration={hydrating ? typedBeforeHydration(root) : undefined}
     />
   );
   // The launch page carries server-rendered markup: adopt it instead of repainting.
-  if (root.firstElementChild) hydrate(app, root);
+  if (hydrating) hydrate(app, root);
   else render(app, root);
 }

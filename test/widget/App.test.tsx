@@ -5,6 +5,7 @@ import { act } from 'preact/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type ApiClient, type SessionInfo, type SessionListener } from '../../widget/api.ts';
 import { App } from '../../widget/App.tsx';
+import { typedBeforeHydration } from '../../widget/typedBeforeHydration.ts';
 import type { Note, NotesPage } from '../../contract/notes.ts';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -746,6 +747,20 @@ describe('server rendering and hydration', () => {
     await act(() => hydrate(<App {...props} />, root));
     expect($('note')!.querySelector('time')!.textContent).toBe(new Intl.RelativeTimeFormat('ar-EG', { numeric: 'auto', style: 'short' }).format(-5, 'minute'));
     expect(root.querySelector('#composer-hint')!.textContent).toBe('⌘+Enter to post');
+  });
+
+  it('keeps what was typed before the page hydrated, and Post works on it at once', async () => {
+    const { api } = fakeApi(async () => ({ note: { ...mine, id: 'n-typed', body: 'Typed early' } }));
+    const props = { api, session: ME, initial: page([theirs]), renderedAt: NOW };
+    root.innerHTML = renderToString(<App {...props} />);
+    // A person types into the server's markup while the script is still loading: no handler hears it.
+    ($('composer-input') as HTMLTextAreaElement).value = 'Typed early';
+    // As widget/main.tsx does: read it before hydrating.
+    await act(() => hydrate(<App {...props} typedBeforeHydration={typedBeforeHydration(root)} />, root));
+    expect(($('composer-input') as HTMLTextAreaElement).value).toBe('Typed early');
+    expect(($('composer-submit') as HTMLButtonElement).disabled).toBe(false);
+    await click($('composer-submit'));
+    expect(api.request).toHaveBeenCalledWith('POST', '/api/notes', { body: 'Typed early' });
   });
 
   it('renders no inline style attributes (the page CSP forbids them)', () => {
