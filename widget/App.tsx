@@ -26,7 +26,7 @@ export interface AppProps {
  * per launch beside a thread render it shares between viewers
  * (server/page/renderNotesApp.tsx). `onSignOut` absent: the session has ended.
  */
-export function Header({ user, contextLabel, onSignOut }: { user: SessionInfo['user']; contextLabel?: string; onSignOut?: () => void }) {
+export function Header({ user, contextLabel, onSignOut, hydrated }: { user: SessionInfo['user']; contextLabel?: string; onSignOut?: () => void; hydrated: boolean }) {
   return (
     <header class="who">
       {strings.signedInAs(
@@ -40,7 +40,7 @@ export function Header({ user, contextLabel, onSignOut }: { user: SessionInfo['u
         </span>
       )}
       {onSignOut && (
-        <button class="link" data-testid="sign-out" onClick={onSignOut}>
+        <button class="link" data-testid="sign-out" disabled={!hydrated} onClick={onSignOut}>
           {strings.signOut}
         </button>
       )}
@@ -58,6 +58,8 @@ export function App({ api, session: launched, initial, renderedAt, locale, conte
   const [recovery, setRecovery] = useState<'idle' | 'trying' | 'failed'>('idle');
   const [switched, setSwitched] = useState(false);
   const [generation, setGeneration] = useState(0);
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
 
   useEffect(() => {
     let current = launched;
@@ -94,7 +96,7 @@ export function App({ api, session: launched, initial, renderedAt, locale, conte
 
   return (
     <main class="widget">
-      <Header user={session.user} contextLabel={contextLabel} onSignOut={ended ? undefined : signOut} />
+      <Header user={session.user} contextLabel={contextLabel} onSignOut={ended ? undefined : signOut} hydrated={hydrated} />
       {ended && noHostSdk && !signedOut ? (
         <Notice testid="session-expired">{strings.reopenFromCourse}</Notice>
       ) : ended ? (

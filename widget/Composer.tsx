@@ -14,7 +14,8 @@ interface ComposerProps {
 
 export function Composer({ draft, onDraft, onSubmit, disabled, hydrated, inputRef }: ComposerProps) {
   const left = charsLeft(draft);
-  const ready = !disabled && !!draft.trim() && left >= 0;
+  // Before hydration a click would do nothing: the button says so by being disabled until then.
+  const ready = hydrated && !disabled && !!draft.trim() && left >= 0;
   const submit = () => {
     if (ready) onSubmit();
   };

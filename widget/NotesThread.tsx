@@ -232,7 +232,7 @@ export function NotesThread({ api, user, initial, renderedAt, generation, readOn
         </ul>
       )}
       {phase === 'ready' && (hidden > 0 || cursor) && (
-        <button class="more" data-testid="notes-more" onClick={hidden > 0 ? () => setShown(shown + NOTES_SHOWN) : () => void loadOlder()}>
+        <button class="more" data-testid="notes-more" disabled={!hydrated} onClick={hidden > 0 ? () => setShown(shown + NOTES_SHOWN) : () => void loadOlder()}>
           {hidden > 0 ? strings.showOlder(Math.min(hidden, NOTES_SHOWN)) : strings.loadOlder}
         </button>
       )}

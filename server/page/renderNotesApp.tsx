@@ -53,7 +53,7 @@ export function notesAppRenderer({ db, clock, cache }: { db: Db; clock: Clock; c
   });
   return async (opened, display) => {
     const { page, html, renderedAt } = await firstPage({ tenantId: opened.claims.tid, ctx: opened.claims.ctx }, display.locale);
-    const header = renderToString(<Header user={opened.user} contextLabel={display.contextLabel} onSignOut={signOutInert} />);
+    const header = renderToString(<Header user={opened.user} contextLabel={display.contextLabel} onSignOut={signOutInert} hydrated={false} />);
     return {
       html: `<main class="widget">${header}${html}</main>`,
       data: { notes: page.notes, nextCursor: page.nextCursor, lastEventId: page.lastEventId ?? '0', renderedAt },

@@ -153,7 +153,12 @@ describe('WebKit (Safari\'s engine, Intelligent Tracking Prevention)', () => {
       await input.click();
       await input.sendKeys(body);
     });
-    await retryIfStale(() => driver.findElement(By.css('[data-testid=composer-submit]')).click());
+    // Enabled once the widget has hydrated and holds the text: WebDriver's click would not wait for it.
+    await retryIfStale(async () => {
+      const submit = await driver.findElement(By.css('[data-testid=composer-submit]'));
+      await driver.wait(until.elementIsEnabled(submit), 60_000);
+      await submit.click();
+    });
     const bodies = () => retryIfStale(async () => Promise.all((await driver.findElements(By.css('[data-testid=note-body]'))).map((b) => b.getText())));
     await driver.wait(async () => (await bodies()).includes(body), 15_000);
     expect(await driver.executeScript('return document.cookie')).toBe('');

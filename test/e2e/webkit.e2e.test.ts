@@ -73,6 +73,15 @@ async function retryIfStale<T>(action: () => Promise<T>, attempts = 3): Promise<
   }
 }
 
+/** Clicks a button once it is enabled, as a person waits for a greyed-out one (WebDriver's click does not wait). */
+async function clickWhenEnabled(css: string): Promise<void> {
+  await retryIfStale(async () => {
+    const button = await driver.wait(until.elementLocated(By.css(css)), UI_WAIT_MS);
+    await driver.wait(until.elementIsEnabled(button), UI_WAIT_MS);
+    await button.click();
+  });
+}
+
 /** The host has resized the iframe to the content: clicks computed now land where they aim. */
 const frameFitsContent = () =>
   driver.executeScript('return Math.abs(window.innerHeight - Math.ceil(document.getElementById("app").getBoundingClientRect().height)) <= 2') as Promise<boolean>;
@@ -80,7 +89,7 @@ const frameFitsContent = () =>
 async function addNote(text: string): Promise<void> {
   const before = (await notes()).length;
   await typeInto('[data-testid=composer-input]', text);
-  await driver.findElement(By.css('[data-testid=composer-submit]')).click();
+  await clickWhenEnabled('[data-testid=composer-submit]');
   await driver.wait(
     () => retryIfStale(async () => (await notes()).length === before + 1 && (await driver.findElements(By.css('[data-testid=note].pending'))).length === 0),
     UI_WAIT_MS,
@@ -280,7 +289,7 @@ describe('WebKit (Safari engine)', () => {
     await driver.switchTo().frame(await driver.findElement(By.css('#widget iframe')));
 
     await typeInto('[data-testid=composer-input]', 'Typed by Alice');
-    await driver.findElement(By.css('[data-testid=composer-submit]')).click();
+    await clickWhenEnabled('[data-testid=composer-submit]');
     const switched = await driver.wait(until.elementLocated(By.css('[data-testid=session-switched]')), UI_WAIT_MS);
     expect(await switched.getText()).toContain('Bob Builder');
     expect(await driver.findElement(By.css('[data-testid=user-name]')).getText()).toBe('Bob Builder');
@@ -300,7 +309,7 @@ describe('WebKit (Safari engine)', () => {
     const messages = async () => (await driver.findElements(By.css('[role=alert], [role=status]'))).length;
     await harness('sign-out', /alice signed out on host/);
     await typeInto('[data-testid=composer-input]', 'Typed while signed out');
-    await driver.findElement(By.css('[data-testid=composer-submit]')).click();
+    await clickWhenEnabled('[data-testid=composer-submit]');
     await driver.wait(until.elementLocated(By.css('[data-testid=session-expired]')), UI_WAIT_MS);
     expect(await messages()).toBe(1);
     await driver.findElement(By.css('[data-testid=session-recover]')).click();

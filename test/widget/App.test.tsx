@@ -726,11 +726,14 @@ describe('server rendering and hydration', () => {
     await act(() => hydrate(<App {...props} />, root));
     expect($('note-list')).toBe(serverList);
     expect(api.request).not.toHaveBeenCalled();
-    // after hydration only the absolute-time tooltips and the edit controls of the viewer's own notes are added
+    // after hydration only the absolute-time tooltips and the edit controls of the viewer's own notes are added,
+    // and the buttons the server rendered disabled (a click before hydration would do nothing) are enabled
     expect(serverHtml).not.toContain('note-edit');
+    expect(serverHtml).toContain('data-testid="sign-out" disabled=""');
+    expect(($('sign-out') as HTMLButtonElement).disabled).toBe(false);
     expect($('note-edit', $$('note')[0])).not.toBeNull();
     expect($('note-edit', $$('note')[1])).toBeNull();
-    expect(root.innerHTML.replace(/ title="[^"]*"/g, '').replace(/<span class="actions">.*?<\/span>/g, '')).toBe(serverHtml);
+    expect(root.innerHTML.replace(/ title="[^"]*"/g, '').replace(/<span class="actions">.*?<\/span>/g, '')).toBe(serverHtml.replace('data-testid="sign-out" disabled=""', 'data-testid="sign-out"'));
     await click($('note-delete'));
     await click($('note-delete-confirm'));
     expect(api.request).toHaveBeenCalledWith('DELETE', '/api/notes/n-1', undefined, { 'If-Match': '"v1"' });
