@@ -49,13 +49,24 @@ async function openWidget(user?: string, ctx?: string, on: Stack = stack): Promi
 const notes = () => driver.findElements(By.css('[data-testid=note]'));
 const bodies = async () => Promise.all((await driver.findElements(By.css('[data-testid=note-body]'))).map((b) => b.getText()));
 
-/** Clicks into a field, as a person would, then types (WebKitWebDriver will not type into an unfocused field). */
+/**
+ * Clicks into a field, as a person would, then types (WebKitWebDriver will not type into an unfocused
+ * field), and waits until the field shows what was typed. WebDriver's clear() leaves the field
+ * unfocused (the spec's unfocusing steps), so the field is clicked again before typing over it.
+ */
 async function typeInto(css: string, text: string, clear = false): Promise<void> {
   await retryIfStale(async () => {
     const field = await driver.wait(until.elementLocated(By.css(css)), UI_WAIT_MS);
     await field.click();
-    if (clear) await field.clear();
+    if (clear) {
+      await field.clear();
+      await field.click();
+    }
     await field.sendKeys(text);
+    await driver.wait(async () => {
+      const value = (await field.getAttribute('value')) ?? '';
+      return clear ? value === text : value.endsWith(text);
+    }, UI_WAIT_MS);
   });
 }
 
@@ -168,7 +179,7 @@ describe('WebKit (Safari engine)', () => {
     await driver.wait(until.elementLocated(By.css('[data-testid=note-edit-input]')), UI_WAIT_MS);
     await driver.wait(frameFitsContent, 60_000);
     await typeInto('[data-testid=note-edit-input]', 'Kept and edited', true);
-    await driver.findElement(By.css('[data-testid=note-save]')).click();
+    await clickWhenEnabled('[data-testid=note-save]');
     await driver.wait(async () => (await bodies()).includes('Kept and edited'), UI_WAIT_MS);
 
     await driver.wait(frameFitsContent, 60_000);
@@ -360,10 +371,10 @@ describe('WebKit (Safari engine)', () => {
     await edit('Edited in widget one, from an old copy');
     await enter('widget2');
     await edit('Edited in widget two');
-    await driver.findElement(By.css('[data-testid=note-save]')).click();
+    await clickWhenEnabled('[data-testid=note-save]');
     await shows('Edited in widget two');
     await enter('widget');
-    await driver.findElement(By.css('[data-testid=note-save]')).click();
+    await clickWhenEnabled('[data-testid=note-save]');
     const saved = await driver.wait(until.elementLocated(By.css('[data-testid=conflict-saved]')), UI_WAIT_MS);
     expect(await saved.getText()).toBe('Edited in widget two');
     expect(await driver.findElement(By.css('[data-testid=conflict-mine]')).getText()).toBe('Edited in widget one, from an old copy');
