@@ -19,11 +19,15 @@ export const toNoteJson = (n: NoteRow): Note => ({
   version: n.version,
 });
 
-/** One page of a thread, newest first. */
-export async function readNotesPage(db: Db, scope: NoteScope, options: { limit?: number; before?: NotePosition } = {}): Promise<NotesPage> {
+/**
+ * One page of a thread, newest first. The first page carries the thread's seq
+ * as `lastEventId`: `seq` when the caller has just read it (before calling),
+ * else it is read here.
+ */
+export async function readNotesPage(db: Db, scope: NoteScope, options: { limit?: number; before?: NotePosition; seq?: number } = {}): Promise<NotesPage> {
   const limit = options.limit ?? NOTES_PAGE_DEFAULT;
   // Read before the notes: every change after this seq is in the stream; the page may already show some (applied again, harmlessly).
-  const seq = options.before ? null : await currentNoteSeq(db, scope);
+  const seq = options.before ? null : (options.seq ?? (await currentNoteSeq(db, scope)));
   const rows = await listNotes(db, scope, { limit: limit + 1, before: options.before });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];

@@ -93,9 +93,9 @@ export function createFirstPageCache({ db, clock, render, options = {} }: { db: 
     let entry = threads.get(key);
     drop(key);
     if (!entry || entry.seq !== seq || !(now >= entry.readAt && now - entry.readAt < maxAgeMs)) {
-      const page = await readNotesPage(db, scope);
-      // The page holds every change up to its own lastEventId (read before its notes), which may be past `seq`.
-      entry = { seq: Number(page.lastEventId ?? seq), readAt: now, page, pageChars: pageCharsOf(page), renders: new Map() };
+      // `seq` was read before the notes: the page holds every change up to it (and carries it as lastEventId).
+      const page = await readNotesPage(db, scope, { seq });
+      entry = { seq, readAt: now, page, pageChars: pageCharsOf(page), renders: new Map() };
     }
     const localeKey = locale ?? '';
     let rendered = entry.renders.get(localeKey);

@@ -41,7 +41,7 @@ const signOutInert = () => {};
  * The markup is what widget/App.tsx renders before hydration, put together
  * from its parts: the header, per launch (it names the viewer), and the
  * thread, shared by every launch of the thread until it changes
- * (firstPageCache.ts). test/unit/render-notes-app.test.tsx holds the two equal.
+ * (firstPageCache.ts). test/integration/launch-first-page.test.ts holds the two equal.
  */
 export function notesAppRenderer({ db, clock, cache }: { db: Db; clock: Clock; cache?: Partial<FirstPageCacheOptions> }): AppRenderer {
   const firstPage = createFirstPageCache({
