@@ -1,10 +1,11 @@
 import type { FrameLocator, Page } from 'playwright-core';
-import { By, error, until, type WebDriver } from 'selenium-webdriver';
+import { By, until, type WebDriver } from 'selenium-webdriver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../support/freePort.ts';
 import { launchChromium, type Browser } from './support/chromium.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { launchWebKit, type WebKit } from './support/webkit.ts';
+import { clickWhenEnabled, retryIfStale } from './support/webdriverActions.ts';
 
 // An LTI 1.3 launch from the fake LMS (server/harness/ltiHarnessApp.ts, on
 // 127.0.0.1) into the widget (on localhost, another site) with third-party
@@ -113,20 +114,6 @@ describe('Chromium (third-party cookies blocked)', () => {
   }, 120_000);
 });
 
-/**
- * The widget hydrates its server-rendered markup just after it appears, so an element found a moment
- * earlier may be replaced: find it again, a bounded number of times (anything else still fails).
- */
-async function retryIfStale<T>(action: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await action();
-    } catch (err) {
-      if (!(err instanceof error.StaleElementReferenceError) || attempt === attempts) throw err;
-    }
-  }
-}
-
 describe('WebKit (Safari\'s engine, Intelligent Tracking Prevention)', () => {
   let webkit: WebKit;
   let driver: WebDriver;
@@ -153,12 +140,8 @@ describe('WebKit (Safari\'s engine, Intelligent Tracking Prevention)', () => {
       await input.click();
       await input.sendKeys(body);
     });
-    // Enabled once the widget has hydrated and holds the text: WebDriver's click would not wait for it.
-    await retryIfStale(async () => {
-      const submit = await driver.findElement(By.css('[data-testid=composer-submit]'));
-      await driver.wait(until.elementIsEnabled(submit), 60_000);
-      await submit.click();
-    });
+    // Enabled once the widget has hydrated and holds the text.
+    await clickWhenEnabled(driver, '[data-testid=composer-submit]', 60_000);
     const bodies = () => retryIfStale(async () => Promise.all((await driver.findElements(By.css('[data-testid=note-body]'))).map((b) => b.getText())));
     await driver.wait(async () => (await bodies()).includes(body), 15_000);
     expect(await driver.executeScript('return document.cookie')).toBe('');

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { By, error, until, type WebDriver } from 'selenium-webdriver';
+import { By, until, type WebDriver } from 'selenium-webdriver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlCookieServer } from './support/controlCookieServer.ts';
 import { startHostSites, type HostPageOptions, type HostSite } from './support/hostPages.ts';
@@ -7,6 +7,7 @@ import { SHOWCASE, seedNotes } from './support/seedNotes.ts';
 import { screenshotPath } from './support/screenshots.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { launchWebKit, type WebKit } from './support/webkit.ts';
+import { clickWhenEnabled, retryIfStale } from './support/webdriverActions.ts';
 
 // How long the UI may take to show what a step waits for: a bound for a hang, set
 // for a busy 2-core machine; a healthy run never comes near it.
@@ -70,29 +71,6 @@ async function typeInto(css: string, text: string, clear = false): Promise<void>
   });
 }
 
-/**
- * The widget re-renders as notes settle; an element found a moment earlier may
- * be gone. Finding it again is what a person's eye does; anything else still fails.
- */
-async function retryIfStale<T>(action: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await action();
-    } catch (err) {
-      if (!(err instanceof error.StaleElementReferenceError) || attempt === attempts) throw err;
-    }
-  }
-}
-
-/** Clicks a button once it is enabled, as a person waits for a greyed-out one (WebDriver's click does not wait). */
-async function clickWhenEnabled(css: string): Promise<void> {
-  await retryIfStale(async () => {
-    const button = await driver.wait(until.elementLocated(By.css(css)), UI_WAIT_MS);
-    await driver.wait(until.elementIsEnabled(button), UI_WAIT_MS);
-    await button.click();
-  });
-}
-
 /** The host has resized the iframe to the content: clicks computed now land where they aim. */
 const frameFitsContent = () =>
   driver.executeScript('return Math.abs(window.innerHeight - Math.ceil(document.getElementById("app").getBoundingClientRect().height)) <= 2') as Promise<boolean>;
@@ -100,7 +78,7 @@ const frameFitsContent = () =>
 async function addNote(text: string): Promise<void> {
   const before = (await notes()).length;
   await typeInto('[data-testid=composer-input]', text);
-  await clickWhenEnabled('[data-testid=composer-submit]');
+  await clickWhenEnabled(driver, '[data-testid=composer-submit]', UI_WAIT_MS);
   await driver.wait(
     () => retryIfStale(async () => (await notes()).length === before + 1 && (await driver.findElements(By.css('[data-testid=note].pending'))).length === 0),
     UI_WAIT_MS,
@@ -179,7 +157,7 @@ describe('WebKit (Safari engine)', () => {
     await driver.wait(until.elementLocated(By.css('[data-testid=note-edit-input]')), UI_WAIT_MS);
     await driver.wait(frameFitsContent, 60_000);
     await typeInto('[data-testid=note-edit-input]', 'Kept and edited', true);
-    await clickWhenEnabled('[data-testid=note-save]');
+    await clickWhenEnabled(driver, '[data-testid=note-save]', UI_WAIT_MS);
     await driver.wait(async () => (await bodies()).includes('Kept and edited'), UI_WAIT_MS);
 
     await driver.wait(frameFitsContent, 60_000);
@@ -300,7 +278,7 @@ describe('WebKit (Safari engine)', () => {
     await driver.switchTo().frame(await driver.findElement(By.css('#widget iframe')));
 
     await typeInto('[data-testid=composer-input]', 'Typed by Alice');
-    await clickWhenEnabled('[data-testid=composer-submit]');
+    await clickWhenEnabled(driver, '[data-testid=composer-submit]', UI_WAIT_MS);
     const switched = await driver.wait(until.elementLocated(By.css('[data-testid=session-switched]')), UI_WAIT_MS);
     expect(await switched.getText()).toContain('Bob Builder');
     expect(await driver.findElement(By.css('[data-testid=user-name]')).getText()).toBe('Bob Builder');
@@ -320,7 +298,7 @@ describe('WebKit (Safari engine)', () => {
     const messages = async () => (await driver.findElements(By.css('[role=alert], [role=status]'))).length;
     await harness('sign-out', /alice signed out on host/);
     await typeInto('[data-testid=composer-input]', 'Typed while signed out');
-    await clickWhenEnabled('[data-testid=composer-submit]');
+    await clickWhenEnabled(driver, '[data-testid=composer-submit]', UI_WAIT_MS);
     await driver.wait(until.elementLocated(By.css('[data-testid=session-expired]')), UI_WAIT_MS);
     expect(await messages()).toBe(1);
     await driver.findElement(By.css('[data-testid=session-recover]')).click();
@@ -371,10 +349,10 @@ describe('WebKit (Safari engine)', () => {
     await edit('Edited in widget one, from an old copy');
     await enter('widget2');
     await edit('Edited in widget two');
-    await clickWhenEnabled('[data-testid=note-save]');
+    await clickWhenEnabled(driver, '[data-testid=note-save]', UI_WAIT_MS);
     await shows('Edited in widget two');
     await enter('widget');
-    await clickWhenEnabled('[data-testid=note-save]');
+    await clickWhenEnabled(driver, '[data-testid=note-save]', UI_WAIT_MS);
     const saved = await driver.wait(until.elementLocated(By.css('[data-testid=conflict-saved]')), UI_WAIT_MS);
     expect(await saved.getText()).toBe('Edited in widget two');
     expect(await driver.findElement(By.css('[data-testid=conflict-mine]')).getText()).toBe('Edited in widget one, from an old copy');
