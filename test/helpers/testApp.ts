@@ -14,6 +14,7 @@ import { createWidgetMetrics, type WidgetMetrics } from '../../server/metrics/wi
 import { FakeClock } from './fakeClock.ts';
 import { signHs256 } from '../../support/signJwt.ts';
 import { createTestDatabase, secretBoxFor, type TestDatabaseKind } from './testDatabase.ts';
+import { bootstrapOf } from './launchPage.ts';
 import type { SecretBox } from '../../server/secrets/secretBox.ts';
 
 export const HOST_ORIGIN = 'https://host.example';
@@ -110,9 +111,8 @@ export async function startTestApp(options: { env?: Record<string, string>; logg
       body: new URLSearchParams({ jwt: launchToken(overrides, t) }),
     });
     const html = await response.text();
-    const match = /<script type="application\/json" id="widget-bootstrap">([^<]*)<\/script>/.exec(html);
-    if (!match) throw new Error(`launch failed: ${response.status} ${html.slice(0, 300)}`);
-    const bootstrap = JSON.parse(match[1]!) as Record<string, any>;
+    const bootstrap = bootstrapOf(html);
+    if (!bootstrap) throw new Error(`launch failed: ${response.status} ${html.slice(0, 300)}`);
     return { token: bootstrap.token as string, bootstrap, response, html };
   };
 

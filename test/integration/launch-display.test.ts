@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
+import { bootstrapOf } from '../helpers/launchPage.ts';
 
 // Issue 16: how the host asks the widget to present itself. Launch claims
 // `locale`, `ctx_label` and `picture`; the SDK's `locale` form field.
@@ -30,7 +31,7 @@ describe('the locale', () => {
     const post = async (fields: Record<string, string>, claims: Record<string, unknown> = {}) => {
       const response = await fetch(`${t.url}/launch`, { method: 'POST', body: new URLSearchParams({ jwt: t.launchToken({ ctx: freshContext(), ...claims }), ...fields }) });
       const html = await response.text();
-      return JSON.parse(/id="widget-bootstrap">([^<]*)</.exec(html)![1]!) as { locale?: string };
+      return bootstrapOf(html)! as { locale?: string };
     };
     expect((await post({ locale: 'he' })).locale).toBe('he');
     expect((await post({ locale: 'he' }, { locale: 'ar' })).locale).toBe('ar');

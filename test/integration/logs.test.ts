@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLogger } from '../../server/logger.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
+import { bootstrapOf } from '../helpers/launchPage.ts';
 
 const lines: string[] = [];
 let t: TestApp;
@@ -16,7 +17,7 @@ describe('request logs', () => {
     const launchToken = t.launchToken({ sub: hostUserId });
     const launch = await fetch(`${t.url}/launch?jwt=${launchToken}`);
     const html = await launch.text();
-    const sessionToken = JSON.parse(/id="widget-bootstrap">([^<]*)</.exec(html)![1]!).token as string;
+    const sessionToken = bootstrapOf(html)!.token as string;
     const me = await t.api('GET', '/api/me', sessionToken);
     await t.api('GET', '/api/me', `${sessionToken}x`);
     await fetch(`${t.url}/launch?jwt=${launchToken}`); // replay, logged as a failure

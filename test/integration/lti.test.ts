@@ -5,6 +5,7 @@ import { LTI_STATE_TTL_SEC } from '../../server/auth/lti/ltiLogin.ts';
 import { startJwksServer, type JwksServer } from '../helpers/jwksServer.ts';
 import { recordingLogger } from '../helpers/recordingLogger.ts';
 import { generateKeyPair, rawToken, signAsymmetric, signHs256 } from '../../support/signJwt.ts';
+import { bootstrapOf } from '../helpers/launchPage.ts';
 import { makeTestLms, type TestLms } from '../helpers/testLms.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 
@@ -68,8 +69,7 @@ async function login(overrides: Record<string, string | undefined> = {}, method:
 async function postLaunch(fields: Record<string, string>, headers: Record<string, string> = {}, path = '/lti/launch') {
   const response = await fetch(`${t.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields) });
   const html = await response.text();
-  const bootstrap = /<script type="application\/json" id="widget-bootstrap">([^<]*)<\/script>/.exec(html);
-  return { response, html, code: codeOf(html), bootstrap: bootstrap ? (JSON.parse(bootstrap[1]!) as Record<string, any>) : null };
+  return { response, html, code: codeOf(html), bootstrap: bootstrapOf(html) };
 }
 
 /** A login, then the platform's answer for it: an id_token with `overrides`. */

@@ -9,6 +9,7 @@ import { freePort, startServer, stopAllServers, type ChildServer } from '../help
 import { openEventStream } from '../../support/eventStream.ts';
 import { signHs256 } from '../../support/signJwt.ts';
 import type { NoteEvent } from '../../contract/liveEvents.ts';
+import { bootstrapOf } from '../helpers/launchPage.ts';
 import { createTestDatabase, secretBoxFor, type TestDatabase } from '../helpers/testDatabase.ts';
 
 // Two real server processes on one PostgreSQL schema, as behind a load
@@ -74,17 +75,19 @@ const openSession = async (node: ChildServer, claims?: Record<string, unknown>) 
   return opened.body as { token: string; user: { id: string } };
 };
 
+/** POST /launch on `node`, as the host SDK's form post does: the page and its bootstrap block. */
+async function launchPage(node: ChildServer, claims: Record<string, unknown>): Promise<{ html: string; bootstrap: Record<string, any> }> {
+  const response = await fetch(`${node.url}/launch`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ jwt: launchToken(claims) }) });
+  expect(response.status).toBe(200);
+  const html = await response.text();
+  return { html, bootstrap: bootstrapOf(html)! };
+}
+
 const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid as string;
 
 describe('two server nodes on one PostgreSQL', () => {
   it('serves API calls on node B for a launch on node A', async () => {
-    const launch = await fetch(`${nodeA.url}/launch`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ jwt: launchToken({ name: 'Grace' }) }),
-    });
-    expect(launch.status).toBe(200);
-    const bootstrap = JSON.parse(/<script type="application\/json" id="widget-bootstrap">([^<]*)<\/script>/.exec(await launch.text())![1]!);
+    const { bootstrap } = await launchPage(nodeA, { name: 'Grace' });
 
     const me = await call(nodeB, 'GET', '/api/me', bootstrap.token);
     expect(me).toMatchObject({ status: 200, body: { user: { id: bootstrap.user.id, name: 'Grace' }, context: 'page:1' } });
@@ -95,12 +98,6 @@ describe('two server nodes on one PostgreSQL', () => {
   });
 
   it('shows on node A\'s launch page a note written on node B since A last rendered the thread', async () => {
-    const launchPage = async (node: ChildServer, claims: Record<string, unknown>) => {
-      const response = await fetch(`${node.url}/launch`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ jwt: launchToken(claims) }) });
-      expect(response.status).toBe(200);
-      const html = await response.text();
-      return { html, bootstrap: JSON.parse(/<script type="application\/json" id="widget-bootstrap">([^<]*)<\/script>/.exec(html)![1]!) };
-    };
     const ctx = 'page:first-page-across-nodes';
     const writer = await openSession(nodeB, { sub: 'writer', ctx });
     expect((await call(nodeB, 'POST', '/api/notes', writer.token, { body: 'before' })).status).toBe(201);

@@ -5,6 +5,7 @@ import { unlessStalled } from './support/hangGuard.ts';
 import { figure, report } from './support/scale.ts';
 import { seedFromEnv, seededRandom } from './support/seededRandom.ts';
 import { launchTokenFor, openSession, prepareDatabase, startServerProcess, type ServerProcess } from './support/serverProcess.ts';
+import { bootstrapOf } from '../helpers/launchPage.ts';
 
 // Mixed traffic against the real server process: reads, writes and launches
 // from many users at once. Every answer must be the one the protocol promises
@@ -69,10 +70,7 @@ afterAll(async () => {
   await drop?.();
 });
 
-const bootstrapToken = (html: string) => {
-  const match = /<script type="application\/json" id="widget-bootstrap">([^<]*)<\/script>/.exec(html);
-  return match ? (JSON.parse(match[1]!) as { token: string }).token : null;
-};
+const bootstrapToken = (html: string) => (bootstrapOf(html)?.token as string | undefined) ?? null;
 
 describe(`load: ${TOTAL} mixed requests at concurrency ${CONCURRENCY}`, () => {
   it('answers every request as the protocol says, loses no write, and stops by itself', async () => {
