@@ -108,6 +108,10 @@ async function main(): Promise<void> {
         p99: median(rounds.map((r) => r.p99)),
         ratioToKoa: median(rounds.map((r, i) => r.rps / koaRounds[i]!.rps)),
         cpuPerRequest: rounds.every((r) => r.cpuPerRequest !== null) ? median(rounds.map((r) => r.cpuPerRequest!)) : null,
+        // The measure: bare Koa's CPU per request over this row's, round by round.
+        cpuRatioToKoa: rounds.every((r, i) => r.cpuPerRequest !== null && koaRounds[i]!.cpuPerRequest !== null)
+          ? median(rounds.map((r, i) => koaRounds[i]!.cpuPerRequest! / r.cpuPerRequest!))
+          : null,
         peakRss: rss.length > 0 ? Math.max(...rss) : null,
         bytesPerAnswer: median(rounds.map((r) => r.bytesPerAnswer)),
         requests: rounds.reduce((sum, r) => sum + r.requests, 0),
