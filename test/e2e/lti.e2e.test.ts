@@ -1,11 +1,11 @@
 import type { FrameLocator, Page } from 'playwright-core';
-import { By, until, type WebDriver } from 'selenium-webdriver';
+import { By, type WebDriver } from 'selenium-webdriver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../support/freePort.ts';
 import { launchChromium, type Browser } from './support/chromium.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { launchWebKit, type WebKit } from './support/webkit.ts';
-import { clickWhenEnabled, retryIfStale } from './support/webdriverActions.ts';
+import { clickWhenEnabled, enterFrameWhenReady, retryIfStale } from './support/webdriverActions.ts';
 
 // An LTI 1.3 launch from the fake LMS (server/harness/ltiHarnessApp.ts, on
 // 127.0.0.1) into the widget (on localhost, another site) with third-party
@@ -131,8 +131,7 @@ describe('WebKit (Safari\'s engine, Intelligent Tracking Prevention)', () => {
   ])('opens the widget from the course %s and posts a note', async (_name, storage) => {
     await driver.switchTo().defaultContent();
     await driver.get(coursePage('alice', storage ? 'link-week-1' : 'link-week-2', storage));
-    await driver.switchTo().frame(await driver.wait(until.elementLocated(By.id('tool')), 15_000));
-    await driver.wait(until.elementLocated(By.css('[data-testid=user-name]')), 30_000);
+    await enterFrameWhenReady(driver, '#tool', '[data-testid=user-name]', 30_000);
     expect(await retryIfStale(() => driver.findElement(By.css('[data-testid=user-name]')).getText())).toBe('Alice Learner');
     const body = `WebKit LTI ${storage ? 'storage' : 'server'} ${Date.now()}`;
     await retryIfStale(async () => {

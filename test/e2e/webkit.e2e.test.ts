@@ -7,7 +7,7 @@ import { SHOWCASE, seedNotes } from './support/seedNotes.ts';
 import { screenshotPath } from './support/screenshots.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { launchWebKit, type WebKit } from './support/webkit.ts';
-import { clickWhenEnabled, retryIfStale } from './support/webdriverActions.ts';
+import { clickWhenEnabled, enterFrameWhenReady, retryIfStale } from './support/webdriverActions.ts';
 
 // How long the UI may take to show what a step waits for: a bound for a hang, set
 // for a busy 2-core machine; a healthy run never comes near it.
@@ -42,9 +42,7 @@ async function openWidget(user?: string, ctx?: string, on: Stack = stack): Promi
     if (ctx) await driver.executeScript('const s = document.getElementById("ctx"); if (![...s.options].some((o) => o.value === arguments[0])) s.add(new Option(arguments[0], arguments[0])); s.value = arguments[0];', ctx);
     await driver.findElement(By.id('launch')).click();
   }
-  const iframe = await driver.wait(until.elementLocated(By.css('#widget iframe')), UI_WAIT_MS);
-  await driver.switchTo().frame(iframe);
-  await driver.wait(until.elementLocated(By.css('[data-testid=user-name]')), UI_WAIT_MS);
+  await enterFrameWhenReady(driver, '#widget iframe', '[data-testid=user-name]', UI_WAIT_MS);
 }
 
 const notes = () => driver.findElements(By.css('[data-testid=note]'));
@@ -321,11 +319,7 @@ describe('WebKit (Safari engine)', () => {
     await driver.get(stack.harnessUrl);
     await driver.executeScript('const s = document.getElementById("ctx"); s.add(new Option("e2e:live", "e2e:live")); s.value = "e2e:live"; document.getElementById("second").checked = true;');
     await driver.findElement(By.id('launch')).click();
-    const enter = async (id: string) => {
-      await driver.switchTo().defaultContent();
-      await driver.switchTo().frame(await driver.wait(until.elementLocated(By.css(`#${id} iframe`)), UI_WAIT_MS));
-      await driver.wait(until.elementLocated(By.css('[data-testid=user-name]')), UI_WAIT_MS);
-    };
+    const enter = (id: string) => enterFrameWhenReady(driver, `#${id} iframe`, '[data-testid=user-name]', UI_WAIT_MS);
     const shows = async (text: string) => {
       try {
         await driver.wait(async () => (await retryIfStale(bodies)).includes(text), UI_WAIT_MS);

@@ -26,3 +26,28 @@ export async function clickWhenEnabled(driver: WebDriver, css: string, timeoutMs
     await button.click();
   });
 }
+
+/**
+ * Switches into the iframe `frameCss` finds once `readyCss` shows in it. A frame still on its way
+ * (the host SDK appends a blank iframe, then posts the launch form into it; an LTI login walks
+ * redirects) unloads under a query made in it, which WebKitWebDriver reports as NoSuchFrameError
+ * ("Callback was not called before the unload event"); a replaced one goes stale. Either way the
+ * frame is found again and asked again, as a person looks again, until `timeoutMs` (a hang bound).
+ */
+export async function enterFrameWhenReady(driver: WebDriver, frameCss: string, readyCss: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await driver.switchTo().defaultContent();
+      const [frame] = await driver.findElements(By.css(frameCss));
+      if (frame) {
+        await driver.switchTo().frame(frame);
+        if ((await driver.findElements(By.css(readyCss))).length > 0) return;
+      }
+    } catch (err) {
+      if (!(err instanceof error.NoSuchFrameError || err instanceof error.StaleElementReferenceError)) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`${readyCss} did not show in ${frameCss} within ${timeoutMs} ms`);
+    await driver.sleep(100);
+  }
+}
