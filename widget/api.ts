@@ -102,9 +102,14 @@ function lifetimeOf(token: string, expiresAt: string, now: number): number {
   return Math.max(0, Date.parse(expiresAt) - now);
 }
 
-async function errorCodeOf(response: Response): Promise<string | null> {
-  const data = (await response.json().catch(() => null)) as { error?: { code?: unknown } } | null;
-  return typeof data?.error?.code === 'string' ? data.error.code : null;
+/** An error answer's body (docs/protocol.md section 5); null when the body is not JSON. */
+type ErrorBody = { error?: { code?: string; message?: string } } | null;
+const bodyOf = (response: Response): Promise<ErrorBody> => response.json().catch(() => null);
+
+/** One run of `task` at a time: callers while it runs share its outcome. */
+function shared<T>(task: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | null = null;
+  return () => (running ??= task().finally(() => (running = null)));
 }
 
 export function createApiClient(initial: OpenedSessionJson, options: ApiClientOptions = {}): ApiClient {
@@ -123,14 +128,12 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
   /** Past the refresh point and no recent activity: a fresh input still refreshes in time. */
   let waitingForActivity = false;
   let lapsed = false;
-  let renewal: Promise<boolean> | null = null;
-  let refreshing: Promise<void> | null = null;
   // Why the session ended, for the host (session-expired): the longest token
   // lifetime seen, whether the server cut the current token short (it caps the
   // last tokens at the session's absolute end), and the last 401 code a call got.
   let fullLifetime = 0;
   let capped = false;
-  let refusedWith: string | null = null;
+  let refusedWith: unknown = null;
 
   const emit = (next: SessionStatus, session?: SessionInfo) => {
     status = next;
@@ -178,7 +181,7 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     try {
       const response = await fetchImpl(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
-      if (response.status === 401 && bearer) refusedWith = await errorCodeOf(response.clone());
+      if (response.status === 401 && bearer) refusedWith = (await bodyOf(response.clone()))?.error?.code;
       return response;
     } catch {
       throw new ApiError(0, 'network_error', strings.unreachable);
@@ -187,7 +190,7 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
 
   async function parse<T>(response: Response): Promise<T> {
     if (response.status === 204) return undefined as T;
-    const data = (await response.json().catch(() => null)) as ({ error?: { code?: string; message?: string } } & Record<string, unknown>) | null;
+    const data = await bodyOf(response);
     if (!response.ok) {
       throw new ApiError(response.status, data?.error?.code ?? 'http_error', data?.error?.message ?? strings.serverAnswered(response.status), data);
     }
@@ -210,10 +213,7 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
     }
   }
 
-  function refresh(): Promise<void> {
-    refreshing ??= refreshOnce().finally(() => (refreshing = null));
-    return refreshing;
-  }
+  const refresh = shared(refreshOnce);
 
   function expire(end: SessionEnd) {
     clearTimer();
@@ -251,10 +251,7 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
   }
 
   /** One relaunch through the host at a time; concurrent callers share its outcome. */
-  function renew(): Promise<boolean> {
-    renewal ??= relaunch().finally(() => (renewal = null));
-    return renewal;
-  }
+  const renew = shared(relaunch);
 
   async function request<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
     if (status === 'expired') throw sessionExpiredError();

@@ -138,6 +138,24 @@ describe('refresh while the user is active', () => {
     expect(server.count('POST /api/session/refresh')).toBe(1);
   });
 
+  it('sends one refresh for input that keeps arriving while a refresh is on its way', async () => {
+    let answer: (response: Response) => void = () => {};
+    const { api, server } = start({ 'POST /api/session/refresh': () => new Promise<Response>((resolve) => (answer = resolve)) });
+    await vi.advanceTimersByTimeAsync(270_000);
+    api.markActive();
+    api.markActive();
+    await vi.advanceTimersByTimeAsync(0);
+    api.markActive();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(server.count('POST /api/session/refresh')).toBe(1);
+    answer(refreshOk({} as Call) as Response);
+    await vi.advanceTimersByTimeAsync(0);
+    api.markActive();
+    await vi.advanceTimersByTimeAsync(0);
+    // refreshed: the next one is due a token lifetime later, not now
+    expect(server.count('POST /api/session/refresh')).toBe(1);
+  });
+
   it('retries a refresh that failed on the network, until the token expires', async () => {
     let failures = 2;
     const { api, server } = start({
