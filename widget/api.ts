@@ -133,7 +133,7 @@ export function createApiClient(initial: OpenedSessionJson, options: ApiClientOp
   // last tokens at the session's absolute end), and the last 401 code a call got.
   let fullLifetime = 0;
   let capped = false;
-  let refusedWith: unknown = null;
+  let refusedWith: string | null | undefined = null;
 
   const emit = (next: SessionStatus, session?: SessionInfo) => {
     status = next;
