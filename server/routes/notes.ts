@@ -96,10 +96,7 @@ export function notesRoutes({ db, clock, changes }: { db: Db; clock: Clock; chan
         const now = clock.now();
         // Time-ordered ids: new notes land at the end of the primary-key index instead of anywhere in it.
         const id = uuidv7({ msecs: now });
-        await changes.create(scope, { id, authorId: ctx.state.session.sub, body, createdAt: now, updatedAt: now, version: 1 });
-        const note = await findNote(db, scope, id);
-        if (!note) throw noSuchNote();
-        answerNote(ctx, 201, note);
+        answerNote(ctx, 201, await changes.create(scope, { id, authorId: ctx.state.session.sub, body, createdAt: now, updatedAt: now, version: 1 }));
       },
     },
     {
