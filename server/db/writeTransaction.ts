@@ -15,8 +15,6 @@ export interface WriteTransaction {
   rows<P extends Record<string, Value>, R>(statement: TransactionStatement<P, R>, params: P): Promise<R[]>;
   /** How many rows a write changed. */
   changes<P extends Record<string, Value>>(statement: TransactionStatement<P, unknown>, params: P): Promise<number>;
-  /** The knex transaction underneath, where there is one (PostgreSQL, in-memory SQLite); null on the writer connection. */
-  readonly knex: Knex.Transaction | null;
 }
 
 interface SqliteStatement {
@@ -38,7 +36,6 @@ export function inWriteTransaction<T>(db: Knex, body: (tx: WriteTransaction) => 
 
 function knexTransaction(trx: Knex.Transaction): WriteTransaction {
   return {
-    knex: trx,
     async rows(statement, params) {
       return (await statement.build(trx, params)) as never[];
     },
@@ -61,7 +58,6 @@ async function onSqliteWriter<T>(db: Knex, body: (tx: WriteTransaction) => Promi
     return prepared;
   };
   const tx: WriteTransaction = {
-    knex: null,
     async rows(statement, params) {
       const stmt = prepared(statement as TransactionStatement<Record<string, Value>, unknown>);
       return (stmt.reader ? stmt.all(params) : (stmt.run(params), [])) as never[];
