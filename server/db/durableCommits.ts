@@ -85,6 +85,46 @@ interface KnexTransaction {
   commit(conn: unknown, value: unknown): Promise<unknown>;
 }
 
+/**
+ * Starts (or joins) the fsync that makes what `conn` has committed durable, and
+ * checkpoints every CHECKPOINT_EVERY commits. Call with the connection still
+ * held and outside a transaction; await the result only after releasing it.
+ */
+function syncWritten(conn: SqliteConnection, state: Durability): Promise<void> {
+  const synced = state.wal.sync();
+  // Awaited by the write's caller; this only keeps a failure from counting as unhandled meanwhile.
+  synced.catch(() => {});
+  if (++state.sinceCheckpoint >= CHECKPOINT_EVERY) {
+    state.sinceCheckpoint = 0;
+    // FULL for the checkpoint: it syncs the WAL before copying it, and the database file after.
+    conn.pragma('synchronous = FULL');
+    try {
+      conn.pragma('wal_checkpoint(PASSIVE)');
+    } finally {
+      conn.pragma('synchronous = OFF');
+    }
+  }
+  return synced;
+}
+
+/**
+ * For a write run on the writer connection without knex (writeTransaction.ts),
+ * after its COMMIT: the fsync it must wait for before it is acknowledged, as
+ * the hooks below give every knex write. Null on a connection that syncs
+ * inside its commits (synchronous=FULL) or is not a writer of ours.
+ */
+export function syncCommitted(conn: object): Promise<void> | null {
+  const state = durable.get(conn);
+  if (!state) return null;
+  state.unsynced = false;
+  return syncWritten(conn as SqliteConnection, state);
+}
+
+const withDurableCommits = new WeakSet<Knex>();
+
+/** Whether `db` is a SQLite file whose writer makes commits durable here (installDurableCommits ran on it). */
+export const hasDurableCommits = (db: Knex): boolean => withDurableCommits.has(db);
+
 const PATCHED = Symbol('durableCommits');
 /** On a transaction's client: the fsync its COMMIT waits for. */
 const COMMIT_SYNC = Symbol('commitSync');
@@ -117,6 +157,7 @@ const COMMIT_SYNC = Symbol('commitSync');
  * connection passes through).
  */
 export function installDurableCommits(db: Knex): void {
+  withDurableCommits.add(db);
   const proto = Object.getPrototypeOf(db.client) as { _query: Query; releaseConnection: Release; transaction: Begin; [PATCHED]?: true };
   if (proto[PATCHED]) return;
   proto[PATCHED] = true;
@@ -130,21 +171,9 @@ export function installDurableCommits(db: Knex): void {
     if (!conn.prepare(obj.sql).readonly) state.unsynced = true;
     if (state.unsynced && !conn.inTransaction) {
       state.unsynced = false;
-      const synced = state.wal.sync();
-      // Awaited by the write's caller below; this only keeps a failure from counting as unhandled meanwhile.
-      synced.catch(() => {});
+      const synced = syncWritten(conn, state);
       if (this.transacting) this[COMMIT_SYNC] = synced;
       else state.pending = synced;
-      if (++state.sinceCheckpoint >= CHECKPOINT_EVERY) {
-        state.sinceCheckpoint = 0;
-        // FULL for the checkpoint: it syncs the WAL before copying it, and the database file after.
-        conn.pragma('synchronous = FULL');
-        try {
-          conn.pragma('wal_checkpoint(PASSIVE)');
-        } finally {
-          conn.pragma('synchronous = OFF');
-        }
-      }
     }
     return result;
   };

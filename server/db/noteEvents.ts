@@ -1,6 +1,8 @@
 import type { Db } from './connect.ts';
 import type { NoteScope } from './notes.ts';
 import { literalLimit, preparedSelect } from './preparedSelect.ts';
+import { transactionStatement } from './transactionStatement.ts';
+import type { WriteTransaction } from './writeTransaction.ts';
 
 // The change log of each thread (migration 003): a per-thread sequence that
 // live streams resume from. Written in the same transaction as the change.
@@ -13,19 +15,28 @@ export interface NoteEventRow {
   kind: NoteEventKind;
 }
 
+const bumpThreadSeq = transactionStatement<{ tenantId: string; ctx: string }, { seq: number | string }>(['tenantId', 'ctx'], (db, p) =>
+  db('note_threads')
+    .insert({ tenant_id: p.tenantId, ctx: p.ctx, seq: db.raw('1') })
+    .onConflict(['tenant_id', 'ctx'])
+    .merge({ seq: db.raw('note_threads.seq + 1') })
+    .returning('seq'),
+);
+
+const insertEvent = transactionStatement<{ tenantId: string; ctx: string; seq: number; noteId: string; kind: NoteEventKind; now: number }>(
+  ['tenantId', 'ctx', 'seq', 'noteId', 'kind', 'now'],
+  (db, p) => db('note_events').insert({ tenant_id: p.tenantId, ctx: p.ctx, seq: p.seq, note_id: p.noteId, kind: p.kind, created_at: p.now }),
+);
+
 /**
  * Bumps the thread's sequence and records what changed at it; returns the new seq.
  * Call inside the change's transaction: on PostgreSQL the thread row stays
  * locked until commit, so a thread's changes commit in seq order.
  */
-export async function recordNoteEvent(trx: Db, scope: NoteScope, event: { noteId: string; kind: NoteEventKind; now: number }): Promise<number> {
-  const [row] = (await trx('note_threads')
-    .insert({ tenant_id: scope.tenantId, ctx: scope.ctx, seq: 1 })
-    .onConflict(['tenant_id', 'ctx'])
-    .merge({ seq: trx.raw('note_threads.seq + 1') })
-    .returning('seq')) as Array<{ seq: number | string }>;
+export async function recordNoteEvent(tx: WriteTransaction, scope: NoteScope, event: { noteId: string; kind: NoteEventKind; now: number }): Promise<number> {
+  const [row] = await tx.rows(bumpThreadSeq, { tenantId: scope.tenantId, ctx: scope.ctx });
   const seq = Number(row!.seq);
-  await trx('note_events').insert({ tenant_id: scope.tenantId, ctx: scope.ctx, seq, note_id: event.noteId, kind: event.kind, created_at: event.now });
+  await tx.changes(insertEvent, { tenantId: scope.tenantId, ctx: scope.ctx, seq, noteId: event.noteId, kind: event.kind, now: event.now });
   return seq;
 }
 

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { Db } from './connect.ts';
 import { literalLimit, preparedSelect, type Params, type PreparedSelect } from './preparedSelect.ts';
+import { transactionStatement } from './transactionStatement.ts';
+import type { WriteTransaction } from './writeTransaction.ts';
 
 export interface NoteRow {
   id: string;
@@ -119,34 +121,47 @@ export async function findNote(db: Db, scope: NoteScope, id: string): Promise<No
   return row ? fromRow(row) : undefined;
 }
 
-export async function insertNote(db: Db, note: Omit<NoteRow, 'authorName' | 'authorPicture'>): Promise<void> {
-  await db('notes').insert({
+const insertNoteRow = transactionStatement<{ id: string; tenantId: string; ctx: string; authorId: string; body: string; createdAt: number; updatedAt: number; version: number }>(
+  ['id', 'tenantId', 'ctx', 'authorId', 'body', 'createdAt', 'updatedAt', 'version'],
+  (db, p) =>
+    db('notes').insert({ id: p.id, tenant_id: p.tenantId, ctx: p.ctx, author_id: p.authorId, body: p.body, created_at: p.createdAt, updated_at: p.updatedAt, version: p.version }),
+);
+
+export async function insertNote(tx: WriteTransaction, note: Omit<NoteRow, 'authorName' | 'authorPicture'>): Promise<void> {
+  await tx.changes(insertNoteRow, {
     id: note.id,
-    tenant_id: note.tenantId,
+    tenantId: note.tenantId,
     ctx: note.ctx,
-    author_id: note.authorId,
+    authorId: note.authorId,
     body: note.body,
-    created_at: note.createdAt,
-    updated_at: note.updatedAt,
+    createdAt: note.createdAt,
+    updatedAt: note.updatedAt,
     version: note.version,
   });
 }
+
+type OwnVersion = { id: string; tenantId: string; ctx: string; authorId: string; version: number };
+const OWN_VERSION = ['id', 'tenantId', 'ctx', 'authorId', 'version'] as const;
+const ownVersion = (db: Knex, p: Params<OwnVersion>) => db('notes').where({ id: p.id, tenant_id: p.tenantId, ctx: p.ctx, author_id: p.authorId, version: p.version });
+
+const updateBody = transactionStatement<OwnVersion & { body: string; now: number; nextVersion: number }>([...OWN_VERSION, 'body', 'now', 'nextVersion'], (db, p) =>
+  ownVersion(db, p).update({ body: p.body, updated_at: p.now, version: p.nextVersion }),
+);
 
 /**
  * Author-only by construction: a note by someone else is never touched, even in a race with the route's check.
  * Only the version the edit was based on is changed (compare-and-set): false when the note moved on or is gone.
  */
-export async function updateNoteBody(db: Db, scope: NoteScope, input: { id: string; authorId: string; body: string; now: number; version: number }): Promise<boolean> {
-  const changed = await db('notes')
-    .where({ id: input.id, tenant_id: scope.tenantId, ctx: scope.ctx, author_id: input.authorId, version: input.version })
-    .update({ body: input.body, updated_at: input.now, version: input.version + 1 });
-  return changed > 0;
+export async function updateNoteBody(tx: WriteTransaction, scope: NoteScope, input: { id: string; authorId: string; body: string; now: number; version: number }): Promise<boolean> {
+  const params = { id: input.id, tenantId: scope.tenantId, ctx: scope.ctx, authorId: input.authorId, version: input.version, body: input.body, now: input.now, nextVersion: input.version + 1 };
+  return (await tx.changes(updateBody, params)) > 0;
 }
 
+const deleteOwnVersion = transactionStatement<OwnVersion>(OWN_VERSION, (db, p) => ownVersion(db, p).delete());
+
 /** Likewise: deletes only the version the caller saw. */
-export async function deleteNote(db: Db, scope: NoteScope, input: { id: string; authorId: string; version: number }): Promise<boolean> {
-  const deleted = await db('notes').where({ id: input.id, tenant_id: scope.tenantId, ctx: scope.ctx, author_id: input.authorId, version: input.version }).delete();
-  return deleted > 0;
+export async function deleteNote(tx: WriteTransaction, scope: NoteScope, input: { id: string; authorId: string; version: number }): Promise<boolean> {
+  return (await tx.changes(deleteOwnVersion, { id: input.id, tenantId: scope.tenantId, ctx: scope.ctx, authorId: input.authorId, version: input.version })) > 0;
 }
 
 /** The notes of these ids that still exist in the scope (live streams send them by the events that name them). */

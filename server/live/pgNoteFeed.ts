@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import { transactionStatement } from '../db/transactionStatement.ts';
 import { memoryNoteFeed, ThreadHub, type NoteFeed } from './noteFeed.ts';
 
 // Several nodes on PostgreSQL: a change is announced with NOTIFY inside its
@@ -12,6 +13,8 @@ import { memoryNoteFeed, ThreadHub, type NoteFeed } from './noteFeed.ts';
 // Why not polling or Redis: docs/scaling.md.
 
 type PgDatabase = Extract<DatabaseConfig, { client: 'pg' }>;
+
+const notify = transactionStatement<{ channel: string; payload: string }, unknown>(['channel', 'payload'], (db, p) => db.raw('select pg_notify(?, ?)', [p.channel, p.payload]));
 
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 15_000;
@@ -80,8 +83,8 @@ export function pgNoteFeed(database: PgDatabase, logger: Logger): NoteFeed {
   }
 
   return {
-    async inTransaction(trx, scope, seq) {
-      await trx.raw('select pg_notify(?, ?)', [channel, JSON.stringify([scope.tenantId, scope.ctx, seq])]);
+    async inTransaction(tx, scope, seq) {
+      await tx.rows(notify, { channel, payload: JSON.stringify([scope.tenantId, scope.ctx, seq]) });
     },
     afterCommit() {},
     async subscribe(scope, listener) {

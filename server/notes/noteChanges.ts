@@ -1,6 +1,8 @@
 import type { Db } from '../db/connect.ts';
 import { recordNoteEvent, type NoteEventKind } from '../db/noteEvents.ts';
 import { deleteNote, insertNote, updateNoteBody, type NoteRow, type NoteScope } from '../db/notes.ts';
+import { authorOf } from '../db/users.ts';
+import { inWriteTransaction, type WriteTransaction } from '../db/writeTransaction.ts';
 
 // Every change to a thread goes through here: the change, its event in the
 // thread's sequence and the feed's signal, in one transaction, so a live
@@ -9,39 +11,48 @@ import { deleteNote, insertNote, updateNoteBody, type NoteRow, type NoteScope } 
 /** What a change tells the node's live feed (live/noteFeed.ts implements it): declared here, where changes are made. */
 export interface ChangeSignal {
   /** Inside the change's transaction (PostgreSQL: NOTIFY, delivered to every node only if it commits). */
-  inTransaction(trx: Db, scope: NoteScope, seq: number): Promise<void>;
+  inTransaction(tx: WriteTransaction, scope: NoteScope, seq: number): Promise<void>;
   /** After the change committed (one process: tell the local streams now). */
   afterCommit(scope: NoteScope, seq: number): void;
 }
 
 export interface NoteChanges {
-  create(scope: NoteScope, note: Omit<NoteRow, 'authorName' | 'authorPicture' | 'tenantId' | 'ctx'>): Promise<void>;
+  /** The note as stored, with its author's name and picture as they were when it was written. */
+  create(scope: NoteScope, note: Omit<NoteRow, 'authorName' | 'authorPicture' | 'tenantId' | 'ctx'>): Promise<NoteRow>;
   /** False when the note is gone or no longer at `version` (compare-and-set). */
   update(scope: NoteScope, input: { id: string; authorId: string; body: string; now: number; version: number }): Promise<boolean>;
   remove(scope: NoteScope, input: { id: string; authorId: string; version: number; now: number }): Promise<boolean>;
 }
 
 export function createNoteChanges({ db, feed }: { db: Db; feed: ChangeSignal }): NoteChanges {
-  async function change(scope: NoteScope, noteId: string, kind: NoteEventKind, now: number, write: (trx: Db) => Promise<boolean>): Promise<boolean> {
-    const seq = await db.transaction(async (trx) => {
-      if (!(await write(trx))) return null;
-      const at = await recordNoteEvent(trx, scope, { noteId, kind, now });
-      await feed.inTransaction(trx, scope, at);
-      return at;
+  /** Runs `write`; unless it answers null, records the event and signals it. Resolves once it is durable. */
+  async function change<T>(scope: NoteScope, noteId: string, kind: NoteEventKind, now: number, write: (tx: WriteTransaction) => Promise<T | null>): Promise<T | null> {
+    const done = await inWriteTransaction(db, async (tx) => {
+      const result = await write(tx);
+      if (result === null) return null;
+      const seq = await recordNoteEvent(tx, scope, { noteId, kind, now });
+      await feed.inTransaction(tx, scope, seq);
+      return { result, seq };
     });
-    if (seq === null) return false;
-    feed.afterCommit(scope, seq);
-    return true;
+    if (done === null) return null;
+    feed.afterCommit(scope, done.seq);
+    return done.result;
   }
+
+  const changed = (result: true | null) => result === true;
 
   return {
     async create(scope, note) {
-      await change(scope, note.id, 'created', note.createdAt, async (trx) => {
-        await insertNote(trx, { ...note, tenantId: scope.tenantId, ctx: scope.ctx });
-        return true;
+      const created = await change(scope, note.id, 'created', note.createdAt, async (tx): Promise<NoteRow> => {
+        const row = { ...note, tenantId: scope.tenantId, ctx: scope.ctx };
+        await insertNote(tx, row);
+        // Read in the same transaction, instead of reading the note back after it: the answer shows what was committed.
+        const author = await authorOf(tx, note.authorId);
+        return { ...row, authorName: author?.name ?? null, authorPicture: author?.picture ?? null };
       });
+      return created!;
     },
-    update: (scope, input) => change(scope, input.id, 'updated', input.now, (trx) => updateNoteBody(trx, scope, input)),
-    remove: (scope, input) => change(scope, input.id, 'deleted', input.now, (trx) => deleteNote(trx, scope, input)),
+    update: async (scope, input) => changed(await change(scope, input.id, 'updated', input.now, async (tx) => ((await updateNoteBody(tx, scope, input)) ? true : null))),
+    remove: async (scope, input) => changed(await change(scope, input.id, 'deleted', input.now, async (tx) => ((await deleteNote(tx, scope, input)) ? true : null))),
   };
 }

@@ -1,4 +1,4 @@
-import { v7 as uuidv7, validate as isUuid } from 'uuid';
+import { validate as isUuid } from 'uuid';
 import { noteEtag, type NoteResponse } from '../../contract/notes.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/connect.ts';
@@ -9,6 +9,7 @@ import { readJsonObject } from '../http/readBody.ts';
 import type { RouteSpec } from '../http/route.ts';
 import type { RouteContext, SessionContext } from '../http/state.ts';
 import { noteBodyFrom } from '../notes/noteBody.ts';
+import { newNoteId } from '../notes/noteId.ts';
 import type { NoteChanges } from '../notes/noteChanges.ts';
 import { decodeCursor } from '../notes/noteCursor.ts';
 import { NOTES_PAGE_DEFAULT, NOTES_PAGE_MAX, readNotesPage, toNoteJson } from '../notes/notesPage.ts';
@@ -94,12 +95,8 @@ export function notesRoutes({ db, clock, changes }: { db: Db; clock: Clock; chan
         const body = noteBodyFrom(await readJsonObject(ctx));
         const scope = scopeOf(ctx);
         const now = clock.now();
-        // Time-ordered ids: new notes land at the end of the primary-key index instead of anywhere in it.
-        const id = uuidv7({ msecs: now });
-        await changes.create(scope, { id, authorId: ctx.state.session.sub, body, createdAt: now, updatedAt: now, version: 1 });
-        const note = await findNote(db, scope, id);
-        if (!note) throw noSuchNote();
-        answerNote(ctx, 201, note);
+        const id = newNoteId(now);
+        answerNote(ctx, 201, await changes.create(scope, { id, authorId: ctx.state.session.sub, body, createdAt: now, updatedAt: now, version: 1 }));
       },
     },
     {

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../server/db/connect.ts';
 import { walSyncOf } from '../../server/db/durableCommits.ts';
+import { transactionStatement } from '../../server/db/transactionStatement.ts';
 import type { WalSync } from '../../server/db/walSync.ts';
+import { inWriteTransaction } from '../../server/db/writeTransaction.ts';
 
 // durableCommits.ts: on SQLite a write is acknowledged (its promise resolves)
 // only once the WAL holding it was fsynced, off the event loop, and writes
@@ -130,5 +132,72 @@ describe('durable commits on SQLite', () => {
     db = createDb({ client: 'sqlite', filename: file });
     wal = (await walSyncOf(db))!;
     expect(await db('items').count({ n: '*' })).toEqual([{ n: 250 }]);
+  });
+});
+
+describe('write transactions of prepared statements (writeTransaction.ts) on SQLite', () => {
+  const putItem = transactionStatement<{ k: number; v: string }>(['k', 'v'], (q, p) => q('items').insert({ k: p.k, v: p.v }));
+  const itemValue = transactionStatement<{ k: number }, { v: string }>(['k'], (q, p) => q('items').select('v').where({ k: p.k }));
+
+  it('resolves only after an fsync of the WAL that began after its commit, and holds no one up meanwhile', async () => {
+    const release = holdSyncs();
+    const before = wal.syncs;
+    let acknowledged = false;
+    const write = inWriteTransaction(db, async (tx) => {
+      await tx.changes(putItem, { k: 1, v: 'one' });
+      return tx.rows(itemValue, { k: 1 });
+    }).then((rows) => {
+      acknowledged = true;
+      return rows;
+    });
+    await turns();
+    // Committed (another query sees it, on the same writer connection) but not acknowledged: the fsync is held.
+    expect(await db('items').select('v').where({ k: 1 })).toEqual([{ v: 'one' }]);
+    expect(acknowledged).toBe(false);
+    release();
+    expect(await write).toEqual([{ v: 'one' }]);
+    expect(wal.syncs - before).toBe(1);
+  });
+
+  it('shares one fsync with the knex writes made while one is in flight', async () => {
+    const release = holdSyncs();
+    const before = wal.syncs;
+    const first = db('items').insert({ k: 1, v: 'knex' });
+    await turns();
+    const others = [2, 3, 4].map((k) => inWriteTransaction(db, (tx) => tx.changes(putItem, { k, v: 'prepared' })));
+    await turns();
+    release();
+    await Promise.all([first, ...others]);
+    expect(wal.syncs - before).toBe(2);
+  });
+
+  it('rolls back every statement when the body throws, and leaves the writer usable', async () => {
+    await expect(
+      inWriteTransaction(db, async (tx) => {
+        await tx.changes(putItem, { k: 1, v: 'one' });
+        await tx.changes(putItem, { k: 1, v: 'duplicate key' });
+      }),
+    ).rejects.toThrow(/UNIQUE/);
+    expect(await db('items').count({ n: '*' })).toEqual([{ n: 0 }]);
+    await inWriteTransaction(db, (tx) => tx.changes(putItem, { k: 2, v: 'two' }));
+    expect(await db('items').select('k')).toEqual([{ k: 2 }]);
+  });
+
+  it('does not wait for the disk when it only read', async () => {
+    await db('items').insert({ k: 1, v: 'one' });
+    const before = wal.syncs;
+    expect(await inWriteTransaction(db, (tx) => tx.rows(itemValue, { k: 1 }))).toEqual([{ v: 'one' }]);
+    expect(wal.syncs).toBe(before);
+  });
+
+  it('builds each statement with knex once, not on every run', async () => {
+    let builds = 0;
+    const counted = transactionStatement<{ k: number; v: string }>(['k', 'v'], (q, p) => {
+      builds++;
+      return q('items').insert({ k: p.k, v: p.v });
+    });
+    for (let k = 1; k <= 5; k++) await inWriteTransaction(db, (tx) => tx.changes(counted, { k, v: String(k) }));
+    expect(builds).toBe(1);
+    expect(await db('items').count({ n: '*' })).toEqual([{ n: 5 }]);
   });
 });

@@ -70,6 +70,13 @@ describe('POST /api/notes', () => {
     expect(note.createdAt).toMatch(ISO);
   });
 
+  it('answers with the note exactly as a later read returns it', async () => {
+    const ctx = freshContext();
+    const alice = await session({ sub: 'alice-again', name: 'Alice Again', ctx });
+    const answered = await post(alice.token, { body: '  written, then read back  ' });
+    expect((await list(alice.token)).notes).toEqual([answered]);
+  });
+
   it('stores the body trimmed', async () => {
     const alice = await session({ ctx: freshContext() });
     expect((await post(alice.token, { body: '  \n spaced out \t\n' })).body).toBe('spaced out');
