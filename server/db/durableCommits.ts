@@ -85,6 +85,37 @@ interface KnexTransaction {
   commit(conn: unknown, value: unknown): Promise<unknown>;
 }
 
+/** A write has ended (autocommit or COMMIT): the fsync that will cover it, and a checkpoint now and then. */
+function writeEnded(conn: SqliteConnection, state: Durability): Promise<void> {
+  state.unsynced = false;
+  const synced = state.wal.sync();
+  // Awaited by the write's caller; this only keeps a failure from counting as unhandled meanwhile.
+  synced.catch(() => {});
+  if (++state.sinceCheckpoint >= CHECKPOINT_EVERY) {
+    state.sinceCheckpoint = 0;
+    // FULL for the checkpoint: it syncs the WAL before copying it, and the database file after.
+    conn.pragma('synchronous = FULL');
+    try {
+      conn.pragma('wal_checkpoint(PASSIVE)');
+    } finally {
+      conn.pragma('synchronous = OFF');
+    }
+  }
+  return synced;
+}
+
+/**
+ * For a transaction run on the writer connection outside knex's query runner
+ * (preparedWrite.ts), called after its COMMIT while the connection is still
+ * held: the connection's release (knex's releaseConnection, hooked below) then
+ * waits for the fsync that covers the commit, after freeing the connection.
+ * A connection not registered here (synchronous=FULL) synced inside its COMMIT.
+ */
+export function committedOutsideKnex(conn: object): void {
+  const state = durable.get(conn);
+  if (state) state.pending = writeEnded(conn as SqliteConnection, state);
+}
+
 const PATCHED = Symbol('durableCommits');
 /** On a transaction's client: the fsync its COMMIT waits for. */
 const COMMIT_SYNC = Symbol('commitSync');
@@ -129,22 +160,9 @@ export function installDurableCommits(db: Knex): void {
     // Transaction control statements count as read-only; the writes inside mark the connection.
     if (!conn.prepare(obj.sql).readonly) state.unsynced = true;
     if (state.unsynced && !conn.inTransaction) {
-      state.unsynced = false;
-      const synced = state.wal.sync();
-      // Awaited by the write's caller below; this only keeps a failure from counting as unhandled meanwhile.
-      synced.catch(() => {});
+      const synced = writeEnded(conn, state);
       if (this.transacting) this[COMMIT_SYNC] = synced;
       else state.pending = synced;
-      if (++state.sinceCheckpoint >= CHECKPOINT_EVERY) {
-        state.sinceCheckpoint = 0;
-        // FULL for the checkpoint: it syncs the WAL before copying it, and the database file after.
-        conn.pragma('synchronous = FULL');
-        try {
-          conn.pragma('wal_checkpoint(PASSIVE)');
-        } finally {
-          conn.pragma('synchronous = OFF');
-        }
-      }
     }
     return result;
   };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../server/db/connect.ts';
 import { walSyncOf } from '../../server/db/durableCommits.ts';
+import { inWriteTransaction, preparedWrite } from '../../server/db/preparedWrite.ts';
 import type { WalSync } from '../../server/db/walSync.ts';
 
 // durableCommits.ts: on SQLite a write is acknowledged (its promise resolves)
@@ -130,5 +131,94 @@ describe('durable commits on SQLite', () => {
     db = createDb({ client: 'sqlite', filename: file });
     wal = (await walSyncOf(db))!;
     expect(await db('items').count({ n: '*' })).toEqual([{ n: 250 }]);
+  });
+});
+
+// preparedWrite.ts: a launch's writes run as prepared statements in a transaction
+// of their own on the writer connection, outside knex's; the same guarantees hold.
+describe('a prepared write transaction on SQLite', () => {
+  const putItem = preparedWrite<{ k: number; v: string | null }, { k: number; v: string }>(['k', 'v'], (db, p) =>
+    db('items').insert({ k: p.k, v: p.v }).onConflict('k').merge({ v: p.v }).returning(['k', 'v']),
+  );
+  const setItem = preparedWrite<{ k: number; v: string }>(['k', 'v'], (db, p) => db('items').where({ k: p.k }).update({ v: p.v }));
+
+  it('resolves only after an fsync of the WAL that holds its commit, one fsync for all its writes', async () => {
+    const events = watchSyncs();
+    const before = wal.syncs;
+    const rows = await inWriteTransaction(db, async (trx) => {
+      const put = await trx.run(putItem, { k: 1, v: 'one' });
+      await trx.run(setItem, { k: 1, v: 'uno' });
+      events.push('last write inside');
+      return put;
+    });
+    events.push('transaction resolved');
+    expect(rows).toEqual([{ k: 1, v: 'one' }]);
+    expect(events).toEqual(['last write inside', 'fsynced', 'transaction resolved']);
+    expect(wal.syncs - before).toBe(1);
+    expect(await db('items').select('k', 'v')).toEqual([{ k: 1, v: 'uno' }]);
+  });
+
+  it('frees the writer for the next write while its fsync is in flight, and acknowledges neither before its fsync', async () => {
+    const release = holdSyncs();
+    let acknowledged = 0;
+    const transactions = [1, 2, 3].map((k) => inWriteTransaction(db, (trx) => trx.run(putItem, { k, v: 'a' })).then(() => void acknowledged++));
+    const knexWrite = db('items').insert({ k: 9, v: 'knex' }).then(() => void acknowledged++);
+    await turns();
+    expect(await db('items').count({ n: '*' })).toEqual([{ n: 4 }]);
+    expect(acknowledged).toBe(0);
+    release();
+    await Promise.all([...transactions, knexWrite]);
+    expect(acknowledged).toBe(4);
+  });
+
+  it('rolls every write back when its body throws, and the writer goes on', async () => {
+    const before = wal.syncs;
+    await expect(
+      inWriteTransaction(db, async (trx) => {
+        await trx.run(putItem, { k: 1, v: 'one' });
+        await trx.run(putItem, { k: 2, v: 'two' });
+        throw new Error('refused half-way');
+      }),
+    ).rejects.toThrow('refused half-way');
+    expect(await db('items').count({ n: '*' })).toEqual([{ n: 0 }]);
+    expect(wal.syncs).toBe(before);
+    await inWriteTransaction(db, (trx) => trx.run(putItem, { k: 3, v: 'three' }));
+    await db('items').insert({ k: 4, v: 'four' });
+    expect(await db('items').orderBy('k').pluck('k')).toEqual([3, 4]);
+  });
+
+  it('keeps a transaction open after a statement it caught failing, as knex transactions do', async () => {
+    await db('items').insert({ k: 1, v: 'one' });
+    const insertOnly = preparedWrite<{ k: number; v: string }>(['k', 'v'], (db, p) => db('items').insert({ k: p.k, v: p.v }));
+    await inWriteTransaction(db, async (trx) => {
+      await expect(trx.run(insertOnly, { k: 1, v: 'clash' })).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+      await trx.run(insertOnly, { k: 2, v: 'two' });
+    });
+    expect(await db('items').orderBy('k').select('k', 'v')).toEqual([
+      { k: 1, v: 'one' },
+      { k: 2, v: 'two' },
+    ]);
+  });
+
+  it('runs one transaction at a time: a second waits for the writer, never writes inside the first', async () => {
+    const order: string[] = [];
+    let letFirstEnd!: () => void;
+    const firstMayEnd = new Promise<void>((resolve) => (letFirstEnd = resolve));
+    const first = inWriteTransaction(db, async (trx) => {
+      await trx.run(putItem, { k: 1, v: 'first' });
+      order.push('first wrote');
+      await firstMayEnd;
+      order.push('first ends');
+    });
+    const second = inWriteTransaction(db, async (trx) => {
+      order.push('second starts');
+      await trx.run(putItem, { k: 1, v: 'second' });
+    });
+    await turns();
+    expect(order).toEqual(['first wrote']);
+    letFirstEnd();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first wrote', 'first ends', 'second starts']);
+    expect(await db('items').select('v')).toEqual([{ v: 'second' }]);
   });
 });
