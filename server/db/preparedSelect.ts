@@ -15,7 +15,8 @@ import { hasSqliteReader, sqliteReader, type SqliteStatement } from './sqliteRea
 // (sqliteReader.ts); each call only binds and steps. On PostgreSQL the same
 // builder runs through knex with the values, as every other query does.
 
-type Value = string | number;
+// null binds as SQL NULL: an empty column in a write (in a where clause it matches nothing, as "= NULL" does).
+type Value = string | number | null;
 
 /** A parameter as the builder sees it: the value (PostgreSQL) or a named placeholder (SQLite). */
 export type Params<P extends Record<string, Value>> = { [K in keyof P]: P[K] | Knex.Raw };

@@ -1,5 +1,7 @@
 import type { Db } from './connect.ts';
 import { literalLimit, preparedSelect } from './preparedSelect.ts';
+import { transactionStatement } from './transactionStatement.ts';
+import type { WriteTransaction } from './writeTransaction.ts';
 
 export interface SessionRow {
   id: string;
@@ -11,8 +13,8 @@ export interface SessionRow {
   revokedAt: number | null;
 }
 
-export async function insertSession(db: Db, s: SessionRow): Promise<void> {
-  await db('sessions').insert({
+const insertSessionRow = transactionStatement<SessionRow & Record<string, string | number | null>>(['id', 'tenantId', 'userId', 'ctx', 'createdAt', 'expiresAt', 'revokedAt'], (db, s) =>
+  db('sessions').insert({
     id: s.id,
     tenant_id: s.tenantId,
     user_id: s.userId,
@@ -20,7 +22,19 @@ export async function insertSession(db: Db, s: SessionRow): Promise<void> {
     created_at: s.createdAt,
     expires_at: s.expiresAt,
     revoked_at: s.revokedAt,
-  });
+  }),
+);
+
+// Only the row's own fields: a prepared statement binds exactly its named parameters.
+const sessionParams = (s: SessionRow) => ({ id: s.id, tenantId: s.tenantId, userId: s.userId, ctx: s.ctx, createdAt: s.createdAt, expiresAt: s.expiresAt, revokedAt: s.revokedAt });
+
+export async function insertSession(db: Db, s: SessionRow): Promise<void> {
+  await insertSessionRow.build(db, sessionParams(s));
+}
+
+/** The same inside a launch's write transaction (writeTransaction.ts). */
+export async function insertSessionIn(tx: WriteTransaction, s: SessionRow): Promise<void> {
+  await tx.changes(insertSessionRow, sessionParams(s));
 }
 
 export interface SessionState {

@@ -9,7 +9,7 @@ import { preparedSqlOf, type Params } from './preparedSelect.ts';
 // machinery) as in SQLite (docs/benchmark.md). Elsewhere (PostgreSQL, an
 // in-memory SQLite database) the same builder runs through knex with the values.
 
-type Value = string | number;
+type Value = string | number | null;
 
 export interface TransactionStatement<P extends Record<string, Value>, R> {
   readonly names: readonly (keyof P & string)[];

@@ -11,27 +11,62 @@ export interface UserRow {
   picture: string | null;
 }
 
+export interface UserInput {
+  tenantId: string;
+  externalId: string;
+  name: string | null;
+  picture?: string | null;
+  now: number;
+}
+
+interface RawUser {
+  id: string;
+  tenant_id: string;
+  display_name: string | null;
+  picture_url: string | null;
+}
+
+interface UpsertParams extends Record<string, string | number | null> {
+  id: string;
+  tenantId: string;
+  externalId: string;
+  name: string | null;
+  picture: string | null;
+  now: number;
+}
+
+// One statement: the row inserted, or the one already there updated, comes back with RETURNING.
+const upsertUser = transactionStatement<UpsertParams, RawUser>(['id', 'tenantId', 'externalId', 'name', 'picture', 'now'], (db, p) =>
+  db('users')
+    .insert({ id: p.id, tenant_id: p.tenantId, external_id: p.externalId, display_name: p.name, picture_url: p.picture, created_at: p.now, updated_at: p.now })
+    .onConflict(['tenant_id', 'external_id'])
+    .merge({ display_name: p.name, picture_url: p.picture, updated_at: p.now })
+    .returning(['id', 'tenant_id', 'display_name', 'picture_url']),
+);
+
+const upsertParams = (input: UserInput): UpsertParams => ({
+  id: uuidv4(),
+  tenantId: input.tenantId,
+  externalId: input.externalId,
+  name: input.name,
+  picture: input.picture ?? null,
+  now: input.now,
+});
+
+const userOf = ([row]: RawUser[]): UserRow => ({ id: row!.id, tenantId: row!.tenant_id, name: row!.display_name, picture: row!.picture_url ?? null });
+
 /**
  * Maps a host user to our opaque UUID. The insert relies on the unique
  * (tenant_id, external_id) index, so two concurrent first launches (on one node
  * or several) both end with the same row; the display name follows the latest launch.
  */
-export async function findOrCreateUser(db: Db, input: { tenantId: string; externalId: string; name: string | null; picture?: string | null; now: number }): Promise<UserRow> {
-  await db('users')
-    .insert({
-      id: uuidv4(),
-      tenant_id: input.tenantId,
-      external_id: input.externalId,
-      display_name: input.name,
-      picture_url: input.picture ?? null,
-      created_at: input.now,
-      updated_at: input.now,
-    })
-    .onConflict(['tenant_id', 'external_id'])
-    .merge({ display_name: input.name, picture_url: input.picture ?? null, updated_at: input.now });
-  // Not .first(): a bound LIMIT makes SQLite prepare the statement again on every run.
-  const [row] = await literalLimit(db('users').select('id', 'tenant_id', 'display_name', 'picture_url').where({ tenant_id: input.tenantId, external_id: input.externalId }), 1);
-  return { id: row.id, tenantId: row.tenant_id, name: row.display_name, picture: row.picture_url ?? null };
+export async function findOrCreateUser(db: Db, input: UserInput): Promise<UserRow> {
+  return userOf((await upsertUser.build(db, upsertParams(input))) as RawUser[]);
+}
+
+/** The same inside a launch's write transaction (writeTransaction.ts). */
+export async function findOrCreateUserIn(tx: WriteTransaction, input: UserInput): Promise<UserRow> {
+  return userOf(await tx.rows(upsertUser, upsertParams(input)));
 }
 
 const nameAndPicture = transactionStatement<{ id: string }, { display_name: string | null; picture_url: string | null }>(['id'], (db, p) =>

@@ -8,7 +8,7 @@ import type { TransactionStatement } from './transactionStatement.ts';
 // after the fsync of its commit (durableCommits.ts); elsewhere it is a knex
 // transaction. Either way the same body runs the same statements.
 
-type Value = string | number;
+type Value = string | number | null;
 
 export interface WriteTransaction {
   /** The rows a statement returns: a select, or a write with RETURNING. */
@@ -37,7 +37,9 @@ export function inWriteTransaction<T>(db: Knex, body: (tx: WriteTransaction) => 
 function knexTransaction(trx: Knex.Transaction): WriteTransaction {
   return {
     async rows(statement, params) {
-      return (await statement.build(trx, params)) as never[];
+      const rows: unknown = await statement.build(trx, params);
+      // A write without RETURNING answers with a count or a driver result, not rows.
+      return (Array.isArray(rows) ? rows : []) as never[];
     },
     async changes(statement, params) {
       const result = (await statement.build(trx, params)) as unknown;

@@ -21,21 +21,18 @@ import { readNotesPage } from '../notes/notesPage.ts';
 // times in the markup. Both are bounded by maxAgeMs; the widget re-renders the
 // times with the browser's clock as soon as it hydrates.
 
-export interface RenderedThread {
-  page: NotesPage;
-  /** The thread's markup, the same for every viewer (widget/NotesThread.tsx renders edit controls only once hydrated). */
-  html: string;
-  /** The clock the markup's relative times were rendered at: the bootstrap carries it, so hydration matches. */
-  renderedAt: number;
-}
-
-/** Renders a page of a thread as markup, at `renderedAt`, in `locale` (absent: the default). */
-export type ThreadRenderer = (page: NotesPage, renderedAt: number, locale: string | undefined) => string;
+/**
+ * Renders a page of a thread at `renderedAt`, in `locale` (absent: the default): its markup, the same for
+ * every viewer (widget/NotesThread.tsx renders edit controls only once hydrated), and whatever else a
+ * launch page needs of it. `renderedAt` is the clock the markup's relative times were rendered at: the
+ * bootstrap carries it, so hydration matches.
+ */
+export type ThreadRenderer<T> = (page: NotesPage, renderedAt: number, locale: string | undefined) => T;
 
 export interface FirstPageCacheOptions {
   /** Threads kept (least recently launched dropped first). */
   maxThreads: number;
-  /** Characters kept in all (markup plus note bodies), so a few long threads cannot grow the heap unbounded. */
+  /** Characters kept in all (note bodies plus each render's size), so a few long threads cannot grow the heap unbounded. */
   maxChars: number;
   /** How long one read and its renders may serve (names and relative times may be this old). */
   maxAgeMs: number;
@@ -45,28 +42,38 @@ export interface FirstPageCacheOptions {
 
 export const FIRST_PAGE_CACHE_DEFAULTS: FirstPageCacheOptions = { maxThreads: 256, maxChars: 8_000_000, maxAgeMs: 30_000, maxLocales: 4 };
 
-interface CachedThread {
+interface CachedThread<T> {
   seq: number;
   readAt: number;
   page: NotesPage;
   pageChars: number;
-  renders: Map<string, { html: string; renderedAt: number }>;
+  renders: Map<string, { rendered: T; chars: number }>;
 }
 
-export type FirstPageCache = ((scope: NoteScope, locale: string | undefined) => Promise<RenderedThread>) & {
+/** The first page of a thread, rendered in a locale. */
+export type FirstPageCache<T> = ((scope: NoteScope, locale: string | undefined) => Promise<T>) & {
   /** Threads held now (for tests). */
   readonly size: number;
 };
 
-const charsOf = (entry: CachedThread) => entry.pageChars + [...entry.renders.values()].reduce((sum, r) => sum + r.html.length, 0);
+const charsOf = (entry: CachedThread<unknown>) => entry.pageChars + [...entry.renders.values()].reduce((sum, r) => sum + r.chars, 0);
 
 // A note's fixed fields (ids, times, names) are a few hundred characters besides its body.
 const pageCharsOf = (page: NotesPage) => page.notes.reduce((sum, n) => sum + n.body.length + 300, 0);
 
-export function createFirstPageCache({ db, clock, render, options = {} }: { db: Db; clock: Clock; render: ThreadRenderer; options?: Partial<FirstPageCacheOptions> }): FirstPageCache {
+export interface FirstPageCacheDeps<T> {
+  db: Db;
+  clock: Clock;
+  render: ThreadRenderer<T>;
+  /** What one render holds, in characters or bytes, counted against maxChars. */
+  sizeOf: (rendered: T) => number;
+  options?: Partial<FirstPageCacheOptions>;
+}
+
+export function createFirstPageCache<T>({ db, clock, render, sizeOf, options = {} }: FirstPageCacheDeps<T>): FirstPageCache<T> {
   const { maxThreads, maxChars, maxAgeMs, maxLocales } = { ...FIRST_PAGE_CACHE_DEFAULTS, ...options };
   // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
-  const threads = new Map<string, CachedThread>();
+  const threads = new Map<string, CachedThread<T>>();
   let chars = 0;
 
   const drop = (key: string) => {
@@ -76,7 +83,7 @@ export function createFirstPageCache({ db, clock, render, options = {} }: { db: 
     chars -= charsOf(entry);
   };
 
-  const keep = (key: string, entry: CachedThread) => {
+  const keep = (key: string, entry: CachedThread<T>) => {
     drop(key); // another launch of the thread may have stored its own read meanwhile
     threads.set(key, entry);
     chars += charsOf(entry);
@@ -86,7 +93,7 @@ export function createFirstPageCache({ db, clock, render, options = {} }: { db: 
     }
   };
 
-  const firstPage = async (scope: NoteScope, locale: string | undefined): Promise<RenderedThread> => {
+  const firstPage = async (scope: NoteScope, locale: string | undefined): Promise<T> => {
     const key = `${scope.tenantId}\n${scope.ctx}`;
     const seq = await currentNoteSeq(db, scope);
     const now = clock.now();
@@ -98,15 +105,16 @@ export function createFirstPageCache({ db, clock, render, options = {} }: { db: 
       entry = { seq, readAt: now, page, pageChars: pageCharsOf(page), renders: new Map() };
     }
     const localeKey = locale ?? '';
-    let rendered = entry.renders.get(localeKey);
-    if (!rendered) {
-      rendered = { html: render(entry.page, now, locale), renderedAt: now };
+    let cached = entry.renders.get(localeKey);
+    if (!cached) {
+      const rendered = render(entry.page, now, locale);
+      cached = { rendered, chars: sizeOf(rendered) };
       if (entry.renders.size >= maxLocales) entry.renders.delete(entry.renders.keys().next().value!);
-      entry.renders.set(localeKey, rendered);
+      entry.renders.set(localeKey, cached);
     }
     keep(key, entry);
-    return { page: entry.page, html: rendered.html, renderedAt: rendered.renderedAt };
+    return cached.rendered;
   };
 
-  return Object.defineProperty(firstPage, 'size', { get: () => threads.size }) as FirstPageCache;
+  return Object.defineProperty(firstPage, 'size', { get: () => threads.size }) as FirstPageCache<T>;
 }

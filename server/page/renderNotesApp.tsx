@@ -2,11 +2,11 @@ import { renderToString } from 'preact-render-to-string';
 import { ApiError, type ApiClient } from '../../widget/api.ts';
 import { Header } from '../../widget/App.tsx';
 import { NotesThread } from '../../widget/NotesThread.tsx';
-import type { WidgetBootstrap } from '../../contract/bootstrap.ts';
 import type { OpenedSession } from '../auth/session/sessionService.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/connect.ts';
 import { createFirstPageCache, type FirstPageCacheOptions } from './firstPageCache.ts';
+import { threadPagePart, type ThreadPagePart } from './renderWidgetPage.ts';
 
 // Effects and handlers never run in a server render, so the app gets a client
 // that cannot be used: nothing here may make a request or hold a token.
@@ -27,8 +27,17 @@ export interface AppDisplay {
   noHostSdk?: true;
 }
 
-/** Server-rendered content of the widget page for a new session: the app's markup and the data it hydrates from. */
-export type AppRenderer = (opened: OpenedSession, display: AppDisplay) => Promise<{ html: string; data: Pick<WidgetBootstrap, 'notes' | 'nextCursor' | 'lastEventId' | 'renderedAt'> }>;
+/**
+ * Server-rendered content of the widget page for a new session: the app's markup up to its thread
+ * (for this launch), and the page's middle part shared by the thread's launches (the rest of the
+ * markup and the data it hydrates from: renderWidgetPage.ts).
+ */
+export interface RenderedApp {
+  appOpening: string;
+  thread: ThreadPagePart;
+}
+
+export type AppRenderer = (opened: OpenedSession, display: AppDisplay) => Promise<RenderedApp>;
 
 // The server renders no viewer into a thread (widget/NotesThread.tsx: edit controls wait for hydration).
 const NO_VIEWER = { id: '', name: null };
@@ -49,14 +58,15 @@ export function notesAppRenderer({ db, clock, cache }: { db: Db; clock: Clock; c
     clock,
     options: cache,
     render: (page, renderedAt, locale) =>
-      renderToString(<NotesThread api={inertApi} user={NO_VIEWER} initial={page} renderedAt={renderedAt} generation={0} readOnly={false} locale={locale} />),
+      threadPagePart(
+        renderToString(<NotesThread api={inertApi} user={NO_VIEWER} initial={page} renderedAt={renderedAt} generation={0} readOnly={false} locale={locale} />) + '</main>',
+        { notes: page.notes, nextCursor: page.nextCursor, lastEventId: page.lastEventId ?? '0', renderedAt },
+      ),
+    sizeOf: ({ part }) => part.raw.length + part.deflated.length,
   });
   return async (opened, display) => {
-    const { page, html, renderedAt } = await firstPage({ tenantId: opened.claims.tid, ctx: opened.claims.ctx }, display.locale);
+    const thread = await firstPage({ tenantId: opened.claims.tid, ctx: opened.claims.ctx }, display.locale);
     const header = renderToString(<Header user={opened.user} contextLabel={display.contextLabel} onSignOut={signOutInert} hydrated={false} />);
-    return {
-      html: `<main class="widget">${header}${html}</main>`,
-      data: { notes: page.notes, nextCursor: page.nextCursor, lastEventId: page.lastEventId ?? '0', renderedAt },
-    };
+    return { appOpening: `<main class="widget">${header}`, thread };
   };
 }

@@ -1,15 +1,15 @@
 import crypto from 'node:crypto';
 import { BOOTSTRAP_VERSION, themeFrom, type WidgetBootstrap } from '../../contract/bootstrap.ts';
 import { canonicalLocale } from '../../contract/display.ts';
-import type { SessionUser } from '../../contract/session.ts';
 import type { LaunchDoor } from '../auth/launch/launchSource.ts';
 import type { LaunchAttempt, OpenedSession, SessionService } from '../auth/session/sessionService.ts';
 import { WidgetError } from '../errors.ts';
 import { readForm } from '../http/readBody.ts';
+import { sendParts } from '../http/sendParts.ts';
 import type { RouteSpec } from '../http/route.ts';
 import type { RouteContext } from '../http/state.ts';
 import type { AppRenderer } from '../page/renderNotesApp.tsx';
-import { renderWidgetPage, widgetPageCsp, type WidgetPageAssets } from '../page/renderWidgetPage.ts';
+import { pictureOrigins, widgetPageClosing, widgetPageCsp, widgetPageOpening, type LaunchBootstrap, type WidgetPageAssets } from '../page/renderWidgetPage.ts';
 
 export interface LaunchRouteDeps {
   sessions: SessionService;
@@ -33,9 +33,6 @@ export const openSessionFor = (sessions: SessionService, ctx: RouteContext, jwt:
     ctx.state.launchTenant = tenant;
   });
 
-/** The exact origins of the pictures on the page, for its CSP img-src. */
-const pictureOrigins = (users: SessionUser[]) => [...new Set(users.flatMap((u) => (u.picture ? [new URL(u.picture).origin] : [])))];
-
 /** Answers with the widget page for a session just opened (by /launch or an LTI launch). */
 export async function sendWidgetPage(
   ctx: RouteContext,
@@ -43,8 +40,8 @@ export async function sendWidgetPage(
   opened: OpenedSession,
   extra: Pick<WidgetBootstrap, 'theme' | 'noHostSdk' | 'contextLabel' | 'locale'>,
 ): Promise<void> {
-  const rendered = await renderApp(opened, extra);
-  const bootstrap: WidgetBootstrap = {
+  const { appOpening, thread } = await renderApp(opened, extra);
+  const bootstrap: LaunchBootstrap = {
     v: BOOTSTRAP_VERSION,
     token: opened.token,
     expiresAt: opened.expiresAt,
@@ -52,13 +49,13 @@ export async function sendWidgetPage(
     context: opened.context,
     hostOrigins: opened.tenant.origins,
     ...extra,
-    ...rendered.data,
   };
   const nonce = crypto.randomBytes(16).toString('base64');
-  ctx.set('Content-Security-Policy', widgetPageCsp(nonce, opened.tenant.origins, pictureOrigins([opened.user, ...rendered.data.notes.map((n) => n.author)])));
+  const images = [...new Set([...pictureOrigins([opened.user]), ...thread.pictureOrigins])];
+  ctx.set('Content-Security-Policy', widgetPageCsp(nonce, opened.tenant.origins, images));
   ctx.type = 'text/html; charset=utf-8';
-  // The page is ASCII, so latin1 gives its UTF-8 bytes without an encoder pass (and Koa need not measure a string).
-  ctx.body = Buffer.from(renderWidgetPage({ nonce, bootstrap, assets: pageAssets, appHtml: rendered.html }), 'latin1');
+  // Only the two ends are made (and compressed) per launch; the thread's part was made once (renderWidgetPage.ts).
+  sendParts(ctx, [widgetPageOpening({ nonce, theme: extra.theme, assets: pageAssets, appOpening }), thread.part, widgetPageClosing({ nonce, assets: pageAssets, bootstrap })]);
 }
 
 export function launchRoutes({ sessions, pageAssets, renderApp }: LaunchRouteDeps): RouteSpec[] {

@@ -138,6 +138,7 @@ describe('durable commits on SQLite', () => {
 describe('write transactions of prepared statements (writeTransaction.ts) on SQLite', () => {
   const putItem = transactionStatement<{ k: number; v: string }>(['k', 'v'], (q, p) => q('items').insert({ k: p.k, v: p.v }));
   const itemValue = transactionStatement<{ k: number }, { v: string }>(['k'], (q, p) => q('items').select('v').where({ k: p.k }));
+  const upsertItem = transactionStatement<{ k: number; v: string }>(['k', 'v'], (q, p) => q('items').insert({ k: p.k, v: p.v }).onConflict('k').merge({ v: p.v }));
 
   it('resolves only after an fsync of the WAL that began after its commit, and holds no one up meanwhile', async () => {
     const release = holdSyncs();
@@ -199,5 +200,52 @@ describe('write transactions of prepared statements (writeTransaction.ts) on SQL
     for (let k = 1; k <= 5; k++) await inWriteTransaction(db, (tx) => tx.changes(counted, { k, v: String(k) }));
     expect(builds).toBe(1);
     expect(await db('items').count({ n: '*' })).toEqual([{ n: 5 }]);
+  });
+
+  it('frees the writer for the next write while its fsync is in flight, and acknowledges neither before its fsync', async () => {
+    const release = holdSyncs();
+    let acknowledged = 0;
+    const transactions = [1, 2, 3].map((k) => inWriteTransaction(db, (tx) => tx.changes(upsertItem, { k, v: 'a' })).then(() => void acknowledged++));
+    const knexWrite = db('items').insert({ k: 9, v: 'knex' }).then(() => void acknowledged++);
+    await turns();
+    expect(await db('items').count({ n: '*' })).toEqual([{ n: 4 }]);
+    expect(acknowledged).toBe(0);
+    release();
+    await Promise.all([...transactions, knexWrite]);
+    expect(acknowledged).toBe(4);
+  });
+
+  it('keeps a transaction open after a statement it caught failing, as knex transactions do', async () => {
+    await db('items').insert({ k: 1, v: 'one' });
+    await inWriteTransaction(db, async (tx) => {
+      await expect(tx.changes(putItem, { k: 1, v: 'clash' })).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+      await tx.changes(putItem, { k: 2, v: 'two' });
+    });
+    expect(await db('items').orderBy('k').select('k', 'v')).toEqual([
+      { k: 1, v: 'one' },
+      { k: 2, v: 'two' },
+    ]);
+  });
+
+  it('runs one transaction at a time: a second waits for the writer, never writes inside the first', async () => {
+    const order: string[] = [];
+    let letFirstEnd!: () => void;
+    const firstMayEnd = new Promise<void>((resolve) => (letFirstEnd = resolve));
+    const first = inWriteTransaction(db, async (tx) => {
+      await tx.changes(upsertItem, { k: 1, v: 'first' });
+      order.push('first wrote');
+      await firstMayEnd;
+      order.push('first ends');
+    });
+    const second = inWriteTransaction(db, async (tx) => {
+      order.push('second starts');
+      await tx.changes(upsertItem, { k: 1, v: 'second' });
+    });
+    await turns();
+    expect(order).toEqual(['first wrote']);
+    letFirstEnd();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first wrote', 'first ends', 'second starts']);
+    expect(await db('items').select('v')).toEqual([{ v: 'second' }]);
   });
 });

@@ -123,7 +123,7 @@ describe('the launch page while its thread is unchanged', () => {
 describe('the first-page cache', () => {
   it('holds at most maxThreads threads, dropping the least recently launched', async () => {
     const renders: string[] = [];
-    const cache = createFirstPageCache({ db: t.db, clock: t.clock, options: { maxThreads: 3 }, render: (page) => (renders.push(page.lastEventId!), `<p>${page.notes.length}</p>`) });
+    const cache = createFirstPageCache({ db: t.db, clock: t.clock, options: { maxThreads: 3 }, render: (page) => (renders.push(page.lastEventId!), `<p>${page.notes.length}</p>`), sizeOf: (html) => html.length });
     const scope = (ctx: string) => ({ tenantId: t.tenant.id, ctx });
     for (const ctx of ['a', 'b', 'c', 'd']) await cache(scope(ctx), undefined);
     expect(cache.size).toBe(3);
@@ -136,7 +136,7 @@ describe('the first-page cache', () => {
   });
 
   it('holds at most maxChars characters, whatever the number of threads', async () => {
-    const cache = createFirstPageCache({ db: t.db, clock: t.clock, options: { maxChars: 2500 }, render: () => 'x'.repeat(1000) });
+    const cache = createFirstPageCache({ db: t.db, clock: t.clock, options: { maxChars: 2500 }, render: () => 'x'.repeat(1000), sizeOf: (html) => html.length });
     for (const ctx of ['a', 'b', 'c', 'd']) await cache({ tenantId: t.tenant.id, ctx }, undefined);
     expect(cache.size).toBe(2);
     // A render in a further language counts too.

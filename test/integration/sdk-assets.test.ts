@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrapOf } from '../helpers/launchPage.ts';
 import { rawRequest } from '../helpers/rawHttp.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 
@@ -116,6 +117,55 @@ describe('compression', () => {
     }
     expect(decode(br.body, 'br').toString()).toContain('id="widget-bootstrap"');
     expect(br.body.length).toBeLessThan(plain.body.length / 2);
+  });
+
+  // The page is spliced from a part shared by the thread's launches, compressed once, and two
+  // parts of its own (server/http/gzipParts.ts): gzip is chosen even where brotli is taken too.
+  it('sends a browser the launch page as gzip that reads back as the same page, for every thread state', async () => {
+    const ctx = 'page:spliced';
+    const { token } = await t.launch({ ctx, picture: 'https://pictures.example/ada.png' });
+    const launch = (encoding: string) =>
+      rawRequest(`${t.url}/launch`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Accept-Encoding': encoding },
+        body: new URLSearchParams({ jwt: t.launchToken({ ctx, locale: 'de', picture: 'https://pictures.example/ada.png' }), theme: 'dark' }).toString(),
+      });
+    // Hides what differs between two launches: the nonce and the session token.
+    const comparable = (html: string, csp: string) => {
+      const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
+      const bootstrap = bootstrapOf(html)!;
+      expect(html.split(`nonce="${nonce}"`).length).toBe(2); // the one script
+      return { html: html.replaceAll(nonce, 'NONCE').replaceAll(bootstrap.token, 'TOKEN'), csp: csp.replaceAll(nonce, 'NONCE') };
+    };
+    const posted: string[] = [];
+    for (const body of ['', 'a first note <b>&amp;</b> "quoted" \u2026 \u{1f600}', 'a second note']) {
+      if (body) {
+        expect((await t.api('POST', '/api/notes', token, { body })).status).toBe(201);
+        posted.push(body);
+      }
+      const [plain, browser, gzip, br] = [await launch('identity'), await launch('gzip, deflate, br, zstd'), await launch('gzip'), await launch('br')];
+      expect([browser.headers['content-encoding'], gzip.headers['content-encoding'], br.headers['content-encoding']]).toEqual(['gzip', 'gzip', 'br']);
+      const want = comparable(plain.body.toString(), plain.headers['content-security-policy'] as string);
+      for (const response of [browser, gzip, br]) {
+        expect(response.status).toBe(200);
+        expect(response.headers.vary).toMatch(/Accept-Encoding/i);
+        expect(response.headers['cache-control']).toBe('no-store');
+        expect(Number(response.headers['content-length'])).toBe(response.body.length);
+        const html = decode(response.body, response.headers['content-encoding'] as string).toString();
+        expect(comparable(html, response.headers['content-security-policy'] as string)).toEqual(want);
+      }
+      const bootstrap = bootstrapOf(decode(browser.body, 'gzip').toString())!;
+      // Notes written at one instant of the test clock: their order is the ids', so compare as sets.
+      expect(bootstrap.notes.map((n: { body: string }) => n.body).sort()).toEqual([...posted].sort());
+      expect(Object.keys(bootstrap).sort()).toEqual(
+        ['context', 'expiresAt', 'hostOrigins', 'lastEventId', 'locale', 'nextCursor', 'notes', 'renderedAt', 'theme', 'token', 'user', 'v'].sort(),
+      );
+      expect(bootstrap).toMatchObject({ v: 1, theme: 'dark', locale: 'de', context: ctx, user: { picture: 'https://pictures.example/ada.png' } });
+      expect(want.csp).toContain("img-src 'self' data: https://pictures.example;");
+      // ASCII, whatever the notes say: the parts are sent as their characters.
+      expect(want.html).toMatch(/^[\x00-\x7f]*$/);
+      if (body) expect(want.html).toContain('&quot;quoted&quot; &#x2026; &#x1f600;');
+    }
   });
 
   it('compresses large API answers and leaves tiny ones alone', async () => {

@@ -3,9 +3,10 @@ import type { OpenedSessionJson, RefreshedJson } from '../../../contract/session
 import { nowSeconds, type Clock } from '../../clock.ts';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/connect.ts';
-import { NODE_CLOCK_TOLERANCE_MS, recordLaunchJti } from '../../db/launchJtis.ts';
-import { findSessionState, insertSession, revokeSession } from '../../db/sessions.ts';
-import { findOrCreateUser } from '../../db/users.ts';
+import { NODE_CLOCK_TOLERANCE_MS, recordLaunchJtiIn } from '../../db/launchJtis.ts';
+import { inWriteTransaction, type WriteTransaction } from '../../db/writeTransaction.ts';
+import { findSessionState, insertSessionIn, revokeSession } from '../../db/sessions.ts';
+import { findOrCreateUserIn } from '../../db/users.ts';
 import { isForeignKeyViolation } from '../../db/isForeignKeyViolation.ts';
 import { WidgetError } from '../../errors.ts';
 import { refusedFromMs } from '../launch/hostClaims.ts';
@@ -114,26 +115,27 @@ export function createSessionService({ db, config, clock, ring, tenants, launchB
   /**
    * The writes of a launch that passed every check: its jti, then the user, the session and its token.
    * One transaction, so one durable commit (one wait for the disk) instead of three, and a launch
-   * that fails half-way (a tenant removed meanwhile) leaves no jti or user behind.
+   * that fails half-way (a tenant removed meanwhile) leaves no jti or user behind. Its statements
+   * stay prepared on SQLite, outside knex's transactions (writeTransaction.ts: most of a launch's CPU).
    */
   async function startSession(tenant: LaunchTenant, claims: LaunchClaims): Promise<OpenedSession> {
-    return db.transaction((trx) => startSessionIn(trx, tenant, claims));
+    return inWriteTransaction(db, (trx) => startSessionIn(trx, tenant, claims));
   }
 
-  async function startSessionIn(trx: Db, tenant: LaunchTenant, claims: LaunchClaims): Promise<OpenedSession> {
+  async function startSessionIn(trx: WriteTransaction, tenant: LaunchTenant, claims: LaunchClaims): Promise<OpenedSession> {
     // Kept until no node's expiry check could pass the token any more.
     const keepUntil = refusedFromMs(claims.exp, config.clockSkew) + NODE_CLOCK_TOLERANCE_MS;
-    if (!(await recordLaunchJti(trx, tenant.id, claims.jti, keepUntil))) {
+    if (!(await recordLaunchJtiIn(trx, tenant.id, claims.jti, keepUntil))) {
       throw new WidgetError('launch_replayed', 'This launch token was already used; sign a new one (with a new "jti") for every launch.');
     }
     // Spent only now, when every check passed; concurrent launches between the two calls may
     // overshoot the budget by how many were in flight, never by what a replaying client sends.
     launchBudget.spend(tenant);
     const now = clock.now();
-    const user = await findOrCreateUser(trx, { tenantId: tenant.id, externalId: claims.sub, name: claims.name, picture: claims.picture, now });
+    const user = await findOrCreateUserIn(trx, { tenantId: tenant.id, externalId: claims.sub, name: claims.name, picture: claims.picture, now });
     const sid = uuidv4();
     const endsAt = now + config.sessionMaxAge * 1000;
-    await insertSession(trx, { id: sid, tenantId: tenant.id, userId: user.id, ctx: claims.ctx, createdAt: now, expiresAt: endsAt, revokedAt: null });
+    await insertSessionIn(trx, { id: sid, tenantId: tenant.id, userId: user.id, ctx: claims.ctx, createdAt: now, expiresAt: endsAt, revokedAt: null });
     const issued = issueSessionToken(ring, { sub: user.id, tid: tenant.id, ctx: claims.ctx, sid }, nowSeconds(clock), tokenRules, Math.floor(endsAt / 1000));
     return {
       token: issued.token,
