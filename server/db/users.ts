@@ -1,6 +1,7 @@
 import { v4 as uuidv4 } from 'uuid';
 import type { Db } from './connect.ts';
-import { literalLimit } from './preparedSelect.ts';
+import type { Knex } from 'knex';
+import { literalLimit, preparedSelect, type Params } from './preparedSelect.ts';
 import { transactionStatement } from './transactionStatement.ts';
 import type { WriteTransaction } from './writeTransaction.ts';
 
@@ -69,12 +70,31 @@ export async function findOrCreateUserIn(tx: WriteTransaction, input: UserInput)
   return userOf(await tx.rows(upsertUser, upsertParams(input)));
 }
 
-const nameAndPicture = transactionStatement<{ id: string }, { display_name: string | null; picture_url: string | null }>(['id'], (db, p) =>
-  literalLimit(db('users').select('display_name', 'picture_url').where({ id: p.id }), 1),
-);
+/** How a note's author is shown: their name and picture as of their latest launch. */
+export interface AuthorProfile {
+  name: string | null;
+  picture: string | null;
+}
 
-/** How a user is shown beside what they wrote, read inside a write (a new note is answered with it). */
-export async function authorOf(tx: WriteTransaction, userId: string): Promise<{ name: string | null; picture: string | null } | undefined> {
-  const [row] = await tx.rows(nameAndPicture, { id: userId });
-  return row ? { name: row.display_name, picture: row.picture_url ?? null } : undefined;
+interface ProfileRow {
+  display_name: string | null;
+  picture_url: string | null;
+}
+
+const selectProfile = (db: Knex, p: Params<{ id: string }>) => literalLimit(db('users').select('display_name', 'picture_url').where({ id: p.id }), 1);
+const profileOf = (row: ProfileRow | undefined): AuthorProfile | undefined => (row ? { name: row.display_name, picture: row.picture_url ?? null } : undefined);
+
+// The same read twice prepared: inside a write (a new note is answered with its author), and on the
+// reader for every cached notes page answer (preparedSelect.ts).
+const profileInWrite = transactionStatement<{ id: string }, ProfileRow>(['id'], selectProfile);
+const profileById = preparedSelect<{ id: string }, ProfileRow>(['id'], selectProfile);
+
+/** The author's profile, read inside a write transaction; undefined when the user no longer exists. */
+export async function authorOf(tx: WriteTransaction, userId: string): Promise<AuthorProfile | undefined> {
+  return profileOf((await tx.rows(profileInWrite, { id: userId }))[0]);
+}
+
+/** The author's profile now, or undefined when the user no longer exists. */
+export async function findAuthorProfile(db: Db, id: string): Promise<AuthorProfile | undefined> {
+  return profileOf((await profileById(db, { id }))[0]);
 }

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { v4 as uuidv4 } from 'uuid';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.ts';
 import type { WidgetContext, WidgetState } from './state.ts';
 
@@ -20,7 +20,7 @@ const INCOMING_REQUEST_ID = /^[A-Za-z0-9._:;=+/-]{1,128}$/;
 
 /** The request's id: the one a proxy or client sent in X-Request-Id when it is safe to keep, else a new UUID. */
 export function requestIdFor(incoming: string): string {
-  return INCOMING_REQUEST_ID.test(incoming) && !incoming.includes('eyJ') ? incoming : uuidv4();
+  return INCOMING_REQUEST_ID.test(incoming) && !incoming.includes('eyJ') ? incoming : randomUUID();
 }
 
 /** The tenant a request acted for, once known: its session's, or its launch token's issuer (refused or not). */

@@ -1,4 +1,5 @@
 import type { Note, NotesPage } from '../../contract/notes.ts';
+import type { SessionUser } from '../../contract/session.ts';
 import type { Db } from '../db/connect.ts';
 import { currentNoteSeq } from '../db/noteEvents.ts';
 import { listNotes, type NotePosition, type NoteRow, type NoteScope } from '../db/notes.ts';
@@ -10,10 +11,13 @@ import { encodeCursor } from './noteCursor.ts';
 export const NOTES_PAGE_DEFAULT = 50;
 export const NOTES_PAGE_MAX = 100;
 
+/** A note's author as the wire shows them: no `picture` without one. */
+export const toAuthorJson = (id: string, name: string | null, picture: string | null | undefined): SessionUser => ({ id, name, ...(picture ? { picture } : {}) });
+
 export const toNoteJson = (n: NoteRow): Note => ({
   id: n.id,
   body: n.body,
-  author: { id: n.authorId, name: n.authorName, ...(n.authorPicture ? { picture: n.authorPicture } : {}) },
+  author: toAuthorJson(n.authorId, n.authorName, n.authorPicture),
   createdAt: new Date(n.createdAt).toISOString(),
   updatedAt: new Date(n.updatedAt).toISOString(),
   version: n.version,

@@ -12,6 +12,7 @@ import { noteBodyFrom } from '../notes/noteBody.ts';
 import { newNoteId } from '../notes/noteId.ts';
 import type { NoteChanges } from '../notes/noteChanges.ts';
 import { decodeCursor } from '../notes/noteCursor.ts';
+import { createFirstPageAnswers } from '../notes/firstPageAnswers.ts';
 import { NOTES_PAGE_DEFAULT, NOTES_PAGE_MAX, readNotesPage, toNoteJson } from '../notes/notesPage.ts';
 
 // The notes API (docs/protocol.md section 4): every query is scoped to the
@@ -48,6 +49,8 @@ function answerNote(ctx: SessionContext, status: number, note: NoteRow) {
 }
 
 export function notesRoutes({ db, clock, changes }: { db: Db; clock: Clock; changes: NoteChanges }): RouteSpec[] {
+  const firstPages = createFirstPageAnswers({ db });
+
   /**
    * The caller's own note at the version If-Match names (any, without If-Match); otherwise 409 conflict.
    * If-Match is read before the note, so a malformed one is 400 whatever the note.
@@ -84,7 +87,13 @@ export function notesRoutes({ db, clock, changes }: { db: Db; clock: Clock; chan
       async handler(ctx) {
         const limit = parseLimit(singleQueryValue(ctx, 'limit'));
         const before = singleQueryValue(ctx, 'before');
-        ctx.body = await readNotesPage(db, scopeOf(ctx), { limit, before: before === undefined ? undefined : decodeCursor(before) });
+        if (before === undefined) {
+          // Set before the body: a Buffer body would otherwise be typed application/octet-stream.
+          ctx.type = 'application/json';
+          ctx.body = await firstPages(scopeOf(ctx), limit);
+        } else {
+          ctx.body = await readNotesPage(db, scopeOf(ctx), { limit, before: decodeCursor(before) });
+        }
       },
     },
     {
