@@ -14,7 +14,7 @@ export interface WindowResult {
    * unlike req/s it hardly depends on what else the machine is doing.
    */
   cpuPerRequest: number | null;
-  /** Highest RSS of the serving process during the window, bytes (null without /proc). */
+  /** Highest RSS of the serving process during the window, bytes (null without /proc): the kernel's high-water mark where it can be reset, else samples every 100 ms. */
   peakRss: number | null;
   requests: number;
   /** Bytes received per answer, headers included: what goes over the wire. */
@@ -31,6 +31,7 @@ export interface WindowOptions {
 
 export async function measureWindow(row: Row, server: ServerProcess, { seconds, connections }: WindowOptions): Promise<WindowResult> {
   const request = await row.prepare(server.url);
+  const exactPeak = server.resetPeakRss();
   let peakRss: number | null = server.rss();
   const sampler = setInterval(() => {
     const rss = server.rss();
@@ -56,6 +57,8 @@ export async function measureWindow(row: Row, server: ServerProcess, { seconds, 
     clearInterval(sampler);
   }
   const cpuAfter = server.cpuTime();
+  const highWater = exactPeak ? server.peakRss() : null;
+  if (highWater !== null) peakRss = Math.max(peakRss ?? 0, highWater);
   latencies.sort((a, b) => a - b);
   const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))] ?? NaN;
   const statuses: Record<string, number> = {};

@@ -15,6 +15,13 @@ export interface ServerProcess {
   pid: number;
   /** Resident set size now, in bytes; null where /proc is not available. */
   rss(): number | null;
+  /**
+   * Starts a new peak: the kernel's high-water mark of the RSS (VmHWM) is set to the RSS now.
+   * False where that cannot be done (no /proc, or not our process): then only samples tell the peak.
+   */
+  resetPeakRss(): boolean;
+  /** The highest RSS since the last resetPeakRss(), in bytes, exactly (the kernel's VmHWM); null without /proc. */
+  peakRss(): number | null;
   /** CPU time the process has used so far (user + system, all threads), in microseconds; null without /proc. */
   cpuTime(): number | null;
   stop(): Promise<void>;
@@ -22,6 +29,27 @@ export interface ServerProcess {
 
 export { readRss };
 export const readCpuTime = readCpuMicros;
+
+// Sampling VmRSS every 100 ms misses what rises and falls between two samples (a burst of
+// compressions, a GC's evacuation); the kernel keeps the exact high-water mark.
+export function readPeakRss(pid: number): number | null {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+export function resetPeakRss(pid: number): boolean {
+  try {
+    // proc(5), /proc/pid/clear_refs: "5" resets the peak resident set size to the current one.
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 interface SpawnOptions {
   name: string;
@@ -38,7 +66,16 @@ interface SpawnOptions {
 async function spawnServer({ name, script, args = [], env = {}, nodeFlags = [], url, readyPath }: SpawnOptions): Promise<ServerProcess> {
   // The request log goes to /dev/null: written (its cost is measured), not read.
   const child = await startServerProcess({ name, command: { script, args, nodeFlags }, env, discardStdout: true, ready: [url + readyPath] });
-  return { name, url, pid: child.pid, rss: child.rssBytes, cpuTime: child.cpuMicros, stop: () => child.stop(10_000) };
+  return {
+    name,
+    url,
+    pid: child.pid,
+    rss: child.rssBytes,
+    resetPeakRss: () => resetPeakRss(child.pid),
+    peakRss: () => readPeakRss(child.pid),
+    cpuTime: child.cpuMicros,
+    stop: () => child.stop(10_000),
+  };
 }
 
 export function startHelloServer(kind: 'node' | 'koa', port: number): Promise<ServerProcess> {
@@ -96,6 +133,8 @@ export async function startWidgetServer({ port, databaseUrl, secretsKey, cpuProf
   });
 }
 
+const largest = (values: Array<number | null>): number | null => (values.every((v) => v !== null) ? Math.max(...(values as number[])) : null);
+
 /** Production needs an https PUBLIC_URL; it only sets the audience and issuer, nothing connects to it. */
 export const BENCH_PUBLIC_URL = 'https://widget.bench.test';
 
@@ -117,10 +156,9 @@ export async function startBalancer(name: string, port: number, backends: Server
     name,
     url: balancer.url,
     pid: balancer.pid,
-    rss: () => {
-      const all = backends.map((b) => b.rss());
-      return all.every((v) => v !== null) ? Math.max(...(all as number[])) : null;
-    },
+    rss: () => largest(backends.map((b) => b.rss())),
+    resetPeakRss: () => backends.map((b) => b.resetPeakRss()).every(Boolean),
+    peakRss: () => largest(backends.map((b) => b.peakRss())),
     cpuTime: () => {
       const all = backends.map((b) => b.cpuTime());
       return all.every((v) => v !== null) ? (all as number[]).reduce((sum, v) => sum + v, 0) : null;

@@ -115,6 +115,17 @@ describe.skipIf(TEST_DATABASE === 'pg')('npm run start:prod', () => {
   });
 });
 
+// The image and `npm run start:prod` are two spellings of one command: the memory flags the
+// benchmark measures (docs/benchmark.md, "Issue 17: peak RSS") must be the ones deployed.
+describe.skipIf(TEST_DATABASE === 'pg')('the production image', () => {
+  it('starts the server with exactly the node flags and script of npm run start:prod', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const cmd = /^CMD (\[.*\])$/m.exec(fs.readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8'));
+    expect(cmd).not.toBeNull();
+    expect(JSON.parse(cmd![1]!)).toEqual(pkg.scripts['start:prod']!.split(/\s+/));
+  });
+});
+
 function readProc(pid: number, file: string): string {
   try {
     return fs.readFileSync(`/proc/${pid}/${file}`, 'utf8');
