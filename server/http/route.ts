@@ -1,5 +1,6 @@
 import Router, { type RouterMiddleware } from '@koa/router';
 import type { Middleware } from 'koa';
+import compose from 'koa-compose';
 import { WidgetError } from '../errors.ts';
 import type { HostContext, Method, RouteContext, RouteInfo, SessionContext, WidgetState } from './state.ts';
 
@@ -65,7 +66,7 @@ export function routerFor(routes: RouteSpec[], guards: Partial<Guards>): RouteTa
     // The router answers HEAD with a GET route; so does the table.
     for (const method of spec.method === 'GET' ? ['GET', 'HEAD'] : [spec.method]) {
       if (router.match(spec.path, method).pathAndMethod[0] !== layer) continue;
-      exact.set(`${method} ${spec.path}`, composed(chain));
+      exact.set(`${method} ${spec.path}`, compose(chain));
     }
   }
   const viaRouter = router.routes() as Middleware<WidgetState>;
@@ -80,21 +81,6 @@ export function routerFor(routes: RouteSpec[], guards: Partial<Guards>): RouteTa
   };
 }
 
-/** The chain as one middleware, as the router runs it: each step's next() is the following one, the last one's is `next`. */
-function composed(chain: Middleware<WidgetState>[]): Middleware<WidgetState> {
-  return (ctx, next) => {
-    const step = (i: number): Promise<void> => {
-      const middleware = chain[i];
-      if (!middleware) return Promise.resolve(next());
-      try {
-        return Promise.resolve(middleware(ctx, () => step(i + 1)));
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    };
-    return step(0);
-  };
-}
 
 /** The session guard ran before every session handler; this makes that a checked fact, not a cast. */
 function withSession(ctx: RouteContext): SessionContext {
