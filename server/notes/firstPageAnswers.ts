@@ -1,3 +1,4 @@
+import { boundedLru } from '../boundedLru.ts';
 import type { Db } from '../db/connect.ts';
 import { currentNoteSeq } from '../db/noteEvents.ts';
 import type { NoteScope } from '../db/notes.ts';
@@ -53,26 +54,7 @@ function authorsOf(page: NotesPage): { authorIds: string[]; authors: string } {
 
 export function createFirstPageAnswers({ db, options = {} }: { db: Db; options?: Partial<FirstPageAnswerOptions> }): FirstPageAnswers {
   const { maxAnswers, maxBytes } = { ...FIRST_PAGE_ANSWER_DEFAULTS, ...options };
-  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
-  const kept = new Map<string, KeptAnswer>();
-  let bytes = 0;
-
-  const drop = (key: string) => {
-    const entry = kept.get(key);
-    if (!entry) return;
-    kept.delete(key);
-    bytes -= entry.json.length;
-  };
-
-  const keep = (key: string, entry: KeptAnswer) => {
-    drop(key);
-    kept.set(key, entry);
-    bytes += entry.json.length;
-    for (const oldest of kept.keys()) {
-      if (kept.size <= maxAnswers && bytes <= maxBytes) break;
-      drop(oldest);
-    }
-  };
+  const kept = boundedLru<KeptAnswer>({ maxEntries: maxAnswers, maxSize: maxBytes, sizeOf: (entry) => entry.json.length });
 
   /** The authors as they would be shown now, or null when one of them is gone. */
   const authorsNow = async (ids: string[]): Promise<string | null> => {
@@ -90,13 +72,13 @@ export function createFirstPageAnswers({ db, options = {} }: { db: Db; options?:
     const seq = await currentNoteSeq(db, scope);
     const entry = kept.get(key);
     if (entry && entry.seq === seq && (await authorsNow(entry.authorIds)) === entry.authors) {
-      keep(key, entry);
+      kept.keep(key, entry);
       return entry.json;
     }
     // `seq` was read before the notes, as readNotesPage does itself: the page holds every change up to it.
     const page = await readNotesPage(db, scope, { limit, seq });
     const fresh: KeptAnswer = { seq, ...authorsOf(page), json: Buffer.from(JSON.stringify(page)) };
-    keep(key, fresh);
+    kept.keep(key, fresh);
     return fresh.json;
   };
 

@@ -1,5 +1,6 @@
 import type { NotesPage } from '../../contract/notes.ts';
 import type { Clock } from '../clock.ts';
+import { boundedLru } from '../boundedLru.ts';
 import type { Db } from '../db/connect.ts';
 import { currentNoteSeq } from '../db/noteEvents.ts';
 import type { NoteScope } from '../db/notes.ts';
@@ -72,33 +73,14 @@ export interface FirstPageCacheDeps<T> {
 
 export function createFirstPageCache<T>({ db, clock, render, sizeOf, options = {} }: FirstPageCacheDeps<T>): FirstPageCache<T> {
   const { maxThreads, maxChars, maxAgeMs, maxLocales } = { ...FIRST_PAGE_CACHE_DEFAULTS, ...options };
-  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
-  const threads = new Map<string, CachedThread<T>>();
-  let chars = 0;
-
-  const drop = (key: string) => {
-    const entry = threads.get(key);
-    if (!entry) return;
-    threads.delete(key);
-    chars -= charsOf(entry);
-  };
-
-  const keep = (key: string, entry: CachedThread<T>) => {
-    drop(key); // another launch of the thread may have stored its own read meanwhile
-    threads.set(key, entry);
-    chars += charsOf(entry);
-    for (const oldest of threads.keys()) {
-      if (threads.size <= maxThreads && chars <= maxChars) break;
-      drop(oldest);
-    }
-  };
+  const threads = boundedLru<CachedThread<T>>({ maxEntries: maxThreads, maxSize: maxChars, sizeOf: charsOf });
 
   const firstPage = async (scope: NoteScope, locale: string | undefined): Promise<T> => {
     const key = `${scope.tenantId}\n${scope.ctx}`;
     const seq = await currentNoteSeq(db, scope);
     const now = clock.now();
-    let entry = threads.get(key);
-    drop(key);
+    // Taken out while it may change (a new read, a new render), kept again after: its size is counted as kept.
+    let entry = threads.take(key);
     if (!entry || entry.seq !== seq || !(now >= entry.readAt && now - entry.readAt < maxAgeMs)) {
       // `seq` was read before the notes: the page holds every change up to it (and carries it as lastEventId).
       const page = await readNotesPage(db, scope, { seq });
@@ -112,7 +94,7 @@ export function createFirstPageCache<T>({ db, clock, render, sizeOf, options = {
       if (entry.renders.size >= maxLocales) entry.renders.delete(entry.renders.keys().next().value!);
       entry.renders.set(localeKey, cached);
     }
-    keep(key, entry);
+    threads.keep(key, entry);
     return cached.rendered;
   };
 

@@ -1,0 +1,45 @@
+// The eviction both first-page caches need (page/firstPageCache.ts for launch
+// pages, notes/firstPageAnswers.ts for GET /api/notes): at most `maxEntries`
+// entries and `maxSize` in all, by what `sizeOf` counts, least recently kept
+// dropped first. A Map iterates in insertion order, so re-inserting on use
+// keeps the least recently used first.
+
+export interface BoundedLru<V> {
+  get(key: string): V | undefined;
+  /** Removes the entry and returns it: for an entry about to change size, kept again after. */
+  take(key: string): V | undefined;
+  /** Stores (or re-stores, as most recently used) the entry, then evicts until both bounds hold. */
+  keep(key: string, value: V): void;
+  readonly size: number;
+}
+
+export function boundedLru<V>({ maxEntries, maxSize, sizeOf }: { maxEntries: number; maxSize: number; sizeOf: (value: V) => number }): BoundedLru<V> {
+  const entries = new Map<string, { value: V; size: number }>();
+  let total = 0;
+
+  const take = (key: string): V | undefined => {
+    const entry = entries.get(key);
+    if (!entry) return undefined;
+    entries.delete(key);
+    total -= entry.size;
+    return entry.value;
+  };
+
+  return {
+    get: (key) => entries.get(key)?.value,
+    take,
+    keep(key, value) {
+      take(key);
+      const size = sizeOf(value);
+      entries.set(key, { value, size });
+      total += size;
+      for (const oldest of entries.keys()) {
+        if (entries.size <= maxEntries && total <= maxSize) break;
+        take(oldest);
+      }
+    },
+    get size() {
+      return entries.size;
+    },
+  };
+}
