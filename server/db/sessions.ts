@@ -28,12 +28,8 @@ const insertSessionRow = transactionStatement<SessionRow & Record<string, string
 // Only the row's own fields: a prepared statement binds exactly its named parameters.
 const sessionParams = (s: SessionRow) => ({ id: s.id, tenantId: s.tenantId, userId: s.userId, ctx: s.ctx, createdAt: s.createdAt, expiresAt: s.expiresAt, revokedAt: s.revokedAt });
 
-export async function insertSession(db: Db, s: SessionRow): Promise<void> {
-  await insertSessionRow.build(db, sessionParams(s));
-}
-
-/** The same inside a launch's write transaction (writeTransaction.ts). */
-export async function insertSessionIn(tx: WriteTransaction, s: SessionRow): Promise<void> {
+/** Inside a launch's write transaction (writeTransaction.ts). */
+export async function insertSession(tx: WriteTransaction, s: SessionRow): Promise<void> {
   await tx.changes(insertSessionRow, sessionParams(s));
 }
 

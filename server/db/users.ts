@@ -60,13 +60,9 @@ const userOf = ([row]: RawUser[]): UserRow => ({ id: row!.id, tenantId: row!.ten
  * Maps a host user to our opaque UUID. The insert relies on the unique
  * (tenant_id, external_id) index, so two concurrent first launches (on one node
  * or several) both end with the same row; the display name follows the latest launch.
+ * Inside a launch's write transaction (writeTransaction.ts).
  */
-export async function findOrCreateUser(db: Db, input: UserInput): Promise<UserRow> {
-  return userOf((await upsertUser.build(db, upsertParams(input))) as RawUser[]);
-}
-
-/** The same inside a launch's write transaction (writeTransaction.ts). */
-export async function findOrCreateUserIn(tx: WriteTransaction, input: UserInput): Promise<UserRow> {
+export async function findOrCreateUser(tx: WriteTransaction, input: UserInput): Promise<UserRow> {
   return userOf(await tx.rows(upsertUser, upsertParams(input)));
 }
 

@@ -8,6 +8,7 @@ import { recordLaunchJti } from '../../server/db/launchJtis.ts';
 import { findSessionState, insertSession, revokeSession } from '../../server/db/sessions.ts';
 import { findTenantByIssuer } from '../../server/db/tenants.ts';
 import { findOrCreateUser } from '../../server/db/users.ts';
+import { inWriteTransaction } from '../../server/db/writeTransaction.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 import { createTestDatabase, secretBoxFor, TEST_DATABASE, type TestDatabase } from '../helpers/testDatabase.ts';
 
@@ -33,7 +34,9 @@ describe(`repositories on ${TEST_DATABASE}`, () => {
 
   it('gives one user to concurrent first launches of one host user', async () => {
     const now = Date.now();
-    const users = await Promise.all(Array.from({ length: 12 }, (_, i) => findOrCreateUser(db, { tenantId, externalId: 'racer', name: `Racer ${i}`, now: now + i })));
+    const users = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => inWriteTransaction(db, (tx) => findOrCreateUser(tx, { tenantId, externalId: 'racer', name: `Racer ${i}`, now: now + i }))),
+    );
     expect(new Set(users.map((u) => u.id)).size).toBe(1);
     expect(users[0]!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const rows = await db('users').where({ tenant_id: tenantId, external_id: 'racer' });
@@ -46,10 +49,10 @@ describe(`repositories on ${TEST_DATABASE}`, () => {
   });
 
   it('round-trips epoch-ms timestamps beyond 32 bits as numbers', async () => {
-    const user = await findOrCreateUser(db, { tenantId, externalId: 'clock', name: null, now: Date.now() });
+    const user = await inWriteTransaction(db, (tx) => findOrCreateUser(tx, { tenantId, externalId: 'clock', name: null, now: Date.now() }));
     const sid = uuidv4();
     const expiresAt = Date.UTC(2100, 0, 1, 0, 0, 0, 123);
-    await insertSession(db, { id: sid, tenantId, userId: user.id, ctx: 'default', createdAt: Date.now(), expiresAt, revokedAt: null });
+    await inWriteTransaction(db, (tx) => insertSession(tx, { id: sid, tenantId, userId: user.id, ctx: 'default', createdAt: Date.now(), expiresAt, revokedAt: null }));
     expect(await findSessionState(db, sid)).toMatchObject({ expiresAt, revokedAt: null });
     await revokeSession(db, sid, expiresAt - 1);
     const state = await findSessionState(db, sid);

@@ -7,6 +7,7 @@ import { createDb, type Db } from '../../server/db/connect.ts';
 import { literalLimit, preparedSqlOf } from '../../server/db/preparedSelect.ts';
 import { findSessionState, insertSession, revokeUserSessions } from '../../server/db/sessions.ts';
 import { sqliteReader } from '../../server/db/sqliteReader.ts';
+import { inWriteTransaction } from '../../server/db/writeTransaction.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 
 // connect.ts reuses prepared statements per SQLite connection; reuse must never
@@ -104,8 +105,8 @@ describe('per-request reads as statements that stay prepared', () => {
     const { token, bootstrap } = await app.launch({ ctx: 'stmt:two' });
     const user = bootstrap.user.id as string;
     const sid = crypto.randomUUID();
-    await app.db.transaction(async (trx) => {
-      await insertSession(trx, { id: sid, tenantId: app.tenant.id, userId: user, ctx: 'stmt:two', createdAt: 1, expiresAt: 2, revokedAt: null });
+    await inWriteTransaction(app.db, async (tx) => {
+      await insertSession(tx, { id: sid, tenantId: app.tenant.id, userId: user, ctx: 'stmt:two', createdAt: 1, expiresAt: 2, revokedAt: null });
       expect(await findSessionState(app.db, sid)).toBeUndefined();
     });
     expect((await findSessionState(app.db, sid))?.expiresAt).toBe(2);

@@ -5,8 +5,8 @@ import type { Config } from '../../config.ts';
 import type { Db } from '../../db/connect.ts';
 import { NODE_CLOCK_TOLERANCE_MS, recordLaunchJtiIn } from '../../db/launchJtis.ts';
 import { inWriteTransaction, type WriteTransaction } from '../../db/writeTransaction.ts';
-import { findSessionState, insertSessionIn, revokeSession } from '../../db/sessions.ts';
-import { findOrCreateUserIn } from '../../db/users.ts';
+import { findSessionState, insertSession, revokeSession } from '../../db/sessions.ts';
+import { findOrCreateUser } from '../../db/users.ts';
 import { isForeignKeyViolation } from '../../db/isForeignKeyViolation.ts';
 import { WidgetError } from '../../errors.ts';
 import { refusedFromMs } from '../launch/hostClaims.ts';
@@ -132,10 +132,10 @@ export function createSessionService({ db, config, clock, ring, tenants, launchB
     // overshoot the budget by how many were in flight, never by what a replaying client sends.
     launchBudget.spend(tenant);
     const now = clock.now();
-    const user = await findOrCreateUserIn(trx, { tenantId: tenant.id, externalId: claims.sub, name: claims.name, picture: claims.picture, now });
+    const user = await findOrCreateUser(trx, { tenantId: tenant.id, externalId: claims.sub, name: claims.name, picture: claims.picture, now });
     const sid = uuidv4();
     const endsAt = now + config.sessionMaxAge * 1000;
-    await insertSessionIn(trx, { id: sid, tenantId: tenant.id, userId: user.id, ctx: claims.ctx, createdAt: now, expiresAt: endsAt, revokedAt: null });
+    await insertSession(trx, { id: sid, tenantId: tenant.id, userId: user.id, ctx: claims.ctx, createdAt: now, expiresAt: endsAt, revokedAt: null });
     const issued = issueSessionToken(ring, { sub: user.id, tid: tenant.id, ctx: claims.ctx, sid }, nowSeconds(clock), tokenRules, Math.floor(endsAt / 1000));
     return {
       token: issued.token,
