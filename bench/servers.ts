@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildServer } from '../server/assets/serverBuild.ts';
 import { PROJECT_ROOT } from '../server/projectPaths.ts';
-import { readCpuMicros, readRss, startServerProcess } from '../support/serverProcess.ts';
+import { readCpuMicros, readPeakRss, readRss, startServerProcess } from '../support/serverProcess.ts';
 
 // Every server under test runs in its own child process, so the load generator
 // (this process) and the server do not share a CPU or a heap, and the server's
@@ -27,19 +27,8 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export { readRss };
+export { readPeakRss, readRss };
 export const readCpuTime = readCpuMicros;
-
-// Sampling VmRSS every 100 ms misses what rises and falls between two samples (a burst of
-// compressions, a GC's evacuation); the kernel keeps the exact high-water mark.
-export function readPeakRss(pid: number): number | null {
-  try {
-    const match = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : null;
-  } catch {
-    return null;
-  }
-}
 
 export function resetPeakRss(pid: number): boolean {
   try {

@@ -234,14 +234,21 @@ export function parseLogLine(line: string): Record<string, unknown> | null {
   }
 }
 
-export function readRss(pid: number | undefined): number | null {
+/** A size field of /proc/PID/status (VmRSS, VmHWM, ...), in bytes; null without /proc. */
+function readStatusBytes(pid: number | undefined, field: string): number | null {
   try {
-    const match = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : null;
   } catch {
     return null;
   }
 }
+
+export const readRss = (pid: number | undefined): number | null => readStatusBytes(pid, 'VmRSS');
+
+// Sampling VmRSS every 100 ms misses what rises and falls between two samples (a burst of
+// compressions, a GC's evacuation); the kernel keeps the exact high-water mark.
+export const readPeakRss = (pid: number | undefined): number | null => readStatusBytes(pid, 'VmHWM');
 
 const TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux architecture Node supports
 
