@@ -36,6 +36,12 @@ export interface Config {
   migrateOnStart: boolean;
   /** Seconds a node may serve tenants, tenant keys and its signing key from memory. */
   cacheTtl: number;
+  /**
+   * REVOCATION_DELAY_MS: how long a node may answer from a session's state it read
+   * (db/recentReads.ts). A revocation holds at once on the node that made it, and on
+   * every other node (and after an admin CLI revocation) within this bound. 0: read on every call.
+   */
+  revocationDelayMs: number;
   /** Seconds. */
   sessionTtl: number;
   sessionMaxAge: number;
@@ -156,6 +162,7 @@ export function loadConfig(env: Env = process.env, { purpose = 'server' }: LoadC
   const migrateOnStart = bool('MIGRATE_ON_START', !production);
   const cacheTtl = int('CACHE_TTL', 30, 1, 300);
 
+  const revocationDelayMs = int('REVOCATION_DELAY_MS', 1000, 0, 60_000);
   const sessionTtl = int('SESSION_TTL', 300, 10, 3600);
   const sessionMaxAge = int('SESSION_MAX_AGE', 28800, 60, 30 * 24 * 3600);
   if (sessionMaxAge < sessionTtl) {
@@ -218,6 +225,7 @@ export function loadConfig(env: Env = process.env, { purpose = 'server' }: LoadC
     ltiHarnessPort: production ? null : ltiHarnessPortValue,
     migrateOnStart,
     cacheTtl,
+    revocationDelayMs,
     sessionTtl,
     sessionMaxAge,
     launchMaxLifetime,

@@ -1,5 +1,6 @@
 import type { Db } from './connect.ts';
 import { literalLimit, preparedSelect } from './preparedSelect.ts';
+import { recentReads } from './recentReads.ts';
 import { transactionStatement } from './transactionStatement.ts';
 import type { WriteTransaction } from './writeTransaction.ts';
 
@@ -63,19 +64,30 @@ const sessionStateById = preparedSelect<{ sid: string }, RawSessionState>(['sid'
   ),
 );
 
-/** What the per-request check needs (one primary-key lookup): this runs on every API call. */
-export async function findSessionState(db: Db, id: string): Promise<SessionState | undefined> {
-  const [row] = await sessionStateById(db, { sid: id });
-  return row
-    ? {
-        tenantId: row.tenant_id,
-        userId: row.user_id,
-        userName: row.display_name,
-        ctx: row.ctx,
-        expiresAt: Number(row.expires_at),
-        revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
-      }
-    : undefined;
+/** How fresh a session state must be: read at `now`, or remembered from less than `maxAgeMs` before (REVOCATION_DELAY_MS). */
+export interface Freshness {
+  now: number;
+  maxAgeMs: number;
+}
+
+// Live sessions only: a revoked one is refused whatever is remembered. 4096 states are well under a megabyte.
+const recentStates = recentReads<SessionState>({ maxEntries: 4096, keep: (state) => state.revokedAt === null });
+
+/** What the per-request check needs (one primary-key lookup, or a recent one: recentReads.ts): this runs on every API call. */
+export function findSessionState(db: Db, id: string, { now, maxAgeMs }: Freshness): Promise<SessionState | undefined> {
+  return recentStates.read(db, id, now, maxAgeMs, async () => {
+    const [row] = await sessionStateById(db, { sid: id });
+    return row
+      ? {
+          tenantId: row.tenant_id,
+          userId: row.user_id,
+          userName: row.display_name,
+          ctx: row.ctx,
+          expiresAt: Number(row.expires_at),
+          revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+        }
+      : undefined;
+  });
 }
 
 /** Forgets sessions past their absolute end: no token of theirs can pass the liveness check any more. */
@@ -83,16 +95,26 @@ export async function deleteEndedSessions(db: Db, before: number): Promise<numbe
   return db('sessions').where('expires_at', '<', before).delete();
 }
 
+// Every revocation forgets what this node remembers once it has committed, so it holds here at once.
+
+/** For a change that ends sessions by other means (a tenant deleted with its sessions). */
+export const forgetRecentSessionStates = (db: Db): void => recentStates.forget(db);
+
 export async function revokeSession(db: Db, id: string, at: number): Promise<void> {
   await db('sessions').where({ id }).whereNull('revoked_at').update({ revoked_at: at });
+  recentStates.forget(db, id);
 }
 
 export async function revokeUserSessions(db: Db, userId: string, at: number): Promise<number> {
-  return db('sessions').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: at });
+  const revoked = await db('sessions').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: at });
+  forgetRecentSessionStates(db);
+  return revoked;
 }
 
 export async function revokeTenantSessions(db: Db, tenantId: string, at: number): Promise<number> {
-  return db('sessions').where({ tenant_id: tenantId }).whereNull('revoked_at').update({ revoked_at: at });
+  const revoked = await db('sessions').where({ tenant_id: tenantId }).whereNull('revoked_at').update({ revoked_at: at });
+  forgetRecentSessionStates(db);
+  return revoked;
 }
 
 /**
@@ -101,10 +123,12 @@ export async function revokeTenantSessions(db: Db, tenantId: string, at: number)
  * it takes the same path, and answers the same, for a user we never saw.
  */
 export async function revokeHostUserSessions(db: Db, tenantId: string, externalId: string, at: number): Promise<number> {
-  return db('sessions')
+  const revoked = await db('sessions')
     .whereIn('user_id', db('users').select('id').where({ tenant_id: tenantId, external_id: externalId }))
     .whereNull('revoked_at')
     .update({ revoked_at: at });
+  forgetRecentSessionStates(db);
+  return revoked;
 }
 
 /** Sessions neither revoked nor past their absolute end at `now`, of one tenant or of all. */

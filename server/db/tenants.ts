@@ -1,5 +1,5 @@
 import type { Db } from './connect.ts';
-import { countOpenSessions } from './sessions.ts';
+import { countOpenSessions, forgetRecentSessionStates } from './sessions.ts';
 
 export interface TenantRow {
   id: string;
@@ -38,7 +38,10 @@ export async function setTenantOrigins(db: Db, id: string, origins: string[]): P
 }
 
 export async function deleteTenant(db: Db, id: string): Promise<boolean> {
-  return (await db('tenants').where({ id }).delete()) > 0;
+  const deleted = (await db('tenants').where({ id }).delete()) > 0;
+  // Its sessions went with it (cascade): none may pass this node's check any more.
+  forgetRecentSessionStates(db);
+  return deleted;
 }
 
 /** What deleting a tenant takes with it (its rows cascade), for the operator to confirm. */

@@ -13,10 +13,12 @@ import { bootstrapOf } from '../helpers/launchPage.ts';
 import { createTestDatabase, secretBoxFor, type TestDatabase } from '../helpers/testDatabase.ts';
 
 // Two real server processes on one PostgreSQL schema, as behind a load
-// balancer: whatever one node does, the other must agree with at once.
+// balancer: whatever one node does, the other must agree with at once, or
+// within the bound the protocol states (a revocation: REVOCATION_DELAY_MS).
 // (Only in the "pg" project: SQLite is one machine's file.)
 
 const run = promisify(execFile);
+const NODE_B_REVOCATION_DELAY_MS = 500;
 let database: TestDatabase;
 let db: Db;
 let nodeA: ChildServer;
@@ -40,7 +42,7 @@ beforeAll(async () => {
   });
   // A signs with a rotated key within 1 s; B keeps the default 30 s, so only
   // its reload on an unknown kid can make it accept A's new tokens in time.
-  const [envA, envB] = [node('1'), node('30')];
+  const [envA, envB] = [node('1'), { ...node('30'), REVOCATION_DELAY_MS: String(NODE_B_REVOCATION_DELAY_MS) }];
   // Started together on an empty schema: they also race to migrate it.
   [nodeA, nodeB] = await Promise.all([startServer(envA), startServer(envB)]);
   db = createDb(loadConfig(envA).database);
@@ -140,10 +142,13 @@ describe('two server nodes on one PostgreSQL', () => {
     resumed.close();
   });
 
-  it('honours on node B, at once, a logout on node A', async () => {
+  it('honours a logout on node A at once on node A, and on node B within its REVOCATION_DELAY_MS', async () => {
     const { token } = await openSession(nodeA);
     expect((await call(nodeB, 'GET', '/api/me', token)).status).toBe(200);
     expect((await call(nodeA, 'POST', '/api/session/logout', token)).status).toBe(204);
+    expect(await call(nodeA, 'GET', '/api/me', token)).toMatchObject({ status: 401, body: { error: { code: 'session_revoked' } } });
+    // Whatever B remembers of the session is older than its bound once that much time has passed.
+    await new Promise((resolve) => setTimeout(resolve, NODE_B_REVOCATION_DELAY_MS));
     expect(await call(nodeB, 'GET', '/api/me', token)).toMatchObject({ status: 401, body: { error: { code: 'session_revoked' } } });
     expect(await call(nodeB, 'POST', '/api/session/refresh', token)).toMatchObject({ status: 401, body: { error: { code: 'session_revoked' } } });
   });

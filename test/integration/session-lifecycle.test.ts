@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDb } from '../../server/db/connect.ts';
 import { deleteEndedSessions, revokeTenantSessions, revokeUserSessions } from '../../server/db/sessions.ts';
 import { startTestApp, type TestApp } from '../helpers/testApp.ts';
 
@@ -99,6 +100,8 @@ describe('administrative revocation', () => {
     const a = await t.launch({ sub: 'target' });
     const b = await t.launch({ sub: 'target' });
     const other = await t.launch({ sub: 'bystander' });
+    // Checked once before, so this node remembers the session as live: the revocation must still hold at once here.
+    expect((await t.api('GET', '/api/me', a.token)).status).toBe(200);
     expect(await revokeUserSessions(t.db, a.bootstrap.user.id, t.clock.now())).toBe(2);
     expect(await codeOf(await t.api('GET', '/api/me', a.token))).toBe('session_revoked');
     expect(await codeOf(await t.api('GET', '/api/me', b.token))).toBe('session_revoked');
@@ -112,6 +115,23 @@ describe('administrative revocation', () => {
     await revokeTenantSessions(t.db, t.tenant.id, t.clock.now());
     expect(await codeOf(await t.api('GET', '/api/me', mine.token))).toBe('session_revoked');
     expect((await t.api('GET', '/api/me', theirs.token)).status).toBe(200);
+  });
+
+  it('holds on a node that did not make it once REVOCATION_DELAY_MS has passed (docs/protocol.md, revocation)', async () => {
+    const { token, bootstrap } = await t.launch({ sub: 'elsewhere' });
+    expect((await t.api('GET', '/api/me', token)).status).toBe(200);
+    // Another node, or the admin CLI: its own handle on the same database.
+    const otherNode = createDb(t.config.database);
+    try {
+      await revokeUserSessions(otherNode, bootstrap.user.id, t.clock.now());
+    } finally {
+      await otherNode.destroy();
+    }
+    // The stated bound, not an accident: this node answers from its read of the session until it is that old.
+    expect((await t.api('GET', '/api/me', token)).status).toBe(200);
+    t.clock.advance(t.config.revocationDelayMs / 1000);
+    expect(await codeOf(await t.api('GET', '/api/me', token))).toBe('session_revoked');
+    expect(await codeOf(await refresh(token))).toBe('session_revoked');
   });
 });
 

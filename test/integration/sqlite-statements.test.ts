@@ -107,9 +107,9 @@ describe('per-request reads as statements that stay prepared', () => {
     const sid = crypto.randomUUID();
     await inWriteTransaction(app.db, async (tx) => {
       await insertSession(tx, { id: sid, tenantId: app.tenant.id, userId: user, ctx: 'stmt:two', createdAt: 1, expiresAt: 2, revokedAt: null });
-      expect(await findSessionState(app.db, sid)).toBeUndefined();
+      expect(await findSessionState(app.db, sid, { now: app.clock.now(), maxAgeMs: 0 })).toBeUndefined();
     });
-    expect((await findSessionState(app.db, sid))?.expiresAt).toBe(2);
+    expect((await findSessionState(app.db, sid, { now: app.clock.now(), maxAgeMs: 0 }))?.expiresAt).toBe(2);
 
     expect((await app.api('GET', '/api/me', token)).status).toBe(200);
     await revokeUserSessions(app.db, user, app.clock.now());

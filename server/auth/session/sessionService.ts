@@ -149,12 +149,12 @@ export function createSessionService({ db, config, clock, ring, tenants, launchB
     };
   }
 
-  /** Verifies a bearer token and that its session is still live (revocation takes effect at once, on every node). */
+  /** Verifies a bearer token and that its session is still live (revocation: at once on this node, within REVOCATION_DELAY_MS on every other). */
   async function authenticate(token: string): Promise<AuthenticatedSession> {
     const claims = await verifySessionToken(token, ring, nowSeconds(clock), tokenRules);
     // Malformed ids cannot exist; checking here also keeps them away from PostgreSQL's uuid parser.
     if (!isUuid(claims.sid)) throw new WidgetError('token_invalid', 'The token names no session.');
-    const state = await findSessionState(db, claims.sid);
+    const state = await findSessionState(db, claims.sid, { now: clock.now(), maxAgeMs: config.revocationDelayMs });
     if (!state || state.revokedAt !== null) throw new WidgetError('session_revoked', 'This session was ended; launch the widget again.');
     // The session row, not the token, is the authority on whose session it is: a
     // token that disagrees with it was not issued by us for this session (it
