@@ -1,8 +1,9 @@
-// The eviction both first-page caches need (page/firstPageCache.ts for launch
-// pages, notes/firstPageAnswers.ts for GET /api/notes): at most `maxEntries`
-// entries and `maxSize` in all, by what `sizeOf` counts, least recently kept
-// dropped first. A Map iterates in insertion order, so re-inserting on use
-// keeps the least recently used first.
+// One bounded memory for what a node keeps between requests (the first-page
+// caches, page/firstPageCache.ts and notes/firstPageAnswers.ts; recent session
+// reads, db/recentReads.ts; decoded session token payloads): at most
+// `maxEntries` entries and `maxSize` in all, by what `sizeOf` counts, least
+// recently kept dropped first. A Map iterates in insertion order, so
+// re-inserting on use keeps the least recently used first.
 
 export interface BoundedLru<V> {
   get(key: string): V | undefined;
