@@ -11,16 +11,12 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/connect.ts';
 import { dbTenantSource } from './db/tenantSource.ts';
-import { compressBody } from './http/compressBody.ts';
-import { errorHandler } from './http/errorHandler.ts';
 import { limitLaunchAttempts } from './http/limitLaunchAttempts.ts';
 import { RateLimiter } from './http/rateLimit.ts';
-import { requestLog } from './http/requestLog.ts';
-import { requestMetrics } from './http/requestMetrics.ts';
+import { requestEnvelope } from './http/requestEnvelope.ts';
 import { requireHostToken } from './http/requireHostToken.ts';
 import { requireSession } from './http/requireSession.ts';
 import { methodRefusals, routerFor, type RouteSpec } from './http/route.ts';
-import { securityHeaders } from './http/securityHeaders.ts';
 import type { WidgetState } from './http/state.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { createWidgetMetrics, type WidgetMetrics } from './metrics/widgetMetrics.ts';
@@ -93,11 +89,7 @@ export function createApp({ db, config, clock, ring, secrets, assets, logger = s
   // Errors are answered by errorHandler; Koa's own handler would print stacks for them.
   app.silent = true;
 
-  app.use(requestLog(logger));
-  app.use(requestMetrics(metrics));
-  app.use(securityHeaders());
-  app.use(compressBody());
-  app.use(errorHandler(logger));
+  app.use(requestEnvelope({ logger, metrics }));
   app.use(assetRoutes(assets));
   const authenticateHostCall = createHostApiAuth({ db, clock, clockSkew: config.clockSkew, findTenant: (issuer) => tenants.find(issuer), keysFor: (t, header) => tenants.keysFor(t, header) });
   const guards = {

@@ -61,42 +61,53 @@ export function sendError(ctx: WidgetContext, error: WidgetError): void {
   }
 }
 
+/** A request that nothing answered is 404 not_found, in the same shape as every other error. */
+export function refuseIfUnanswered(ctx: WidgetContext): void {
+  if (ctx.status === 404 && ctx.body === undefined) {
+    throw new WidgetError('not_found', 'There is nothing at this address.');
+  }
+}
+
+/** What was thrown while answering, as the answer: a protocol error as JSON or a page; anything else is logged and a 500. */
+export function answerFailure(ctx: WidgetContext, err: unknown, logger: Logger): void {
+  const known = toWidgetError(err);
+  // Headers set by handlers before the failure must not leak into the error answer.
+  ctx.remove('Content-Security-Policy');
+  if (known) {
+    ctx.state.errorCode = known.code;
+    const access = ctx.state.route?.access;
+    if (access === 'launch' || access === 'host') {
+      // A host developer debugging an integration asks the operator "why?":
+      // the reason is ours, never the token (which may sit in the query string).
+      // The page's Origin tells a wrong host page from a wrong host backend.
+      const tenant = ctx.state.launchTenant;
+      const origin = ctx.get('Origin');
+      logger.audit(access === 'launch' ? 'launch_rejected' : 'host_call_rejected', {
+        requestId: ctx.state.requestId,
+        method: ctx.method,
+        path: ctx.path,
+        code: known.code,
+        reason: known.message,
+        ...(tenant ? { tenantId: tenant.id, issuer: tenant.issuer } : {}),
+        ...(origin ? { origin: loggableText(origin) } : {}),
+      });
+    }
+    sendError(ctx, known);
+    return;
+  }
+  logger.error('unhandled_error', { requestId: ctx.state.requestId, error: err instanceof Error ? err.stack : String(err) });
+  ctx.status = 500;
+  ctx.body = { error: { code: 'internal_error', message: 'Something went wrong on our side; it has been logged.' } };
+}
+
+/** The two above as a middleware, for an app without the request envelope (metrics/metricsApp.ts). */
 export function errorHandler(logger: Logger): Middleware<WidgetState> {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        throw new WidgetError('not_found', 'There is nothing at this address.');
-      }
+      refuseIfUnanswered(ctx);
     } catch (err) {
-      const known = toWidgetError(err);
-      // Headers set by handlers before the failure must not leak into the error answer.
-      ctx.remove('Content-Security-Policy');
-      if (known) {
-        ctx.state.errorCode = known.code;
-        const access = ctx.state.route?.access;
-        if (access === 'launch' || access === 'host') {
-          // A host developer debugging an integration asks the operator "why?":
-          // the reason is ours, never the token (which may sit in the query string).
-          // The page's Origin tells a wrong host page from a wrong host backend.
-          const tenant = ctx.state.launchTenant;
-          const origin = ctx.get('Origin');
-          logger.audit(access === 'launch' ? 'launch_rejected' : 'host_call_rejected', {
-            requestId: ctx.state.requestId,
-            method: ctx.method,
-            path: ctx.path,
-            code: known.code,
-            reason: known.message,
-            ...(tenant ? { tenantId: tenant.id, issuer: tenant.issuer } : {}),
-            ...(origin ? { origin: loggableText(origin) } : {}),
-          });
-        }
-        sendError(ctx, known);
-        return;
-      }
-      logger.error('unhandled_error', { requestId: ctx.state.requestId, error: err instanceof Error ? err.stack : String(err) });
-      ctx.status = 500;
-      ctx.body = { error: { code: 'internal_error', message: 'Something went wrong on our side; it has been logged.' } };
+      answerFailure(ctx, err, logger);
     }
   };
 }

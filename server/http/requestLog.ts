@@ -1,7 +1,6 @@
-import type { Middleware } from 'koa';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.ts';
-import type { WidgetContext, WidgetState } from './state.ts';
+import type { WidgetContext } from './state.ts';
 
 // A token pasted into a path or a header (a misconfigured host) must not reach
 // the log either; every JWS starts with the base64url of '{"': eyJ.
@@ -26,26 +25,24 @@ export function requestIdFor(incoming: string): string {
 /** The tenant a request acted for, once known: its session's, or its launch token's issuer (refused or not). */
 export const tenantIdOf = (ctx: WidgetContext): string | undefined => ctx.state.session?.tid ?? ctx.state.launchTenant?.id;
 
+/** Gives the request its id (requestIdFor), for the log line and the client (X-Request-Id). Runs before anything else. */
+export function tagRequest(ctx: WidgetContext): void {
+  const requestId = requestIdFor(ctx.get('X-Request-Id'));
+  ctx.state.requestId = requestId;
+  // Nothing can have been sent this early: the header goes straight onto the response.
+  ctx.res.setHeader('X-Request-Id', requestId);
+}
+
 // One log line per request, with the id the client sees as X-Request-Id. Only
 // the path is logged: a query string may carry a launch token (GET /launch?jwt=).
-export function requestLog(logger: Logger): Middleware<WidgetState> {
-  return async (ctx, next) => {
-    const started = performance.now();
-    const requestId = requestIdFor(ctx.get('X-Request-Id'));
-    ctx.state.requestId = requestId;
-    ctx.set('X-Request-Id', requestId);
-    try {
-      await next();
-    } finally {
-      logger.info('request', {
-        requestId,
-        method: ctx.method,
-        path: loggableText(ctx.path),
-        status: ctx.status,
-        code: ctx.state.errorCode,
-        tenantId: tenantIdOf(ctx),
-        ms: Math.round((performance.now() - started) * 10) / 10,
-      });
-    }
-  };
+export function logRequest(logger: Logger, ctx: WidgetContext, startedMs: number): void {
+  logger.info('request', {
+    requestId: ctx.state.requestId,
+    method: ctx.method,
+    path: loggableText(ctx.path),
+    status: ctx.status,
+    code: ctx.state.errorCode,
+    tenantId: tenantIdOf(ctx),
+    ms: Math.round((performance.now() - startedMs) * 10) / 10,
+  });
 }

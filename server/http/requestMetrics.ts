@@ -1,5 +1,4 @@
-import type { Middleware } from 'koa';
-import type { WidgetContext, WidgetState } from './state.ts';
+import type { WidgetContext } from './state.ts';
 
 /** What each answered request is reported to: declared here, where requests are seen; metrics/widgetMetrics.ts implements it. */
 export interface RequestObserver {
@@ -21,14 +20,7 @@ function routeLabel(ctx: WidgetContext): string {
 }
 
 /** Counts and times every request for /metrics, and the outcome of every launch. */
-export function requestMetrics(metrics: RequestObserver): Middleware<WidgetState> {
-  return async (ctx, next) => {
-    const started = performance.now();
-    try {
-      await next();
-    } finally {
-      metrics.observeRequest({ method: ctx.method, route: routeLabel(ctx), status: ctx.status }, (performance.now() - started) / 1000);
-      if (ctx.state.route?.access === 'launch') metrics.countLaunch(ctx.state.errorCode);
-    }
-  };
+export function reportRequest(metrics: RequestObserver, ctx: WidgetContext, startedMs: number): void {
+  metrics.observeRequest({ method: ctx.method, route: routeLabel(ctx), status: ctx.status }, (performance.now() - startedMs) / 1000);
+  if (ctx.state.route?.access === 'launch') metrics.countLaunch(ctx.state.errorCode);
 }

@@ -46,8 +46,9 @@ const LITERAL_PATH = /^[A-Za-z0-9/._~-]+$/;
  */
 export function routerFor(routes: RouteSpec[], guards: Partial<Guards>): RouteTable {
   const router = new Router<WidgetState>({ strict: true, sensitive: true });
-  const exact = new Map<string, Middleware<WidgetState>>();
-  const registered: Array<{ spec: RouteSpec; layer: unknown; chain: Middleware<WidgetState>[] }> = [];
+  // The table sets the route itself, so its chains start at the guards.
+  const exact = new Map<string, { info: RouteInfo; chain: Middleware<WidgetState> }>();
+  const registered: Array<{ spec: RouteSpec; info: RouteInfo; layer: unknown; guarded: Middleware<WidgetState>[] }> = [];
   for (const spec of routes) {
     const info: RouteInfo = { method: spec.method, path: spec.path, access: spec.access, page: 'page' in spec && spec.page === true };
     const mark: Middleware<WidgetState> = (ctx, next) => {
@@ -58,24 +59,25 @@ export function routerFor(routes: RouteSpec[], guards: Partial<Guards>): RouteTa
     if (!guard) throw new Error(`${spec.method} ${spec.path} is declared with access '${spec.access}' but this router has no guard for it`);
     const handler: RouterMiddleware<WidgetState> =
       spec.access === 'session' ? (ctx) => spec.handler(withSession(ctx)) : spec.access === 'host' ? (ctx) => spec.handler(withHostCaller(ctx)) : (ctx) => spec.handler(ctx);
-    const chain = [mark, ...guard, handler] as Middleware<WidgetState>[];
-    registered.push({ spec, layer: router.register(spec.path, [spec.method], chain as RouterMiddleware<WidgetState>[]), chain });
+    const guarded = [...guard, handler] as Middleware<WidgetState>[];
+    registered.push({ spec, info, layer: router.register(spec.path, [spec.method], [mark, ...guarded] as RouterMiddleware<WidgetState>[]), guarded });
   }
-  for (const { spec, layer, chain } of registered) {
+  for (const { spec, info, layer, guarded } of registered) {
     if (!LITERAL_PATH.test(spec.path)) continue;
     // The router answers HEAD with a GET route; so does the table.
     for (const method of spec.method === 'GET' ? ['GET', 'HEAD'] : [spec.method]) {
       if (router.match(spec.path, method).pathAndMethod[0] !== layer) continue;
-      exact.set(`${method} ${spec.path}`, compose(chain));
+      exact.set(`${method} ${spec.path}`, { info, chain: compose(guarded) });
     }
   }
   const viaRouter = router.routes() as Middleware<WidgetState>;
   return {
     routes: () => (ctx, next) => {
-      const chain = exact.get(`${ctx.method} ${ctx.path}`);
-      if (!chain) return viaRouter(ctx, next);
+      const route = exact.get(`${ctx.method} ${ctx.path}`);
+      if (!route) return viaRouter(ctx, next);
+      ctx.state.route = route.info;
       (ctx as RouteContext).params = {};
-      return chain(ctx, next);
+      return route.chain(ctx, next);
     },
     allowedMethods: (options) => router.allowedMethods(options) as Middleware<WidgetState>,
   };
