@@ -1,8 +1,7 @@
 // One bounded memory for what a node keeps between requests (the first-page
 // caches, page/firstPageCache.ts and notes/firstPageAnswers.ts; recent session
-// reads, db/recentReads.ts; decoded session token payloads): at most
-// `maxEntries` entries and `maxSize` in all, by what `sizeOf` counts, least
-// recently kept dropped first. A Map iterates in insertion order, so
+// reads, db/recentReads.ts): at most `maxEntries` entries and `maxSize` in
+// all, by what `sizeOf` counts, least recently kept dropped first. A Map iterates in insertion order, so
 // re-inserting on use keeps the least recently used first.
 
 export interface BoundedLru<V> {
@@ -34,6 +33,7 @@ export function boundedLru<V>({ maxEntries, maxSize, sizeOf }: { maxEntries: num
       const size = sizeOf(value);
       entries.set(key, { value, size });
       total += size;
+      if (entries.size <= maxEntries && total <= maxSize) return;
       for (const oldest of entries.keys()) {
         if (entries.size <= maxEntries && total <= maxSize) break;
         take(oldest);

@@ -1,5 +1,4 @@
 import { v4 as uuidv4 } from 'uuid';
-import { boundedLru } from '../../boundedLru.ts';
 import { WidgetError } from '../../errors.ts';
 import { decodeCompactJwt, decodeJsonSegment, MalformedJwt, MAX_TOKEN_LENGTH, SESSION_TOKEN_TYPE } from '../compactJwt.ts';
 import { hasValidJwsSignature, hmacSha256 } from '../jwsSignature.ts';
@@ -78,7 +77,8 @@ const MAX_KNOWN_HEADERS = 64;
  * 5 % of GET /api/me's CPU) gives the same object each time. The signature and
  * every claim, expiry included, are still checked on every call.
  */
-const knownPayloads = boundedLru<Readonly<Record<string, unknown>>>({ maxEntries: 1024, maxSize: 1024, sizeOf: () => 1 });
+const knownPayloads = new Map<string, Readonly<Record<string, unknown>>>();
+const MAX_KNOWN_PAYLOADS = 1024;
 
 export async function verifySessionToken(
   token: string,
@@ -110,12 +110,15 @@ function verifyOwnHeader(token: string, ring: SessionKeyRing, nowSec: number, ru
   let payload = knownPayloads.get(segment);
   if (!payload) {
     try {
+      // Frozen: every later call with this token shares the object.
       payload = Object.freeze(decodeJsonSegment(segment, 'payload'));
     } catch (err) {
       if (err instanceof MalformedJwt) return null;
       throw err;
     }
-    knownPayloads.keep(segment, payload);
+    // Emptied when full, as knownHeaders is: a token's first call must stay cheap too.
+    if (knownPayloads.size >= MAX_KNOWN_PAYLOADS) knownPayloads.clear();
+    knownPayloads.set(segment, payload);
   }
   return checkClaims(payload, key, nowSec, rules);
 }
