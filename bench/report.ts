@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LiveStreamsResult } from './liveStreams.ts';
 import type { TokenVerifyResult } from './tokenVerify.ts';
+import { POLL_MS, type RevocationDelayResult } from './revocationDelay.ts';
 import type { WidgetSizeResult } from './widgetSize.ts';
 import type { WindowResult } from './measure.ts';
 
@@ -51,6 +52,8 @@ export interface BenchReport {
   rows: RowReport[];
   widgetServerPeakRss: number | null;
   tokenVerify: TokenVerifyResult;
+  /** null when no second node ran (--only without the two-node rows). */
+  revocation: RevocationDelayResult | null;
   widget: WidgetSizeResult;
   liveStreams?: LiveStreamsResult;
   goals: Goal[];
@@ -63,7 +66,7 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFracti
 const mb = (bytes: number | null) => (bytes === null ? 'n/a' : `${fmt(bytes / MB, 1)} MB`);
 const kb = (bytes: number) => `${fmt(bytes / KB, 2)} kB`;
 
-export function buildGoals(rows: RowReport[], widgetServerPeakRss: number | null, tokenVerify: TokenVerifyResult, widget: WidgetSizeResult): Goal[] {
+export function buildGoals(rows: RowReport[], widgetServerPeakRss: number | null, tokenVerify: TokenVerifyResult, widget: WidgetSizeResult, revocation: RevocationDelayResult | null): Goal[] {
   const ratio = (id: string) => rows.find((r) => r.id === id)?.cpuRatioToKoa ?? 0;
   const atLeast = (name: string, id: string, min: number): Goal => ({
     name,
@@ -82,6 +85,17 @@ export function buildGoals(rows: RowReport[], widgetServerPeakRss: number | null
     ...measured(atLeast('POST /launch', 'launch', 0.05), 'launch'),
     ...(rows.some((r) => r.id === 'me-storm') && rows.some((r) => r.id === 'me')
       ? [{ name: 'GET /api/me p99 during a launch storm', target: '<= 2 x its p99 alone', actual: `${fmt(stormP99, 2)} x`, met: stormP99 <= 2 }]
+      : []),
+    ...(revocation
+      ? [
+          {
+            name: 'revocation: at once on the revoking node, on the other within the bound',
+            // One poll interval and one request of slack: the measure asks every POLL_MS.
+            target: `<= ${revocation.boundMs} ms (+ ${POLL_MS} ms polling)`,
+            actual: `${revocation.refusedAtOnceOnRevokingNode ? 'at once' : 'NOT at once'}; ${fmt(revocation.otherNodeMaxMs)} ms`,
+            met: revocation.refusedAtOnceOnRevokingNode && revocation.otherNodeMaxMs <= revocation.boundMs + 2 * POLL_MS,
+          },
+        ]
       : []),
     { name: 'session token verify', target: '<= 2 x raw HMAC + JSON.parse', actual: `${fmt(tokenVerify.ratio, 2)} x`, met: tokenVerify.ratio <= 2 },
     { name: 'widget, everything the iframe loads', target: '<= 10 kB gzip', actual: kb(widget.gzip), met: widget.gzip <= 10 * KB },

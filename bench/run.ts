@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureWidgetBuild } from '../server/assets/widgetBuild.ts';
+import { DEFAULT_REVOCATION_DELAY_MS } from '../server/config.ts';
 import { PROJECT_ROOT } from '../server/projectPaths.ts';
 import { prepareDatabase } from './fixture.ts';
 import { measureWindow, median, type WindowResult } from './measure.ts';
@@ -12,6 +13,7 @@ import { startBalancer, startHelloServer, startWidgetServer, type ServerProcess 
 import { measureLiveStreams } from './liveStreams.ts';
 import { measureTokenVerify } from './tokenVerify.ts';
 import { measureWidgetSize } from './widgetSize.ts';
+import { measureRevocationDelay, type RevocationDelayResult } from './revocationDelay.ts';
 
 // npm run bench [-- --quick] [--cpu-prof] [--only ROW,...] [--port-base N] [--connections N]
 // Every row is measured in the same run, in alternating rounds after a
@@ -44,8 +46,8 @@ if (!Number.isInteger(connections) || connections < 1 || connections > 256 || (p
 
 // Sized for a 2-core machine: full about 4 min, quick under 1 min, all included.
 const settings = args.quick
-  ? { rounds: 2, windowSeconds: 1, warmupSeconds: 0.5, connections, verifyBatches: 4, verifyPerBatch: 20_000, idleStreams: 200, liveSamples: 10 }
-  : { rounds: 5, windowSeconds: 3, warmupSeconds: 2, connections, verifyBatches: 8, verifyPerBatch: 50_000, idleStreams: 1000, liveSamples: 40 };
+  ? { rounds: 2, windowSeconds: 1, warmupSeconds: 0.5, connections, verifyBatches: 4, verifyPerBatch: 20_000, idleStreams: 200, liveSamples: 10, revocationSamples: 3 }
+  : { rounds: 5, windowSeconds: 3, warmupSeconds: 2, connections, verifyBatches: 8, verifyPerBatch: 50_000, idleStreams: 1000, liveSamples: 40, revocationSamples: 10 };
 
 const resultsDir = path.join(PROJECT_ROOT, 'bench/results');
 const log = (message: string) => console.error(message);
@@ -121,6 +123,12 @@ async function main(): Promise<void> {
     });
     log(`live updates: ${settings.idleStreams} idle streams, then write-to-event delay...`);
     const liveStreams = await measureLiveStreams(servers.app, launcher, { idleStreams: settings.idleStreams, receivers: 10, samples: settings.liveSamples });
+    // Asked only once the rows are done: the logouts must not land in a measured window.
+    let revocation: RevocationDelayResult | null = null;
+    if (secondNode) {
+      log('revocation: logout on one node, refusal on the other...');
+      revocation = await measureRevocationDelay(servers.app, secondNode, launcher, { samples: settings.revocationSamples, boundMs: DEFAULT_REVOCATION_DELAY_MS });
+    }
     const appRss = rowReports.filter((r) => servers.app!.name === r.server).map((r) => r.peakRss).filter((v): v is number => v !== null);
     const widgetServerPeakRss = appRss.length > 0 ? Math.max(...appRss) : null;
 
@@ -136,8 +144,9 @@ async function main(): Promise<void> {
       tokenVerify,
       widget,
       liveStreams,
+      revocation,
       goals: [
-        ...buildGoals(rowReports, widgetServerPeakRss, tokenVerify, widget),
+        ...buildGoals(rowReports, widgetServerPeakRss, tokenVerify, widget, revocation),
         // The issue's words: changes arrive within a second in every open widget of the thread.
         { name: 'live update, write to every stream of the thread (p95)', target: '< 1000 ms', actual: `${liveStreams.p95Ms.toFixed(1)} ms`, met: liveStreams.p95Ms < 1000 },
       ],
