@@ -1,11 +1,12 @@
 import type { Context } from 'koa';
 import { MIN_COMPRESS_BYTES } from './contentEncoding.ts';
-import { deflatePart, gzipOfParts, type DeflatedPart } from './gzipParts.ts';
+import { gzipOfParts, storedPart, type DeflatedPart } from './gzipParts.ts';
 
 /**
  * Answers with the parts joined. A client that takes gzip gets one gzip member
  * spliced from them (gzipParts.ts): parts already deflated (shared by many
- * answers) are not compressed again, only the Buffers are. gzip is chosen over
+ * answers) as they are, and the Buffers (this answer's own few hundred bytes)
+ * stored uncompressed. gzip is chosen over
  * brotli here even for a client that takes both, because brotli streams cannot
  * be spliced: the page would be compressed whole on every answer. Any other
  * client gets the bytes as they are, which compressBody then encodes as usual.
@@ -14,7 +15,7 @@ export function sendParts(ctx: Context, parts: readonly (DeflatedPart | Buffer)[
   const raws = parts.map((p) => (Buffer.isBuffer(p) ? p : p.raw));
   ctx.vary('Accept-Encoding');
   if (raws.reduce((sum, raw) => sum + raw.length, 0) >= MIN_COMPRESS_BYTES && ctx.method !== 'HEAD' && ctx.acceptsEncodings('gzip') === 'gzip') {
-    ctx.body = gzipOfParts(parts.map((p) => (Buffer.isBuffer(p) ? deflatePart(p) : p)));
+    ctx.body = gzipOfParts(parts.map((p) => (Buffer.isBuffer(p) ? storedPart(p) : p)));
     ctx.set('Content-Encoding', 'gzip');
     return;
   }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { crc32Combine } from '../../server/http/crc32Combine.ts';
-import { deflatePart, gzipOfParts } from '../../server/http/gzipParts.ts';
+import { deflatePart, gzipOfParts, storedPart } from '../../server/http/gzipParts.ts';
 
 // A launch page is one gzip member spliced from parts compressed apart
 // (server/http/gzipParts.ts): any gzip reader must read back exactly the parts' bytes.
@@ -53,6 +53,16 @@ describe('a gzip member spliced from parts compressed apart', () => {
       expect(member.includes(shared.deflated)).toBe(true);
       expect(zlib.gunzipSync(member).equals(Buffer.concat([before, shared.raw, after]))).toBe(true);
     }
+  });
+
+  it("reads back with stored parts (each launch's own bytes) between deflated ones, empty and over 64 KiB included", () => {
+    const shared = deflatePart(text(30_000), 9);
+    const [head, empty, big, tail] = [crypto.randomBytes(374), Buffer.alloc(0), crypto.randomBytes(0xffff * 2 + 3), text(721)];
+    const member = gzipOfParts([storedPart(head), shared, storedPart(empty), storedPart(big), storedPart(tail)]);
+    expect(zlib.gunzipSync(member).equals(Buffer.concat([head, shared.raw, empty, big, tail]))).toBe(true);
+    // As they are: five bytes of block header per 65,535 bytes, nothing more.
+    expect(storedPart(head).deflated.length).toBe(head.length + 5);
+    expect(storedPart(big).deflated.length).toBe(big.length + 3 * 5);
   });
 
   it('is refused by gunzip when a part is left out (the trailer covers every part)', () => {
