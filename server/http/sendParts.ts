@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { MIN_COMPRESS_BYTES } from './contentEncoding.ts';
-import { gzipOfParts, storedPart, type DeflatedPart } from './gzipParts.ts';
+import { gzipOfParts, storedPart, type DeflatedPart } from '../gzip/gzipParts.ts';
 
 /**
  * Answers with the parts joined. A client that takes gzip gets one gzip member

@@ -1,6 +1,6 @@
 import { BOOTSTRAP_ELEMENT_ID, type Theme, type WidgetBootstrap } from '../../contract/bootstrap.ts';
 import type { SessionUser } from '../../contract/session.ts';
-import { deflatePart, type DeflatedPart } from '../http/gzipParts.ts';
+import { deflatePart, type DeflatedPart } from '../gzip/gzipParts.ts';
 import { asciiHtml, escapeHtml, jsonForScriptElement } from './escape.ts';
 
 export interface WidgetPageAssets {

@@ -120,7 +120,7 @@ describe('compression', () => {
   });
 
   // The page is spliced from a part shared by the thread's launches, compressed once, and two
-  // parts of its own (server/http/gzipParts.ts): gzip is chosen even where brotli is taken too.
+  // parts of its own (server/gzip/gzipParts.ts): gzip is chosen even where brotli is taken too.
   it('sends a browser the launch page as gzip that reads back as the same page, for every thread state', async () => {
     const ctx = 'page:spliced';
     const { token } = await t.launch({ ctx, picture: 'https://pictures.example/ada.png' });

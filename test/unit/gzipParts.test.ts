@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32Combine } from '../../server/http/crc32Combine.ts';
-import { deflatePart, gzipOfParts, storedPart } from '../../server/http/gzipParts.ts';
+import { crc32Combine } from '../../server/gzip/crc32Combine.ts';
+import { deflatePart, gzipOfParts, storedPart } from '../../server/gzip/gzipParts.ts';
 
 // A launch page is one gzip member spliced from parts compressed apart
-// (server/http/gzipParts.ts): any gzip reader must read back exactly the parts' bytes.
+// (server/gzip/gzipParts.ts): any gzip reader must read back exactly the parts' bytes.
 
 const text = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => `line ${i % 97} of a note, `).join('').slice(0, n), 'latin1');
 
