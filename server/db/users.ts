@@ -36,13 +36,23 @@ interface UpsertParams extends Record<string, string | number | null> {
   now: number;
 }
 
-// One statement: the row inserted, or the one already there updated, comes back with RETURNING.
+const USER_COLUMNS = ['id', 'tenant_id', 'display_name', 'picture_url'];
+
+// The row inserted, or the one already there updated, comes back with RETURNING. A
+// launch that brings the name and picture the row already has changes nothing: a
+// page less in the WAL per repeat launch (docs/benchmark.md). No row comes back
+// then, and the next statement reads it. updated_at: when the profile last changed.
 const upsertUser = transactionStatement<UpsertParams, RawUser>(['id', 'tenantId', 'externalId', 'name', 'picture', 'now'], (db, p) =>
   db('users')
     .insert({ id: p.id, tenant_id: p.tenantId, external_id: p.externalId, display_name: p.name, picture_url: p.picture, created_at: p.now, updated_at: p.now })
     .onConflict(['tenant_id', 'external_id'])
     .merge({ display_name: p.name, picture_url: p.picture, updated_at: p.now })
-    .returning(['id', 'tenant_id', 'display_name', 'picture_url']),
+    .where(db.raw('users.display_name is distinct from excluded.display_name or users.picture_url is distinct from excluded.picture_url'))
+    .returning(USER_COLUMNS),
+);
+
+const userByExternalId = transactionStatement<{ tenantId: string; externalId: string }, RawUser>(['tenantId', 'externalId'], (db, p) =>
+  literalLimit(db('users').select(USER_COLUMNS).where({ tenant_id: p.tenantId, external_id: p.externalId }), 1),
 );
 
 const upsertParams = (input: UserInput): UpsertParams => ({
@@ -63,7 +73,8 @@ const userOf = ([row]: RawUser[]): UserRow => ({ id: row!.id, tenantId: row!.ten
  * Inside a launch's write transaction (writeTransaction.ts).
  */
 export async function findOrCreateUser(tx: WriteTransaction, input: UserInput): Promise<UserRow> {
-  return userOf(await tx.rows(upsertUser, upsertParams(input)));
+  const written = await tx.rows(upsertUser, upsertParams(input));
+  return userOf(written.length > 0 ? written : await tx.rows(userByExternalId, { tenantId: input.tenantId, externalId: input.externalId }));
 }
 
 /** How a note's author is shown: their name and picture as of their latest launch. */

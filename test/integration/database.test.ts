@@ -43,6 +43,22 @@ describe(`repositories on ${TEST_DATABASE}`, () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('changes no row when a launch brings the profile the user already has, and follows a new one', async () => {
+    const launchAs = (name: string | null, picture: string | null, now: number) =>
+      inWriteTransaction(db, (tx) => findOrCreateUser(tx, { tenantId, externalId: 'repeat', name, picture, now }));
+    const first = await launchAs('Ada', 'https://host.example/ada.png', 1000);
+    const stored = () => db('users').where({ tenant_id: tenantId, external_id: 'repeat' }).first();
+    // Concurrent repeats too: each gets the row, none writes it.
+    const again = await Promise.all([2000, 2001, 2002].map((now) => launchAs('Ada', 'https://host.example/ada.png', now)));
+    expect(again).toEqual([first, first, first]);
+    expect(Number((await stored()).updated_at)).toBe(1000);
+    expect(await launchAs('Ada L.', 'https://host.example/ada.png', 3000)).toEqual({ ...first, name: 'Ada L.' });
+    expect(await launchAs('Ada L.', null, 4000)).toEqual({ ...first, name: 'Ada L.', picture: null });
+    expect(await launchAs(null, null, 5000)).toEqual({ ...first, name: null, picture: null });
+    expect(await launchAs(null, null, 6000)).toEqual({ ...first, name: null, picture: null });
+    expect(Number((await stored()).updated_at)).toBe(5000);
+  });
+
   it('accepts a launch jti exactly once, even when both uses race', async () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => recordLaunchJti(db, tenantId, 'jti-race', Date.now() + 60_000)));
     expect(results.filter(Boolean)).toHaveLength(1);
