@@ -6,6 +6,7 @@ import { migrationSource } from './migrations/index.ts';
 import { prepareSqliteFile } from './sqliteFile.ts';
 import { installDurableCommits, makeCommitsDurable } from './durableCommits.ts';
 import { attachSqliteReader } from './sqliteReader.ts';
+import { boundPageCache } from './sqlitePageCache.ts';
 
 // int8 (COUNT, bigint epoch-ms columns) arrives as a string from pg; every such
 // value we store is an epoch-ms timestamp or a count, well inside 2^53.
@@ -55,6 +56,7 @@ export function knexConfig(database: DatabaseConfig, secrets?: SecretBox, { defe
           }
           conn.pragma('foreign_keys = ON');
           conn.pragma('busy_timeout = 5000');
+          boundPageCache(conn);
           reusePreparedStatements(conn);
           done(null, conn);
         },

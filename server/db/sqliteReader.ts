@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { boundPageCache } from './sqlitePageCache.ts';
 
 // The per-request reads on SQLite (the session check, a page of notes) run on a
 // connection of their own, outside knex's pool (one connection, shared with
@@ -58,6 +59,7 @@ export function sqliteReader(db: Knex): SqliteDatabase | null {
     const conn = new Driver(reader.filename, { fileMustExist: true });
     conn.pragma('busy_timeout = 5000');
     conn.pragma('query_only = ON');
+    boundPageCache(conn);
     reader.open = conn;
   }
   return reader.open;

@@ -7,12 +7,21 @@ import path from 'node:path';
  * (group commit): N commits waiting together cost one fsync, not N.
  *
  * `sync()` resolves once an fsync that started after the call has finished, so
- * every WAL frame written before the call is on disk. The file is reopened
- * when SQLite has replaced it (a new inode), and its folder is synced once, so
- * that a WAL created since is found after a power loss.
+ * every WAL frame written before the call is on disk. The file is opened at the
+ * first sync, and its folder synced then, so that a WAL created since is found
+ * after a power loss.
+ *
+ * It stays the same file for as long as the writer connection is open (a
+ * WalSync lives and dies with it, durableCommits.ts): SQLite deletes a WAL only
+ * when the last connection to the database closes, or when the journal mode
+ * changes, and both need an exclusive lock on the database file, which no one
+ * gets while the writer holds its shared one (a WAL-mode connection holds it
+ * from its first transaction until it closes). So the path is not checked
+ * beside each fsync: that check was a second trip to the thread pool per sync,
+ * 35-45 us of CPU each (docs/benchmark.md, issue 17 round 3).
  */
 export class WalSync {
-  private handle: { fd: fs.promises.FileHandle; ino: number } | null = null;
+  private handle: fs.promises.FileHandle | null = null;
   private current: Promise<void> | null = null;
   private next: Promise<void> | null = null;
   /** fsyncs run so far (tests count them). */
@@ -46,40 +55,28 @@ export class WalSync {
   }
 
   private async fsync(): Promise<void> {
-    // The common case in one round trip to the thread pool: the fsync and the check that the
-    // file is still the one SQLite writes run side by side; a replaced file is synced again.
-    if (this.handle) {
-      const [stat] = await Promise.all([this.statWal(), this.handle.fd.sync()]);
-      if (stat === null || stat.ino === this.handle.ino) {
-        this.syncs++;
-        return;
+    if (!this.handle) {
+      const fd = await fs.promises.open(this.walPath, 'r').catch((err: NodeJS.ErrnoException) => {
+        // No WAL: everything committed is in the database file, synced by whoever checkpointed it.
+        if (err.code === 'ENOENT') return null;
+        throw err;
+      });
+      if (!fd) return;
+      const dir = await fs.promises.open(path.dirname(this.walPath), 'r');
+      try {
+        await dir.sync();
+      } finally {
+        await dir.close();
       }
+      this.handle = fd;
     }
-    const stat = await this.statWal();
-    // No WAL: everything committed is in the database file, synced by whoever checkpointed it.
-    if (!stat) return;
-    await this.handle?.fd.close();
-    this.handle = { fd: await fs.promises.open(this.walPath, 'r'), ino: stat.ino };
-    const dir = await fs.promises.open(path.dirname(this.walPath), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
-    await this.handle.fd.sync();
+    await this.handle.sync();
     this.syncs++;
-  }
-
-  private statWal(): Promise<fs.Stats | null> {
-    return fs.promises.stat(this.walPath).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return null;
-      throw err;
-    });
   }
 
   async close(): Promise<void> {
     await this.current?.catch(() => {});
-    await this.handle?.fd.close();
+    await this.handle?.close();
     this.handle = null;
   }
 }

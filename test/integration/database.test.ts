@@ -5,6 +5,8 @@ import { registerHs256Tenant } from '../../server/admin/tenants.ts';
 import { loadConfig } from '../../server/config.ts';
 import { createDb, migrateLatest, pendingMigrations, type Db } from '../../server/db/connect.ts';
 import { recordLaunchJti } from '../../server/db/launchJtis.ts';
+import { migrationSource } from '../../server/db/migrations/index.ts';
+import { recordNoteEvent } from '../../server/db/noteEvents.ts';
 import { findSessionState, insertSession, revokeSession } from '../../server/db/sessions.ts';
 import { findTenantByIssuer } from '../../server/db/tenants.ts';
 import { findOrCreateUser } from '../../server/db/users.ts';
@@ -131,7 +133,7 @@ describe(`migrations on ${TEST_DATABASE}`, () => {
   it('lists pending migrations without creating anything', async () => {
     const db = openDb(database);
     try {
-      expect(await pendingMigrations(db)).toEqual(['001_initial', '002_secrets_at_rest', '003_note_versions', '004_lti', '005_note_event_retention']);
+      expect(await pendingMigrations(db)).toEqual(['001_initial', '002_secrets_at_rest', '003_note_versions', '004_lti', '005_note_event_retention', '006_note_log_without_rowid']);
       expect(await db.schema.hasTable('knex_migrations')).toBe(false);
     } finally {
       await db.destroy();
@@ -145,10 +147,38 @@ describe(`migrations on ${TEST_DATABASE}`, () => {
       await Promise.all(nodes.map((db) => migrateLatest(db, secretBoxFor(database.env))));
       const db = nodes[0]!;
       expect(await pendingMigrations(db)).toEqual([]);
-      expect((await db('knex_migrations').select('name')).map((r: { name: string }) => r.name)).toEqual(['001_initial', '002_secrets_at_rest', '003_note_versions', '004_lti', '005_note_event_retention']);
+      expect((await db('knex_migrations').select('name')).map((r: { name: string }) => r.name)).toEqual(['001_initial', '002_secrets_at_rest', '003_note_versions', '004_lti', '005_note_event_retention', '006_note_log_without_rowid']);
       expect(await db('knex_migrations_lock').select('is_locked')).toEqual([{ is_locked: 0 }]);
     } finally {
       await Promise.all(nodes.map((db) => db.destroy()));
+    }
+  });
+
+  it('keeps the note log in its primary keys on SQLite (006), every row kept up and down', async () => {
+    const db = openDb(database);
+    const secrets = secretBoxFor(database.env);
+    const definition = async (table: string) => ((await db('sqlite_master').where({ type: 'table', name: table }).first('sql')) as { sql: string }).sql;
+    const log = async () => ({ threads: await db('note_threads').orderBy('ctx'), events: await db('note_events').orderBy(['ctx', 'seq']) });
+    try {
+      const tenant = await registerHs256Tenant(db, secrets, { issuer: 'migration-006', origins: ['https://host.example'], now: Date.now() });
+      for (const [ctx, noteId] of [['a', uuidv4()], ['a', uuidv4()], ['b', uuidv4()]] as const) {
+        await inWriteTransaction(db, (tx) => recordNoteEvent(tx, { tenantId: tenant.id, ctx }, { noteId, kind: 'created', now: Date.now() }));
+      }
+      const before = await log();
+      expect(before.events.map((e: { seq: number | string }) => Number(e.seq))).toEqual([1, 2, 1]);
+      if (TEST_DATABASE === 'sqlite') {
+        expect(await definition('note_events')).toMatch(/without rowid$/i);
+        expect(await definition('note_threads')).toMatch(/without rowid$/i);
+      }
+      await db.migrate.down({ migrationSource: migrationSource(secrets) });
+      expect(await log()).toEqual(before);
+      if (TEST_DATABASE === 'sqlite') expect(await definition('note_events')).not.toMatch(/rowid/i);
+      await migrateLatest(db, secrets);
+      expect(await log()).toEqual(before);
+      // The purge's index on the events' age is made again with the table.
+      if (TEST_DATABASE === 'sqlite') expect(await db('sqlite_master').where({ type: 'index', name: 'note_events_created_at' }).first('tbl_name')).toEqual({ tbl_name: 'note_events' });
+    } finally {
+      await db.destroy();
     }
   });
 });

@@ -125,6 +125,23 @@ describe('durable commits on SQLite', () => {
     expect(await db.raw('pragma wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 0 }]);
   });
 
+  it('syncs the one WAL SQLite writes to: no other connection can replace it while the writer is open', async () => {
+    await db('items').insert({ k: 1, v: 'one' });
+    const walFile = `${file}-wal`;
+    const inode = fs.statSync(walFile).ino;
+    // Another process on the file (a second node, the CLI): it can neither leave WAL mode nor delete the WAL on close.
+    const Driver = (db.client as { driver: new (filename: string, options: { timeout: number }) => { pragma(sql: string): unknown; exec(sql: string): unknown; close(): void } }).driver;
+    const other = new Driver(file, { timeout: 100 });
+    expect(() => other.pragma('journal_mode = DELETE')).toThrow(/locked/);
+    other.exec(`insert into items (k, v) values (2, 'two')`);
+    other.close();
+    expect(fs.statSync(walFile).ino).toBe(inode);
+    const before = wal.syncs;
+    await db('items').insert({ k: 3, v: 'three' });
+    expect(wal.syncs).toBe(before + 1);
+    expect(fs.statSync(walFile).ino).toBe(inode);
+  });
+
   it('leaves every acknowledged write in the database file when it closes', async () => {
     for (let k = 1; k <= 250; k++) await db('items').insert({ k, v: 'x'.repeat(100) });
     await db.destroy();

@@ -56,6 +56,13 @@ describe('prepared statement reuse on SQLite', () => {
   });
 });
 
+describe('page cache of the SQLite connections', () => {
+  it('bounds the writer and the reader to 2 MB each, not the 16 MB better-sqlite3 is built with', async () => {
+    expect(await db.raw('pragma cache_size')).toEqual([{ cache_size: -2048 }]);
+    expect(sqliteReader(db)!.pragma('cache_size')).toEqual([{ cache_size: -2048 }]);
+  });
+});
+
 describe('per-request reads as statements that stay prepared', () => {
   let app: TestApp;
   let reads: Db;

@@ -5,6 +5,7 @@ import { secretsAtRest } from './002_secrets_at_rest.ts';
 import * as noteVersions from './003_note_versions.ts';
 import * as lti from './004_lti.ts';
 import * as noteEventRetention from './005_note_event_retention.ts';
+import * as noteLogWithoutRowid from './006_note_log_without_rowid.ts';
 
 // Migrations are imported, not discovered on disk, so they run the same from
 // tsx, the knex CLI and a bundled build. Migration 002 seals stored secrets,
@@ -16,6 +17,7 @@ const migrations = (secrets?: SecretBox): Record<string, Knex.Migration> => ({
   '003_note_versions': noteVersions,
   '004_lti': lti,
   '005_note_event_retention': noteEventRetention,
+  '006_note_log_without_rowid': noteLogWithoutRowid,
 });
 
 export function migrationSource(secrets?: SecretBox): Knex.MigrationSource<string> {
