@@ -133,7 +133,7 @@ describe(`migrations on ${TEST_DATABASE}`, () => {
   it('lists pending migrations without creating anything', async () => {
     const db = openDb(database);
     try {
-      expect(await pendingMigrations(db)).toEqual(['001_initial', '002_secrets_at_rest', '003_note_versions', '004_lti', '005_note_event_retention', '006_note_log_without_rowid']);
+      expect(await pendingMigrations(db)).toEqual(['001_initial', '002_secrets_at_rest', '003_note_versions', '004_lti', '005_note_event_retention', '006_note_log_without_rowid', '007_launch_rows_without_rowid']);
       expect(await db.schema.hasTable('knex_migrations')).toBe(false);
     } finally {
       await db.destroy();
@@ -147,7 +147,7 @@ describe(`migrations on ${TEST_DATABASE}`, () => {
       await Promise.all(nodes.map((db) => migrateLatest(db, secretBoxFor(database.env))));
       const db = nodes[0]!;
       expect(await pendingMigrations(db)).toEqual([]);
-      expect((await db('knex_migrations').select('name')).map((r: { name: string }) => r.name)).toEqual(['001_initial', '002_secrets_at_rest', '003_note_versions', '004_lti', '005_note_event_retention', '006_note_log_without_rowid']);
+      expect((await db('knex_migrations').select('name')).map((r: { name: string }) => r.name)).toEqual(['001_initial', '002_secrets_at_rest', '003_note_versions', '004_lti', '005_note_event_retention', '006_note_log_without_rowid', '007_launch_rows_without_rowid']);
       expect(await db('knex_migrations_lock').select('is_locked')).toEqual([{ is_locked: 0 }]);
     } finally {
       await Promise.all(nodes.map((db) => db.destroy()));
@@ -170,13 +170,48 @@ describe(`migrations on ${TEST_DATABASE}`, () => {
         expect(await definition('note_events')).toMatch(/without rowid$/i);
         expect(await definition('note_threads')).toMatch(/without rowid$/i);
       }
-      await db.migrate.down({ migrationSource: migrationSource(secrets) });
+      await db.migrate.down({ migrationSource: migrationSource(secrets), name: '006_note_log_without_rowid' });
       expect(await log()).toEqual(before);
       if (TEST_DATABASE === 'sqlite') expect(await definition('note_events')).not.toMatch(/rowid/i);
       await migrateLatest(db, secrets);
       expect(await log()).toEqual(before);
       // The purge's index on the events' age is made again with the table.
       if (TEST_DATABASE === 'sqlite') expect(await db('sqlite_master').where({ type: 'index', name: 'note_events_created_at' }).first('tbl_name')).toEqual({ tbl_name: 'note_events' });
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it("keeps a launch's jti and session rows in their primary keys on SQLite (007), every row and index kept up and down", async () => {
+    const db = openDb(database);
+    const secrets = secretBoxFor(database.env);
+    const definition = async (table: string) => ((await db('sqlite_master').where({ type: 'table', name: table }).first('sql')) as { sql: string }).sql;
+    const rows = async () => ({ jtis: await db('launch_jtis').orderBy(['tenant_id', 'jti']), sessions: await db('sessions').orderBy('id') });
+    const indexes = async () => (await db('sqlite_master').where({ type: 'index' }).whereIn('tbl_name', ['launch_jtis', 'sessions']).whereNotNull('sql').orderBy('name').select('name')).map((r: { name: string }) => r.name);
+    try {
+      const tenant = await registerHs256Tenant(db, secrets, { issuer: 'migration-007', origins: ['https://host.example'], now: Date.now() });
+      const user = await inWriteTransaction(db, (tx) => findOrCreateUser(tx, { tenantId: tenant.id, externalId: 'u', name: 'U', now: Date.now() }));
+      for (const jti of ['j1', 'j2']) await recordLaunchJti(db, tenant.id, jti, Date.now() + 60_000);
+      for (const sid of [uuidv4(), uuidv4()]) {
+        await inWriteTransaction(db, (tx) => insertSession(tx, { id: sid, tenantId: tenant.id, userId: user.id, ctx: 'page:1', createdAt: 1, expiresAt: 2, revokedAt: null }));
+      }
+      const before = await rows();
+      expect([before.jtis.length, before.sessions.length]).toEqual([2, 2]);
+      const indexesBefore = TEST_DATABASE === 'sqlite' ? await indexes() : [];
+      if (TEST_DATABASE === 'sqlite') {
+        expect(await definition('launch_jtis')).toMatch(/without rowid$/i);
+        expect(await definition('sessions')).toMatch(/without rowid$/i);
+        // The purge's and the revocations' lookups keep their indexes.
+        expect(indexesBefore).toEqual(expect.arrayContaining(['launch_jtis_expires_at_index', 'sessions_user_id_index', 'sessions_tenant_id_index']));
+      }
+      await db.migrate.down({ migrationSource: migrationSource(secrets), name: '007_launch_rows_without_rowid' });
+      expect(await rows()).toEqual(before);
+      if (TEST_DATABASE === 'sqlite') expect(await definition('sessions')).not.toMatch(/rowid/i);
+      await migrateLatest(db, secrets);
+      expect(await rows()).toEqual(before);
+      if (TEST_DATABASE === 'sqlite') expect(await indexes()).toEqual(indexesBefore);
+      // Still single use after the rebuild.
+      expect(await recordLaunchJti(db, tenant.id, 'j1', Date.now() + 60_000)).toBe(false);
     } finally {
       await db.destroy();
     }

@@ -40,14 +40,14 @@ describe('pending migrations in production', () => {
   it('refuses to start, names the migrations and changes nothing', async () => {
     const result = await runServerUntilExit({ ...env, PORT: String(await freePort()) });
     expect(result.code).toBe(1);
-    expect(result.output).toContain('6 pending migration(s): 001_initial, 002_secrets_at_rest, 003_note_versions, 004_lti, 005_note_event_retention, 006_note_log_without_rowid');
+    expect(result.output).toContain('7 pending migration(s): 001_initial, 002_secrets_at_rest, 003_note_versions, 004_lti, 005_note_event_retention, 006_note_log_without_rowid, 007_launch_rows_without_rowid');
     expect(result.output).toContain('npm run migrate');
 
     const db = createDb(loadConfig(env).database);
     try {
       expect(await db.schema.hasTable('knex_migrations')).toBe(false);
       expect(await db.schema.hasTable('tenants')).toBe(false);
-      expect(await pendingMigrations(db)).toEqual(['001_initial', '002_secrets_at_rest', '003_note_versions', '004_lti', '005_note_event_retention', '006_note_log_without_rowid']);
+      expect(await pendingMigrations(db)).toEqual(['001_initial', '002_secrets_at_rest', '003_note_versions', '004_lti', '005_note_event_retention', '006_note_log_without_rowid', '007_launch_rows_without_rowid']);
     } finally {
       await db.destroy();
     }
@@ -106,7 +106,7 @@ describe('start-up lines in the structured log', () => {
     const byEvent = (event: string) => records.find((r) => r.event === event);
     expect(byEvent('starting')).toMatchObject({ level: 'info', version: APP_VERSION, pid: expect.any(Number), production: false });
     expect(byEvent('database')).toMatchObject({ database: expect.stringMatching(/^(SQLite file|PostgreSQL at)/) });
-    expect(byEvent('migrated')).toMatchObject({ migrations: ['001_initial', '002_secrets_at_rest', '003_note_versions', '004_lti', '005_note_event_retention', '006_note_log_without_rowid'] });
+    expect(byEvent('migrated')).toMatchObject({ migrations: ['001_initial', '002_secrets_at_rest', '003_note_versions', '004_lti', '005_note_event_retention', '006_note_log_without_rowid', '007_launch_rows_without_rowid'] });
     expect(byEvent('dev_tenant')).toMatchObject({ issuer: 'dev-harness', tenantId: expect.stringMatching(/^[0-9a-f-]{36}$/), origins: [`http://127.0.0.1:${harnessPort}`] });
     expect(byEvent('listening')).toMatchObject({
       url: `http://localhost:${new URL(server.url).port}`,

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { rebuildSqliteTable } from './rebuildSqliteTable.ts';
 
 // Every note change writes a row of note_threads and of note_events (003). On
 // SQLite a table with a primary key other than an integer is two b-trees: the
@@ -20,27 +21,4 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   if (knex.client.config.client === 'pg') return;
   for (const table of TABLES) await rebuildSqliteTable(knex, table, { withoutRowid: false });
-}
-
-const WITHOUT_ROWID = /\s+without\s+rowid\s*$/i;
-
-/**
- * SQLite cannot change a table's storage in place: a copy under the same
- * definition (read back from sqlite_master, so not a column drifts), the rows
- * moved, the old table dropped, the copy renamed, its indexes made again.
- * Nothing references these tables, so no foreign key is checked on the drop.
- */
-async function rebuildSqliteTable(knex: Knex, table: string, { withoutRowid }: { withoutRowid: boolean }): Promise<void> {
-  const rebuilt = `${table}_rebuilt`;
-  const [definition] = (await knex('sqlite_master').where({ type: 'table', name: table }).select('sql')) as Array<{ sql: string }>;
-  if (!definition) throw new Error(`table ${table} is missing`);
-  const indexes = (await knex('sqlite_master').where({ type: 'index', tbl_name: table }).whereNotNull('sql').select('sql')) as Array<{ sql: string }>;
-  const head = /^create table\s+[`"]?\w+[`"]?/i;
-  if (!head.test(definition.sql)) throw new Error(`unexpected definition of ${table}: ${definition.sql}`);
-  const body = definition.sql.replace(head, `create table \`${rebuilt}\``).replace(WITHOUT_ROWID, '');
-  await knex.raw(withoutRowid ? `${body} without rowid` : body);
-  await knex.raw(`insert into \`${rebuilt}\` select * from \`${table}\``);
-  await knex.schema.dropTable(table);
-  await knex.raw(`alter table \`${rebuilt}\` rename to \`${table}\``);
-  for (const index of indexes) await knex.raw(index.sql);
 }

@@ -6,6 +6,7 @@ import * as noteVersions from './003_note_versions.ts';
 import * as lti from './004_lti.ts';
 import * as noteEventRetention from './005_note_event_retention.ts';
 import * as noteLogWithoutRowid from './006_note_log_without_rowid.ts';
+import * as launchRowsWithoutRowid from './007_launch_rows_without_rowid.ts';
 
 // Migrations are imported, not discovered on disk, so they run the same from
 // tsx, the knex CLI and a bundled build. Migration 002 seals stored secrets,
@@ -18,6 +19,7 @@ const migrations = (secrets?: SecretBox): Record<string, Knex.Migration> => ({
   '004_lti': lti,
   '005_note_event_retention': noteEventRetention,
   '006_note_log_without_rowid': noteLogWithoutRowid,
+  '007_launch_rows_without_rowid': launchRowsWithoutRowid,
 });
 
 export function migrationSource(secrets?: SecretBox): Knex.MigrationSource<string> {

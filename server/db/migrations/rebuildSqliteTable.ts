@@ -1,0 +1,24 @@
+import type { Knex } from 'knex';
+
+const WITHOUT_ROWID = /\s+without\s+rowid\s*$/i;
+
+/**
+ * SQLite cannot change a table's storage in place: a copy under the same
+ * definition (read back from sqlite_master, so not a column drifts), the rows
+ * moved, the old table dropped, the copy renamed, its indexes made again.
+ * Only for a table no foreign key references: none is checked on the drop.
+ */
+export async function rebuildSqliteTable(knex: Knex, table: string, { withoutRowid }: { withoutRowid: boolean }): Promise<void> {
+  const rebuilt = `${table}_rebuilt`;
+  const [definition] = (await knex('sqlite_master').where({ type: 'table', name: table }).select('sql')) as Array<{ sql: string }>;
+  if (!definition) throw new Error(`table ${table} is missing`);
+  const indexes = (await knex('sqlite_master').where({ type: 'index', tbl_name: table }).whereNotNull('sql').select('sql')) as Array<{ sql: string }>;
+  const head = /^create table\s+[`"]?\w+[`"]?/i;
+  if (!head.test(definition.sql)) throw new Error(`unexpected definition of ${table}: ${definition.sql}`);
+  const body = definition.sql.replace(head, `create table \`${rebuilt}\``).replace(WITHOUT_ROWID, '');
+  await knex.raw(withoutRowid ? `${body} without rowid` : body);
+  await knex.raw(`insert into \`${rebuilt}\` select * from \`${table}\``);
+  await knex.schema.dropTable(table);
+  await knex.raw(`alter table \`${rebuilt}\` rename to \`${table}\``);
+  for (const index of indexes) await knex.raw(index.sql);
+}
