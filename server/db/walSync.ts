@@ -76,6 +76,8 @@ export class WalSync {
   }
 
   async close(): Promise<void> {
+    // A sync requested in this turn has not started yet: let it run before the file is closed.
+    await this.next?.catch(() => {});
     await this.current?.catch(() => {});
     await this.handle?.close();
     this.handle = null;

@@ -122,6 +122,16 @@ describe('durable commits on SQLite', () => {
     expect(wal.syncs - before).toBe(1);
   });
 
+  it('runs a sync requested just before it closes, and closes the WAL after it', async () => {
+    await db('items').insert({ k: 1, v: 'one' });
+    const before = wal.syncs;
+    const synced = wal.sync();
+    await wal.close();
+    await synced;
+    expect(wal.syncs).toBe(before + 1);
+    expect((wal as unknown as { handle: unknown }).handle).toBeNull();
+  });
+
   it('does not wait for the disk on reads', async () => {
     await db('items').insert({ k: 1, v: 'one' });
     const before = wal.syncs;
