@@ -134,8 +134,9 @@ const COMMIT_SYNC = Symbol('commitSync');
  * writer connection goes on to the next write (group commit).
  *
  * When a query ends a write (an autocommit statement, or a COMMIT), an fsync of
- * the WAL is started, or joined if one can still cover it (walSync.ts: an fsync
- * that starts after the call), and the query returns at once, so knex can hand
+ * the WAL is requested, or joined if one can still cover it (walSync.ts: an fsync
+ * that starts after the call, at the end of the event loop's turn, so the writes
+ * of one turn share it), and the query returns at once, so knex can hand
  * the connection to the next write. The wait happens where knex answers the
  * caller, after the connection is free:
  * - an autocommit statement: in releaseConnection, which knex's runner awaits

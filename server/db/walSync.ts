@@ -34,13 +34,14 @@ export class WalSync {
   }
 
   sync(): Promise<void> {
-    // One in flight may have started before our commit was written: wait for the one after it.
     if (this.next) return this.next;
-    if (!this.current) return this.start();
-    const next = this.current.then(
-      () => this.start(),
-      () => this.start(),
-    );
+    // Started at the end of this turn of the event loop, not at once: the requests read in the same
+    // turn commit first and share it, instead of the first taking one alone and the rest the next.
+    // One in flight may have started before our commit was written: wait for the one after it.
+    const inFlight = this.current;
+    const next = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => inFlight?.catch(() => {}))
+      .then(() => this.start());
     this.next = next;
     return next;
   }
@@ -75,6 +76,8 @@ export class WalSync {
   }
 
   async close(): Promise<void> {
+    // A sync requested in this turn has not started yet: let it run before the file is closed.
+    await this.next?.catch(() => {});
     await this.current?.catch(() => {});
     await this.handle?.close();
     this.handle = null;

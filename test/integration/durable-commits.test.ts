@@ -70,7 +70,10 @@ describe('durable commits on SQLite', () => {
     const release = holdSyncs();
     const before = wal.syncs;
     const acknowledged: number[] = [];
-    const writes = [1, 2, 3, 4, 5].map((k) => db('items').insert({ k, v: String(k) }).then(() => void acknowledged.push(k)));
+    const write = (k: number) => db('items').insert({ k, v: String(k) }).then(() => void acknowledged.push(k));
+    const writes = [write(1)];
+    await turns(); // the first write's fsync has started, and is held
+    writes.push(...[2, 3, 4, 5].map(write));
     await turns();
     // All five committed (readable) while the first fsync is held: the connection did not wait for it.
     expect(await db('items').count({ n: '*' })).toEqual([{ n: 5 }]);
@@ -86,14 +89,16 @@ describe('durable commits on SQLite', () => {
     const release = holdSyncs();
     const before = wal.syncs;
     let acknowledged = 0;
-    const transactions = [1, 2, 3, 4].map((k) =>
+    const transaction = (k: number) =>
       db
         .transaction(async (trx) => {
           await trx('items').insert({ k, v: 'a' });
           await trx('items').where({ k }).update({ v: 'b' });
         })
-        .then(() => void acknowledged++),
-    );
+        .then(() => void acknowledged++);
+    const transactions = [transaction(1)];
+    await turns(); // the first one's fsync has started, and is held
+    transactions.push(...[2, 3, 4].map(transaction));
     await turns();
     expect(await db('items').where({ v: 'b' }).count({ n: '*' })).toEqual([{ n: 4 }]);
     expect(acknowledged).toBe(0);
@@ -101,6 +106,30 @@ describe('durable commits on SQLite', () => {
     await Promise.all(transactions);
     expect(acknowledged).toBe(4);
     expect(wal.syncs - before).toBe(2);
+  });
+
+  it('shares one fsync among the writes committed in the same turn of the event loop', async () => {
+    const release = holdSyncs();
+    const before = wal.syncs;
+    let acknowledged = 0;
+    // As the requests read in one turn do: each commits before the fsync starts, at the end of the turn.
+    const writes = [1, 2, 3, 4, 5].map((k) => db('items').insert({ k, v: String(k) }).then(() => void acknowledged++));
+    await turns();
+    expect(acknowledged).toBe(0);
+    release();
+    await Promise.all(writes);
+    expect(acknowledged).toBe(5);
+    expect(wal.syncs - before).toBe(1);
+  });
+
+  it('runs a sync requested just before it closes, and closes the WAL after it', async () => {
+    await db('items').insert({ k: 1, v: 'one' });
+    const before = wal.syncs;
+    const synced = wal.sync();
+    await wal.close();
+    await synced;
+    expect(wal.syncs).toBe(before + 1);
+    expect((wal as unknown as { handle: unknown }).handle).toBeNull();
   });
 
   it('does not wait for the disk on reads', async () => {
