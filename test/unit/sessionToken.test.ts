@@ -66,6 +66,18 @@ describe('verifySessionToken', () => {
     expect(first).toMatchObject({ ...subject, iss: rules.issuer, aud: rules.audience, exp: clock.nowSec() + 300 });
   });
 
+  it('gives every token its own claims when more tokens are in use than payloads are kept', async () => {
+    // 3,000 tokens against 1,024 kept payloads: slots are shared and overwritten, in turn and again.
+    const sids = Array.from({ length: 3000 }, () => crypto.randomUUID());
+    const tokens = sids.map((sid) => issue({ sid }));
+    for (let round = 0; round < 2; round++) {
+      for (const [i, token] of tokens.entries()) expect((await verify(token)).sid).toBe(sids[i]);
+    }
+    // A payload kept for a token does not outlive its expiry either.
+    clock.advance(331);
+    expect(await outcome(tokens[0]!)).toMatch(/^token_expired:/);
+  });
+
   it('answers every hostile token the same before and after the key\'s header is known', async () => {
     const tokens = hostileTokens();
     const cold: Record<string, string> = {};
