@@ -152,6 +152,13 @@ describe('loadConfig: scaling out', () => {
     expect(loadConfig({ CACHE_TTL: '5' }).cacheTtl).toBe(5);
     expect(() => loadConfig({ CACHE_TTL: '0' })).toThrow(/CACHE_TTL must be between 1 and 300/);
   });
+
+  it('bounds how old a session check a node answers from may be (REVOCATION_DELAY_MS), 0 reading on every call', () => {
+    expect(loadConfig({}).revocationDelayMs).toBe(1000);
+    expect(loadConfig({ REVOCATION_DELAY_MS: '0' }).revocationDelayMs).toBe(0);
+    expect(() => loadConfig({ REVOCATION_DELAY_MS: '60001' })).toThrow(/REVOCATION_DELAY_MS must be between 0 and 60000/);
+    expect(() => loadConfig({ REVOCATION_DELAY_MS: 'soon' })).toThrow(/REVOCATION_DELAY_MS/);
+  });
 });
 
 describe('loadConfig: security settings', () => {
