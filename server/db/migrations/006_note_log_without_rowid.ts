@@ -1,5 +1,4 @@
-import type { Knex } from 'knex';
-import { rebuildSqliteTable } from './rebuildSqliteTable.ts';
+import { withoutRowidMigration } from './rebuildSqliteTable.ts';
 
 // Every note change writes a row of note_threads and of note_events (003). On
 // SQLite a table with a primary key other than an integer is two b-trees: the
@@ -11,14 +10,4 @@ import { rebuildSqliteTable } from './rebuildSqliteTable.ts';
 // 4,000 characters, stay as they are. PostgreSQL stores every table apart from
 // its indexes whatever it is told: nothing to do there.
 
-const TABLES = ['note_threads', 'note_events'];
-
-export async function up(knex: Knex): Promise<void> {
-  if (knex.client.config.client === 'pg') return;
-  for (const table of TABLES) await rebuildSqliteTable(knex, table, { withoutRowid: true });
-}
-
-export async function down(knex: Knex): Promise<void> {
-  if (knex.client.config.client === 'pg') return;
-  for (const table of TABLES) await rebuildSqliteTable(knex, table, { withoutRowid: false });
-}
+export const { up, down } = withoutRowidMigration(['note_threads', 'note_events']);

@@ -1,5 +1,4 @@
-import type { Knex } from 'knex';
-import { rebuildSqliteTable } from './rebuildSqliteTable.ts';
+import { withoutRowidMigration } from './rebuildSqliteTable.ts';
 
 // Every launch inserts a row of launch_jtis and of sessions (001). On SQLite
 // each is two b-trees besides its other indexes (the rows by rowid, and the
@@ -8,14 +7,4 @@ import { rebuildSqliteTable } from './rebuildSqliteTable.ts';
 // a page less in the WAL for each (docs/benchmark.md, issue 17 round 3). Both
 // have small rows, and no foreign key references either. A no-op on PostgreSQL.
 
-const TABLES = ['launch_jtis', 'sessions'];
-
-export async function up(knex: Knex): Promise<void> {
-  if (knex.client.config.client === 'pg') return;
-  for (const table of TABLES) await rebuildSqliteTable(knex, table, { withoutRowid: true });
-}
-
-export async function down(knex: Knex): Promise<void> {
-  if (knex.client.config.client === 'pg') return;
-  for (const table of TABLES) await rebuildSqliteTable(knex, table, { withoutRowid: false });
-}
+export const { up, down } = withoutRowidMigration(['launch_jtis', 'sessions']);

@@ -22,3 +22,17 @@ export async function rebuildSqliteTable(knex: Knex, table: string, { withoutRow
   await knex.raw(`alter table \`${rebuilt}\` rename to \`${table}\``);
   for (const index of indexes) await knex.raw(index.sql);
 }
+
+/**
+ * A migration that stores `tables` WITHOUT ROWID on SQLite (and back on the way
+ * down): for small rows under a primary key other than an integer, whose rowid
+ * b-tree and key index each took a page per write. PostgreSQL stores every
+ * table apart from its indexes whatever it is told: nothing to do there.
+ */
+export function withoutRowidMigration(tables: readonly string[]): Knex.Migration {
+  const rebuildAll = async (knex: Knex, withoutRowid: boolean) => {
+    if (knex.client.config.client === 'pg') return;
+    for (const table of tables) await rebuildSqliteTable(knex, table, { withoutRowid });
+  };
+  return { up: (knex) => rebuildAll(knex, true), down: (knex) => rebuildAll(knex, false) };
+}
