@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Db } from './connect.ts';
 import { literalLimit, preparedSelect } from './preparedSelect.ts';
 import { recentReads } from './recentReads.ts';
@@ -95,41 +96,35 @@ export async function deleteEndedSessions(db: Db, before: number): Promise<numbe
   return db('sessions').where('expires_at', '<', before).delete();
 }
 
-// Every revocation forgets what this node remembers once it has committed, so it holds here at once.
-
 /** For a change that ends sessions by other means (a tenant deleted with its sessions). */
 export const forgetRecentSessionStates = (db: Db): void => recentStates.forget(db);
 
+/**
+ * Every revocation goes through here: the live sessions `selected` names are
+ * marked revoked, then, once that has committed, this node forgets what it
+ * remembers of them (of that one session, or of all), so it holds here at once.
+ */
+async function revoke(db: Db, selected: Knex.QueryBuilder, at: number, sessionId?: string): Promise<number> {
+  const revoked = await selected.whereNull('revoked_at').update({ revoked_at: at });
+  recentStates.forget(db, sessionId);
+  return revoked;
+}
+
 export async function revokeSession(db: Db, id: string, at: number): Promise<void> {
-  await db('sessions').where({ id }).whereNull('revoked_at').update({ revoked_at: at });
-  recentStates.forget(db, id);
+  await revoke(db, db('sessions').where({ id }), at, id);
 }
 
-export async function revokeUserSessions(db: Db, userId: string, at: number): Promise<number> {
-  const revoked = await db('sessions').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: at });
-  forgetRecentSessionStates(db);
-  return revoked;
-}
+export const revokeUserSessions = (db: Db, userId: string, at: number): Promise<number> => revoke(db, db('sessions').where({ user_id: userId }), at);
 
-export async function revokeTenantSessions(db: Db, tenantId: string, at: number): Promise<number> {
-  const revoked = await db('sessions').where({ tenant_id: tenantId }).whereNull('revoked_at').update({ revoked_at: at });
-  forgetRecentSessionStates(db);
-  return revoked;
-}
+export const revokeTenantSessions = (db: Db, tenantId: string, at: number): Promise<number> => revoke(db, db('sessions').where({ tenant_id: tenantId }), at);
 
 /**
  * Revokes every live session of one host user (tenant + the host's own user
  * id). One statement whether or not the user exists, so the host API that calls
  * it takes the same path, and answers the same, for a user we never saw.
  */
-export async function revokeHostUserSessions(db: Db, tenantId: string, externalId: string, at: number): Promise<number> {
-  const revoked = await db('sessions')
-    .whereIn('user_id', db('users').select('id').where({ tenant_id: tenantId, external_id: externalId }))
-    .whereNull('revoked_at')
-    .update({ revoked_at: at });
-  forgetRecentSessionStates(db);
-  return revoked;
-}
+export const revokeHostUserSessions = (db: Db, tenantId: string, externalId: string, at: number): Promise<number> =>
+  revoke(db, db('sessions').whereIn('user_id', db('users').select('id').where({ tenant_id: tenantId, external_id: externalId })), at);
 
 /** Sessions neither revoked nor past their absolute end at `now`, of one tenant or of all. */
 export async function countOpenSessions(db: Db, now: number, tenantId?: string): Promise<number> {
