@@ -16,21 +16,21 @@ import { hasSqliteReader, sqliteReader, type SqliteStatement } from './sqliteRea
 // builder runs through knex with the values, as every other query does.
 
 // null binds as SQL NULL: an empty column in a write (in a where clause it matches nothing, as "= NULL" does).
-type Value = string | number | null;
+export type BoundValue = string | number | null;
 
 /** A parameter as the builder sees it: the value (PostgreSQL) or a named placeholder (SQLite). */
-export type Params<P extends Record<string, Value>> = { [K in keyof P]: P[K] | Knex.Raw };
+export type Params<P extends Record<string, BoundValue>> = { [K in keyof P]: P[K] | Knex.Raw };
 
-export type SelectBuilder<P extends Record<string, Value>> = (db: Knex, params: Params<P>) => Knex.QueryBuilder;
+export type SelectBuilder<P extends Record<string, BoundValue>> = (db: Knex, params: Params<P>) => Knex.QueryBuilder;
 
-export type PreparedSelect<P extends Record<string, Value>, R> = (db: Knex, params: P) => Promise<R[]>;
+export type PreparedSelect<P extends Record<string, BoundValue>, R> = (db: Knex, params: P) => Promise<R[]>;
 
 /**
  * `names` lists every key of P: the placeholders are made from it. The builder
  * must not call `.limit(n)` or `.first()` (both bind the value): use
  * `literalLimit(query, n)`.
  */
-export function preparedSelect<P extends Record<string, Value>, R>(names: readonly (keyof P & string)[], build: SelectBuilder<P>): PreparedSelect<P, R> {
+export function preparedSelect<P extends Record<string, BoundValue>, R>(names: readonly (keyof P & string)[], build: SelectBuilder<P>): PreparedSelect<P, R> {
   const statements = new WeakMap<Knex, SqliteStatement>();
   return async (db, params) => {
     if (!hasSqliteReader(db)) return (await build(db, params)) as R[];
@@ -46,7 +46,7 @@ export function preparedSelect<P extends Record<string, Value>, R>(names: readon
 }
 
 /** The SQL text a prepared select runs on SQLite, with no bound values: the same on every call. */
-export function preparedSqlOf<P extends Record<string, Value>>(db: Knex, names: readonly (keyof P & string)[], build: SelectBuilder<P>): string {
+export function preparedSqlOf<P extends Record<string, BoundValue>>(db: Knex, names: readonly (keyof P & string)[], build: SelectBuilder<P>): string {
   const placeholders = Object.fromEntries(names.map((name) => [name, db.raw(`@${name}`)])) as Params<P>;
   const { sql, bindings } = build(db, placeholders).toSQL().toNative();
   // A bound value would be positional, where the statement binds by name: refuse it here, not at run time.

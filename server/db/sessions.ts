@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from './connect.ts';
-import { literalLimit, preparedSelect } from './preparedSelect.ts';
+import { literalLimit, preparedSelect, type BoundValue } from './preparedSelect.ts';
 import { recentReads } from './recentReads.ts';
 import { transactionStatement } from './transactionStatement.ts';
 import type { WriteTransaction } from './writeTransaction.ts';
@@ -15,7 +15,7 @@ export interface SessionRow {
   revokedAt: number | null;
 }
 
-const insertSessionRow = transactionStatement<SessionRow & Record<string, string | number | null>>(['id', 'tenantId', 'userId', 'ctx', 'createdAt', 'expiresAt', 'revokedAt'], (db, s) =>
+const insertSessionRow = transactionStatement<SessionRow & Record<string, BoundValue>>(['id', 'tenantId', 'userId', 'ctx', 'createdAt', 'expiresAt', 'revokedAt'], (db, s) =>
   db('sessions').insert({
     id: s.id,
     tenant_id: s.tenantId,

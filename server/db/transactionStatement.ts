@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { preparedSqlOf, type Params } from './preparedSelect.ts';
+import { preparedSqlOf, type BoundValue, type Params } from './preparedSelect.ts';
 
 // A statement of a write transaction (writeTransaction.ts), written once as a
 // knex query over its parameters, as preparedSelect.ts does for reads. On a
@@ -9,9 +9,8 @@ import { preparedSqlOf, type Params } from './preparedSelect.ts';
 // machinery) as in SQLite (docs/benchmark.md). Elsewhere (PostgreSQL, an
 // in-memory SQLite database) the same builder runs through knex with the values.
 
-type Value = string | number | null;
 
-export interface TransactionStatement<P extends Record<string, Value>, R> {
+export interface TransactionStatement<P extends Record<string, BoundValue>, R> {
   readonly names: readonly (keyof P & string)[];
   readonly build: (db: Knex, params: Params<P>) => Knex.QueryBuilder | Knex.Raw;
   /** The SQL text on SQLite, compiled at first use (per knex instance: the dialect compiles it). */
@@ -25,7 +24,7 @@ export interface TransactionStatement<P extends Record<string, Value>, R> {
  * as values: a bound value would be positional where the statement binds by
  * name (preparedSqlOf refuses it when compiling).
  */
-export function transactionStatement<P extends Record<string, Value>, R = never>(
+export function transactionStatement<P extends Record<string, BoundValue>, R = never>(
   names: readonly (keyof P & string)[],
   build: (db: Knex, params: Params<P>) => Knex.QueryBuilder | Knex.Raw,
 ): TransactionStatement<P, R> {

@@ -1,7 +1,7 @@
 import { v4 as uuidv4 } from 'uuid';
 import type { Db } from './connect.ts';
 import type { Knex } from 'knex';
-import { literalLimit, preparedSelect, type Params } from './preparedSelect.ts';
+import { literalLimit, preparedSelect, type BoundValue, type Params } from './preparedSelect.ts';
 import { transactionStatement } from './transactionStatement.ts';
 import type { WriteTransaction } from './writeTransaction.ts';
 
@@ -27,7 +27,7 @@ interface RawUser {
   picture_url: string | null;
 }
 
-interface UpsertParams extends Record<string, string | number | null> {
+interface UpsertParams extends Record<string, BoundValue> {
   id: string;
   tenantId: string;
   externalId: string;

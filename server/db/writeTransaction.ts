@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { hasDurableCommits, syncCommitted } from './durableCommits.ts';
+import type { BoundValue } from './preparedSelect.ts';
 import type { TransactionStatement } from './transactionStatement.ts';
 
 // A write transaction made of prepared statements (transactionStatement.ts).
@@ -8,13 +9,12 @@ import type { TransactionStatement } from './transactionStatement.ts';
 // after the fsync of its commit (durableCommits.ts); elsewhere it is a knex
 // transaction. Either way the same body runs the same statements.
 
-type Value = string | number | null;
 
 export interface WriteTransaction {
   /** The rows a statement returns: a select, or a write with RETURNING. */
-  rows<P extends Record<string, Value>, R>(statement: TransactionStatement<P, R>, params: P): Promise<R[]>;
+  rows<P extends Record<string, BoundValue>, R>(statement: TransactionStatement<P, R>, params: P): Promise<R[]>;
   /** How many rows a write changed. */
-  changes<P extends Record<string, Value>>(statement: TransactionStatement<P, unknown>, params: P): Promise<number>;
+  changes<P extends Record<string, BoundValue>>(statement: TransactionStatement<P, unknown>, params: P): Promise<number>;
 }
 
 interface SqliteStatement {
@@ -54,18 +54,18 @@ function knexTransaction(trx: Knex.Transaction): WriteTransaction {
 async function onSqliteWriter<T>(db: Knex, body: (tx: WriteTransaction) => Promise<T>): Promise<T> {
   const conn = (await db.client.acquireConnection()) as SqliteWriter;
   let wrote = false;
-  const prepared = (statement: TransactionStatement<Record<string, Value>, unknown>) => {
+  const prepared = (statement: TransactionStatement<Record<string, BoundValue>, unknown>) => {
     const prepared = conn.prepare(statement.sqlFor(db));
     if (!prepared.readonly) wrote = true;
     return prepared;
   };
   const tx: WriteTransaction = {
     async rows(statement, params) {
-      const stmt = prepared(statement as TransactionStatement<Record<string, Value>, unknown>);
+      const stmt = prepared(statement as TransactionStatement<Record<string, BoundValue>, unknown>);
       return (stmt.reader ? stmt.all(params) : (stmt.run(params), [])) as never[];
     },
     async changes(statement, params) {
-      return prepared(statement as TransactionStatement<Record<string, Value>, unknown>).run(params).changes;
+      return prepared(statement as TransactionStatement<Record<string, BoundValue>, unknown>).run(params).changes;
     },
   };
   let value: T;
