@@ -54,18 +54,19 @@ function knexTransaction(trx: Knex.Transaction): WriteTransaction {
 async function onSqliteWriter<T>(db: Knex, body: (tx: WriteTransaction) => Promise<T>): Promise<T> {
   const conn = (await db.client.acquireConnection()) as SqliteWriter;
   let wrote = false;
-  const prepared = (statement: TransactionStatement<Record<string, BoundValue>, unknown>) => {
-    const prepared = conn.prepare(statement.sqlFor(db));
-    if (!prepared.readonly) wrote = true;
-    return prepared;
+  // connect.ts keeps what the connection prepares by its SQL text: this finds it again.
+  const prepare = (statement: TransactionStatement<Record<string, BoundValue>, unknown>) => {
+    const stmt = conn.prepare(statement.sqlFor(db));
+    if (!stmt.readonly) wrote = true;
+    return stmt;
   };
   const tx: WriteTransaction = {
     async rows(statement, params) {
-      const stmt = prepared(statement as TransactionStatement<Record<string, BoundValue>, unknown>);
+      const stmt = prepare(statement as TransactionStatement<Record<string, BoundValue>, unknown>);
       return (stmt.reader ? stmt.all(params) : (stmt.run(params), [])) as never[];
     },
     async changes(statement, params) {
-      return prepared(statement as TransactionStatement<Record<string, BoundValue>, unknown>).run(params).changes;
+      return prepare(statement as TransactionStatement<Record<string, BoundValue>, unknown>).run(params).changes;
     },
   };
   let value: T;
