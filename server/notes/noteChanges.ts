@@ -39,8 +39,6 @@ export function createNoteChanges({ db, feed }: { db: Db; feed: ChangeSignal }):
     return done.result;
   }
 
-  const changed = (result: true | null) => result === true;
-
   return {
     async create(scope, note) {
       const created = await change(scope, note.id, 'created', note.createdAt, async (tx): Promise<NoteRow> => {
@@ -52,7 +50,8 @@ export function createNoteChanges({ db, feed }: { db: Db; feed: ChangeSignal }):
       });
       return created!;
     },
-    update: async (scope, input) => changed(await change(scope, input.id, 'updated', input.now, async (tx) => ((await updateNoteBody(tx, scope, input)) ? true : null))),
-    remove: async (scope, input) => changed(await change(scope, input.id, 'deleted', input.now, async (tx) => ((await deleteNote(tx, scope, input)) ? true : null))),
+    // `|| null`: a compare-and-set that changed nothing records no event.
+    update: async (scope, input) => (await change(scope, input.id, 'updated', input.now, async (tx) => (await updateNoteBody(tx, scope, input)) || null)) !== null,
+    remove: async (scope, input) => (await change(scope, input.id, 'deleted', input.now, async (tx) => (await deleteNote(tx, scope, input)) || null)) !== null,
   };
 }
