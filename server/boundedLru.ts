@@ -1,8 +1,9 @@
 // One bounded memory for what a node keeps between requests (the first-page
 // caches, page/firstPageCache.ts and notes/firstPageAnswers.ts; recent session
 // reads, db/recentReads.ts): at most `maxEntries` entries and `maxSize` in
-// all, by what `sizeOf` counts, least recently kept dropped first. A Map iterates in insertion order, so
-// re-inserting on use keeps the least recently used first.
+// all, by what `sizeOf` counts, least recently kept dropped first. A Map
+// iterates in insertion order, so re-inserting on use keeps the least recently
+// used first.
 
 export interface BoundedLru<V> {
   get(key: string): V | undefined;

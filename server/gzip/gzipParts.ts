@@ -1,13 +1,14 @@
 import zlib from 'node:zlib';
 import { crc32Combine } from './crc32Combine.ts';
 
-// A gzip answer (RFC 1952) put together from parts compressed separately, so a
-// part shared by many answers (most of a launch page) is compressed once and
-// only the parts that differ per answer are compressed per answer.
+// A gzip answer (RFC 1952) put together from parts made separately, so a part
+// shared by many answers (most of a launch page) is compressed once and only
+// the parts that differ per answer are made per answer.
 //
-// Each part is raw deflate (RFC 1951) from a compressor of its own, ended with
-// a sync flush: its last block is not final and ends on a byte boundary, and
-// no back-reference reaches before its own start. Such parts can follow each
+// Each part is raw deflate (RFC 1951): from a compressor of its own, ended with
+// a sync flush (deflatePart), or stored blocks (storedPart). Either way its
+// last block is not final and ends on a byte boundary, and no back-reference
+// reaches before its own start. Such parts can follow each
 // other in any order in one deflate stream; an empty final block ends it. The
 // trailer's CRC-32 of the whole is combined from the parts' own, and its length
 // is the sum of theirs.
@@ -33,7 +34,8 @@ export function deflatePart(raw: Buffer, level = 6): DeflatedPart {
   return { raw, deflated: zlib.deflateRawSync(raw, { level, windowBits, memLevel, finishFlush: zlib.constants.Z_SYNC_FLUSH }), crc: zlib.crc32(raw) };
 }
 
-// ID1 ID2, CM 8 (deflate), no flags, no mtime, XFL 0, OS 3 (Unix, as zlib writes it).
+const STORED_BLOCK_MAX = 0xffff;
+
 /**
  * A part sent as it is, in deflate's stored blocks (RFC 1951 section 3.2.4), for
  * a part made for one answer only: a few hundred bytes of a launch page (the
@@ -54,7 +56,7 @@ export function storedPart(raw: Buffer): DeflatedPart {
   return { raw, deflated: Buffer.concat(blocks), crc: zlib.crc32(raw) };
 }
 
-const STORED_BLOCK_MAX = 0xffff;
+// ID1 ID2, CM 8 (deflate), no flags, no mtime, XFL 0, OS 3 (Unix, as zlib writes it).
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
 // A final fixed-Huffman block holding only its end-of-block code.
 const FINAL_EMPTY_BLOCK = Buffer.from([0x03, 0x00]);

@@ -38,10 +38,10 @@ const LITERAL_PATH = /^[A-Za-z0-9/._~-]+$/;
  *
  * The router tests every route's pattern on every request and composes the
  * matched chain anew each time (about 3 % of GET /api/me's CPU in a profile,
- * besides what it allocates: docs/benchmark.md). A request for a literal path is looked up by its exact
- * method and path instead, in a table of chains composed once: the same chain
- * the router would run, and only where the router itself picks that route
- * first for that method and path. Anything else (a parameter, another
+ * besides what it allocates: docs/benchmark.md). A request for a literal path
+ * is looked up by its exact method and path instead, in a table of chains
+ * composed once: the same chain the router would run, and only where the
+ * router itself picks that route first for that method and path. Anything else (a parameter, another
  * spelling, a method the path does not take) goes to the router as before.
  */
 export function routerFor(routes: RouteSpec[], guards: Partial<Guards>): RouteTable {
@@ -82,7 +82,6 @@ export function routerFor(routes: RouteSpec[], guards: Partial<Guards>): RouteTa
     allowedMethods: (options) => router.allowedMethods(options) as Middleware<WidgetState>,
   };
 }
-
 
 /** The session guard ran before every session handler; this makes that a checked fact, not a cast. */
 function withSession(ctx: RouteContext): SessionContext {

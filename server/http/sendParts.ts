@@ -6,10 +6,10 @@ import { gzipOfParts, storedPart, type DeflatedPart } from '../gzip/gzipParts.ts
  * Answers with the parts joined. A client that takes gzip gets one gzip member
  * spliced from them (gzipParts.ts): parts already deflated (shared by many
  * answers) as they are, and the Buffers (this answer's own few hundred bytes)
- * stored uncompressed. gzip is chosen over
- * brotli here even for a client that takes both, because brotli streams cannot
- * be spliced: the page would be compressed whole on every answer. Any other
- * client gets the bytes as they are, which compressBody then encodes as usual.
+ * stored uncompressed. gzip is chosen over brotli here even for a client that
+ * takes both, because brotli streams cannot be spliced: the page would be
+ * compressed whole on every answer. Any other client gets the bytes as they
+ * are, which compressBody then encodes as usual.
  */
 export function sendParts(ctx: Context, parts: readonly (DeflatedPart | Buffer)[]): void {
   const raws = parts.map((p) => (Buffer.isBuffer(p) ? p : p.raw));
