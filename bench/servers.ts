@@ -122,7 +122,13 @@ export async function startWidgetServer({ port, databaseUrl, secretsKey, cpuProf
   });
 }
 
-const largest = (values: Array<number | null>): number | null => (values.every((v) => v !== null) ? Math.max(...(values as number[])) : null);
+// Over every backend, or null when one of them cannot tell.
+const known = (values: Array<number | null>): number[] | null => (values.every((v) => v !== null) ? (values as number[]) : null);
+const largest = (values: Array<number | null>): number | null => {
+  const all = known(values);
+  return all ? Math.max(...all) : null;
+};
+const summed = (values: Array<number | null>): number | null => known(values)?.reduce((sum, v) => sum + v, 0) ?? null;
 
 /** Production needs an https PUBLIC_URL; it only sets the audience and issuer, nothing connects to it. */
 export const BENCH_PUBLIC_URL = 'https://widget.bench.test';
@@ -148,10 +154,7 @@ export async function startBalancer(name: string, port: number, backends: Server
     rss: () => largest(backends.map((b) => b.rss())),
     resetPeakRss: () => backends.map((b) => b.resetPeakRss()).every(Boolean),
     peakRss: () => largest(backends.map((b) => b.peakRss())),
-    cpuTime: () => {
-      const all = backends.map((b) => b.cpuTime());
-      return all.every((v) => v !== null) ? (all as number[]).reduce((sum, v) => sum + v, 0) : null;
-    },
+    cpuTime: () => summed(backends.map((b) => b.cpuTime())),
     stop: () => balancer.stop(),
   };
 }
